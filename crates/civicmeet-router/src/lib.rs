@@ -1,0 +1,18 @@
+//! The media router: a sans-IO selective forwarding unit on str0m.
+//!
+//! One [`str0m::Rtc`] per participant, all behind one UDP port. The router
+//! forwards each participant's audio and video frames to every other
+//! participant of the same room, relays keyframe requests back to the
+//! publisher, and asks the shell to renegotiate SDP when tracks come and go.
+//!
+//! What it must never do: read the clock, touch a socket, spawn, or lock.
+//! Time and datagrams are arguments; datagrams and events are outputs. It
+//! knows nothing of HTTP, WebSockets, meetings' names or the database.
+//!
+//! Polling order, after any `handle_*` or mutator call: drain
+//! [`Router::poll_transmit`] (send each datagram), then [`Router::poll_event`]
+//! (deliver SDP offers, connection changes), then call
+//! [`Router::handle_timeout`] no later than [`Router::poll_timeout`].
+//!
+//! Standards: WebRTC via str0m (RFC 8829 JSEP, RFC 8445 ICE in its lite
+//! form, RFC 5764 DTLS-SRTP, RFC 4585/4588 NACK and RTX, RFC 5104 FIR/PLI).

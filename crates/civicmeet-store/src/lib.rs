@@ -1,0 +1,1 @@
+//! civicmeet-store

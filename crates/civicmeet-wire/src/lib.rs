@@ -1,0 +1,235 @@
+//! The browser protocol: typed, versioned JSON messages on the meeting WebSocket.
+//!
+//! This crate owns the shape of every message between the browser client and
+//! the server, and nothing else: no I/O, no HTTP, no media. The browser's
+//! `assets/js/signalling.js` mirrors these types; a change here is a change
+//! there, and a breaking change bumps [`PROTOCOL_VERSION`].
+//!
+//! Every message is a JSON object with a `type` field (snake_case). The first
+//! client message on a socket must be [`ClientMessage::Join`] carrying the
+//! protocol version; the server answers [`ServerMessage::Welcome`] or an
+//! [`ServerMessage::Error`]. Errors are always a typed message before the
+//! server closes a socket, never a silent disconnect.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this server speaks. Clients send it in `join`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest text message the server accepts, in bytes. SDP offers of
+/// browsers are well below 16 KiB; anything larger is refused with
+/// [`ErrorCode::MessageTooLarge`].
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The longest display name, in characters, after trimming.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// A participant's id within one meeting. It is also the `msid` stream id of
+/// the participant's tracks in SDP, so browsers can map a received track to
+/// a tile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ParticipantId(pub u64);
+
+impl std::fmt::Display for ParticipantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Messages from the browser to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// First message on a socket: enter the meeting under a display name.
+    Join {
+        version: u32,
+        name: String,
+        #[serde(default)]
+        media: MediaState,
+    },
+    /// An SDP offer from the browser (its first offer, or a renegotiation).
+    Offer { sdp: String },
+    /// The browser's answer to a server [`ServerMessage::Offer`].
+    Answer { sdp: String },
+    /// The browser muted or unmuted its microphone or camera.
+    MediaState { media: MediaState },
+    /// The participant leaves; the server closes the socket after this.
+    Leave,
+}
+
+/// Messages from the server to the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ServerMessage {
+    /// Answer to `join`: who you are and who is already here.
+    Welcome {
+        version: u32,
+        you: ParticipantId,
+        participants: Vec<Participant>,
+    },
+    /// The server's answer to a browser offer.
+    Answer { sdp: String },
+    /// The server offers a change (tracks of others added or removed); the
+    /// browser replies with [`ClientMessage::Answer`].
+    Offer { sdp: String },
+    /// Someone entered the meeting.
+    ParticipantJoined { participant: Participant },
+    /// Someone's mute state changed.
+    ParticipantUpdated { participant: Participant },
+    /// Someone left; their tiles go.
+    ParticipantLeft { id: ParticipantId },
+    /// Something went wrong. `fatal` errors are followed by a close.
+    Error {
+        code: ErrorCode,
+        message: String,
+        fatal: bool,
+    },
+}
+
+/// A participant as the others see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub name: String,
+    pub media: MediaState,
+}
+
+/// Whether microphone and camera are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaState {
+    pub audio: bool,
+    pub video: bool,
+}
+
+impl Default for MediaState {
+    fn default() -> Self {
+        MediaState {
+            audio: true,
+            video: true,
+        }
+    }
+}
+
+/// Why the server refused something. The browser maps each code to a
+/// translated text; `message` is an English fallback for logs and tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, or not one of the known messages.
+    BadMessage,
+    /// Larger than [`MAX_MESSAGE_BYTES`].
+    MessageTooLarge,
+    /// `join` carried a version this server does not speak.
+    UnsupportedVersion,
+    /// No meeting has this id.
+    MeetingNotFound,
+    /// A message that is only valid after `join` (or `join` twice).
+    UnexpectedMessage,
+    /// The display name is empty or too long.
+    InvalidName,
+    /// The SDP could not be parsed or negotiated.
+    SdpRejected,
+    /// The server could not do it right now; try again.
+    Unavailable,
+}
+
+/// Why a client message could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    TooLarge,
+    Invalid(String),
+}
+
+impl ClientMessage {
+    /// Parses one text frame, refusing oversized input before parsing it.
+    pub fn decode(text: &str) -> Result<ClientMessage, DecodeError> {
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(DecodeError::TooLarge);
+        }
+        serde_json::from_str(text).map_err(|e| DecodeError::Invalid(e.to_string()))
+    }
+}
+
+impl ServerMessage {
+    pub fn error(code: ErrorCode, message: impl Into<String>, fatal: bool) -> ServerMessage {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            fatal,
+        }
+    }
+
+    /// Serializes for a text frame.
+    pub fn encode(&self) -> String {
+        // Serializing these plain enums of strings, numbers and bools into a
+        // String cannot fail: serde_json only errors on non-string map keys
+        // or failing Serialize impls, and none exist here.
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
+
+/// Checks and normalizes a display name: trimmed, non-empty, at most
+/// [`MAX_NAME_CHARS`] characters, no control characters.
+pub fn normalize_name(name: &str) -> Option<String> {
+    let trimmed = name.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+        return None;
+    }
+    Some(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_round_trips_with_default_media() {
+        let m = ClientMessage::decode(r#"{"type":"join","version":1,"name":"Ada"}"#).unwrap();
+        assert_eq!(
+            m,
+            ClientMessage::Join {
+                version: 1,
+                name: "Ada".into(),
+                media: MediaState::default()
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_type_and_unknown_fields_are_refused() {
+        assert!(matches!(
+            ClientMessage::decode(r#"{"type":"shout"}"#),
+            Err(DecodeError::Invalid(_))
+        ));
+        assert!(matches!(
+            ClientMessage::decode(r#"{"type":"leave","extra":1}"#),
+            Err(DecodeError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn oversized_input_is_refused_before_parsing() {
+        let big = format!(r#"{{"type":"offer","sdp":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+        assert_eq!(ClientMessage::decode(&big), Err(DecodeError::TooLarge));
+    }
+
+    #[test]
+    fn server_messages_are_tagged_snake_case() {
+        let s = ServerMessage::ParticipantLeft { id: ParticipantId(7) }.encode();
+        assert_eq!(s, r#"{"type":"participant_left","id":7}"#);
+        let e = ServerMessage::error(ErrorCode::MeetingNotFound, "no such meeting", true).encode();
+        assert!(e.contains(r#""code":"meeting_not_found""#));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(normalize_name("  Ada "), Some("Ada".into()));
+        assert_eq!(normalize_name("   "), None);
+        assert_eq!(normalize_name(&"x".repeat(65)), None);
+        assert_eq!(normalize_name("a\u{0}b"), None);
+    }
+}
