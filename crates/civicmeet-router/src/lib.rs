@@ -16,3 +16,29 @@
 //!
 //! Standards: WebRTC via str0m (RFC 8829 JSEP, RFC 8445 ICE in its lite
 //! form, RFC 5764 DTLS-SRTP, RFC 4585/4588 NACK and RTX, RFC 5104 FIR/PLI).
+
+mod config;
+mod error;
+mod participant;
+mod router;
+
+pub use config::RouterConfig;
+pub use error::RouterError;
+pub use router::{Router, RouterEvent, RouterStats, Transmit};
+
+/// A room: the set of participants that see and hear each other. The shell
+/// maps its meetings onto these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoomId(pub u64);
+
+/// A participant, unique across all rooms of one router. Its decimal form is
+/// the `msid` stream id of the participant's tracks in the SDP that the
+/// others receive, so a browser can tell whose track arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParticipantId(pub u64);
+
+impl std::fmt::Display for ParticipantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

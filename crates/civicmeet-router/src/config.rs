@@ -1,0 +1,25 @@
+//! What the router needs to know about its surroundings.
+
+use std::net::SocketAddr;
+
+/// Router settings. The shell builds this from the server config.
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// The address the router's UDP socket is bound to. Datagrams the
+    /// router emits leave from here.
+    pub local_addr: SocketAddr,
+    /// The addresses announced to browsers as ICE host candidates. Usually
+    /// `local_addr`; on a LAN or behind 1:1 NAT the address clients reach,
+    /// with the same port.
+    pub candidate_addrs: Vec<SocketAddr>,
+}
+
+impl RouterConfig {
+    /// A router reached at the address it is bound to.
+    pub fn new(local_addr: SocketAddr) -> RouterConfig {
+        RouterConfig {
+            local_addr,
+            candidate_addrs: vec![local_addr],
+        }
+    }
+}

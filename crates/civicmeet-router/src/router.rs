@@ -1,0 +1,355 @@
+//! The router: all participants of all rooms behind one UDP port.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use str0m::media::KeyframeRequestKind;
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Input, Rtc};
+
+use crate::participant::{Outputs, Participant, Propagated};
+use crate::{ParticipantId, RoomId, RouterConfig, RouterError};
+
+/// A datagram to send from the router's UDP socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    pub source: SocketAddr,
+    pub destination: SocketAddr,
+    pub contents: Vec<u8>,
+}
+
+/// What the router tells the shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterEvent {
+    /// Send this SDP offer to the participant's browser and feed its
+    /// answer to [`Router::accept_answer`].
+    Offer {
+        participant: ParticipantId,
+        sdp: String,
+    },
+    /// ICE and DTLS are up: media can flow.
+    Connected { participant: ParticipantId },
+    /// The participant's media connection is gone for good (ICE timed out,
+    /// DTLS closed, or a fatal error). The shell should remove it.
+    Disconnected { participant: ParticipantId },
+}
+
+/// Counters since the router was made, for tests, metrics and benchmarks.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RouterStats {
+    pub datagrams_received: u64,
+    /// Datagrams that were not WebRTC or that no participant accepted.
+    pub datagrams_dropped: u64,
+    /// Frames written to a subscriber (one per subscriber per frame).
+    pub frames_forwarded: u64,
+    /// Keyframe requests sent to publishers (relayed or on loss/subscribe).
+    pub keyframe_requests: u64,
+}
+
+pub struct Router {
+    config: RouterConfig,
+    candidates: Vec<Candidate>,
+    participants: HashMap<ParticipantId, Participant>,
+    rooms: HashMap<RoomId, Vec<ParticipantId>>,
+    /// Where each participant's datagrams came from last: a shortcut past
+    /// asking every `Rtc` whether it accepts a datagram.
+    by_source: HashMap<SocketAddr, ParticipantId>,
+    out: Outputs,
+    /// Participants with new input whose output is not drained yet.
+    dirty: Vec<ParticipantId>,
+    stats: RouterStats,
+}
+
+impl Router {
+    pub fn new(config: RouterConfig) -> Result<Router, RouterError> {
+        let candidates = config
+            .candidate_addrs
+            .iter()
+            .map(|addr| {
+                Candidate::host(*addr, "udp").map_err(|e| RouterError::BadCandidate(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Router {
+            config,
+            candidates,
+            participants: HashMap::new(),
+            rooms: HashMap::new(),
+            by_source: HashMap::new(),
+            out: Outputs::default(),
+            dirty: Vec::new(),
+            stats: RouterStats::default(),
+        })
+    }
+
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    pub fn stats(&self) -> RouterStats {
+        self.stats
+    }
+
+    /// How many participants are in the router (connected or not).
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    /// Adds a participant to a room. Media flows after the browser's offer
+    /// is accepted and ICE/DTLS complete.
+    pub fn add_participant(
+        &mut self,
+        now: Instant,
+        room: RoomId,
+        id: ParticipantId,
+    ) -> Result<(), RouterError> {
+        if self.participants.contains_key(&id) {
+            return Err(RouterError::DuplicateParticipant(id));
+        }
+        let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
+        for candidate in &self.candidates {
+            // A host candidate that parsed in `new` is accepted by every Rtc;
+            // should str0m disagree, the browser still reaches the others.
+            if rtc.add_local_candidate(candidate.clone()).is_none() {
+                tracing::warn!(participant = %id, "local candidate refused");
+            }
+        }
+        let mut participant = Participant::new(id, room, rtc);
+        let members = self.rooms.entry(room).or_default();
+        for other in members.iter() {
+            if let Some(publisher) = self.participants.get(other) {
+                for source in publisher.published() {
+                    if let Some(kind) = publisher.published_kind(source.mid) {
+                        participant.subscribe(source, kind);
+                    }
+                }
+            }
+        }
+        members.push(id);
+        self.participants.insert(id, participant);
+        self.mark_dirty(id);
+        self.drive(now);
+        Ok(())
+    }
+
+    /// Removes a participant; the others stop receiving its tracks (their
+    /// browsers get an offer that stops the m-lines). Idempotent.
+    pub fn remove_participant(&mut self, now: Instant, id: ParticipantId) {
+        let Some(mut participant) = self.participants.remove(&id) else {
+            return;
+        };
+        // Tell the browser's DTLS stack we are done, if it still listens.
+        participant.disconnect();
+        participant.drain(now, &mut Outputs::default());
+        self.by_source.retain(|_, p| *p != id);
+        if let Some(members) = self.rooms.get_mut(&participant.room) {
+            members.retain(|p| *p != id);
+            if members.is_empty() {
+                self.rooms.remove(&participant.room);
+            }
+        }
+        for other in self.room_members(participant.room) {
+            if let Some(p) = self.participants.get_mut(&other) {
+                p.unsubscribe_from(id);
+                self.dirty.push(other);
+            }
+        }
+        self.drive(now);
+    }
+
+    /// Accepts an SDP offer from the participant's browser; returns the answer.
+    pub fn accept_offer(
+        &mut self,
+        now: Instant,
+        id: ParticipantId,
+        sdp: &str,
+    ) -> Result<String, RouterError> {
+        let participant = self
+            .participants
+            .get_mut(&id)
+            .ok_or(RouterError::UnknownParticipant(id))?;
+        let answer = participant.accept_offer(sdp)?;
+        self.mark_dirty(id);
+        self.drive(now);
+        Ok(answer)
+    }
+
+    /// Accepts the browser's answer to the last [`RouterEvent::Offer`].
+    pub fn accept_answer(
+        &mut self,
+        now: Instant,
+        id: ParticipantId,
+        sdp: &str,
+    ) -> Result<(), RouterError> {
+        let participant = self
+            .participants
+            .get_mut(&id)
+            .ok_or(RouterError::UnknownParticipant(id))?;
+        let opened = participant.accept_answer(sdp)?;
+        self.mark_dirty(id);
+        // A new subscriber can only decode from a keyframe.
+        for source in opened {
+            self.out.propagate.push_back(Propagated::KeyframeRequest {
+                source,
+                kind: KeyframeRequestKind::Pli,
+            });
+        }
+        self.drive(now);
+        Ok(())
+    }
+
+    /// Feeds one datagram received on the router's socket. Returns whether
+    /// a participant accepted it; anything else is dropped and counted.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) -> bool {
+        self.stats.datagrams_received += 1;
+        let Ok(contents) = data.try_into() else {
+            self.stats.datagrams_dropped += 1;
+            return false;
+        };
+        let input = Input::Receive(
+            now,
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination,
+                contents,
+            },
+        );
+        let cached = self
+            .by_source
+            .get(&source)
+            .copied()
+            .filter(|id| self.participants.get(id).is_some_and(|p| p.accepts(&input)));
+        let found = cached.or_else(|| {
+            self.participants
+                .values()
+                .find(|p| p.accepts(&input))
+                .map(|p| p.id)
+        });
+        let Some(id) = found else {
+            self.stats.datagrams_dropped += 1;
+            return false;
+        };
+        if cached.is_none() {
+            self.by_source.insert(source, id);
+        }
+        if let Some(participant) = self.participants.get_mut(&id) {
+            participant.handle_input(input);
+        }
+        self.mark_dirty(id);
+        self.drive(now);
+        true
+    }
+
+    /// Advances time. Call no later than [`Router::poll_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for participant in self.participants.values_mut() {
+            if participant.is_due(now) {
+                participant.handle_input(Input::Timeout(now));
+                self.dirty.push(participant.id);
+            }
+        }
+        self.drive(now);
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.transmits.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<RouterEvent> {
+        self.out.events.pop_front()
+    }
+
+    /// When the router next needs [`Router::handle_timeout`]; `None` when
+    /// no participant waits for time.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.participants
+            .values()
+            .filter_map(Participant::next_timeout)
+            .min()
+    }
+
+    fn mark_dirty(&mut self, id: ParticipantId) {
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    fn room_members(&self, room: RoomId) -> Vec<ParticipantId> {
+        self.rooms.get(&room).cloned().unwrap_or_default()
+    }
+
+    /// Drains dirty participants and carries what they propagate to the
+    /// others until nothing moves.
+    fn drive(&mut self, now: Instant) {
+        loop {
+            while let Some(id) = self.dirty.pop() {
+                if let Some(participant) = self.participants.get_mut(&id) {
+                    participant.drain(now, &mut self.out);
+                }
+            }
+            let Some(item) = self.out.propagate.pop_front() else {
+                return;
+            };
+            self.propagate(now, item);
+        }
+    }
+
+    fn propagate(&mut self, now: Instant, item: Propagated) {
+        match item {
+            Propagated::TrackOpened { source, kind } => {
+                let Some(room) = self.participants.get(&source.participant).map(|p| p.room) else {
+                    return;
+                };
+                for other in self.room_members(room) {
+                    if other == source.participant {
+                        continue;
+                    }
+                    if let Some(p) = self.participants.get_mut(&other) {
+                        p.subscribe(source, kind);
+                        self.mark_dirty(other);
+                    }
+                }
+            }
+            Propagated::Media { origin, data } => {
+                let Some(room) = self.participants.get(&origin).map(|p| p.room) else {
+                    return;
+                };
+                let Some(members) = self.rooms.get(&room) else {
+                    return;
+                };
+                for other in members {
+                    if *other == origin {
+                        continue;
+                    }
+                    if let Some(p) = self.participants.get_mut(other) {
+                        if p.forward(origin, &data) {
+                            self.stats.frames_forwarded += 1;
+                            if !self.dirty.contains(other) {
+                                self.dirty.push(*other);
+                            }
+                        }
+                    }
+                }
+            }
+            Propagated::KeyframeRequest { source, kind } => {
+                if let Some(p) = self.participants.get_mut(&source.participant) {
+                    if p.request_keyframe(now, source.mid, kind) {
+                        self.stats.keyframe_requests += 1;
+                        self.mark_dirty(source.participant);
+                    }
+                }
+            }
+        }
+    }
+}
+
+
+
+
