@@ -1,0 +1,161 @@
+//! Project automation, run as `cargo xtask <task>` (the alias lives in
+//! `.cargo/config.toml`).
+//!
+//! `cargo xtask test` is the one command that runs every test on a fresh
+//! Debian machine, as root, and what `.ci/run` calls. In order it:
+//! 1. installs Chromium with apt when `/usr/bin/chromium` is missing,
+//! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
+//!    older than its package-lock.json,
+//! 3. runs `cargo test --workspace --all-targets`,
+//! 4. builds the `civicmeet` binary,
+//! 5. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
+//!    against that binary.
+//!
+//! It stops at the first failing step, names it, and exits non-zero. It only
+//! starts processes (std::process::Command): no dependencies, so it builds
+//! in seconds before anything else is installed.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask test
+
+tasks:
+  test   install missing test peers (Chromium, npm packages), then run the
+         Rust tests and the browser end-to-end tests";
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["test"] => report(test()),
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A failed step: its name and what went wrong.
+struct Failure {
+    step: &'static str,
+    reason: String,
+}
+
+fn report(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => {
+            println!("xtask: all steps passed");
+            ExitCode::SUCCESS
+        }
+        Err(Failure { step, reason }) => {
+            eprintln!("xtask: step \"{step}\" failed: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result<(), Failure> {
+    let root = repo_root();
+    let e2e = root.join("tests/e2e");
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+    step("install Chromium", || {
+        if Path::new(CHROMIUM).exists() {
+            println!("xtask: {CHROMIUM} is present");
+            return Ok(());
+        }
+        let apt = |args: &[&str]| {
+            let mut command = Command::new("apt-get");
+            command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            command
+        };
+        run(apt(&["update"]))?;
+        run(apt(&["install", "-y", "--no-install-recommends", "chromium", "fonts-liberation"]))
+    })?;
+
+    step("install npm packages", || {
+        if node_modules_fresh(&e2e) {
+            println!("xtask: tests/e2e/node_modules is up to date");
+            return Ok(());
+        }
+        let mut npm = Command::new("npm");
+        npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e);
+        run(npm)
+    })?;
+
+    step("cargo test", || {
+        let mut command = Command::new(&cargo);
+        command.args(["test", "--workspace", "--all-targets"]).current_dir(&root);
+        run(command)
+    })?;
+
+    step("build civicmeet", || {
+        let mut command = Command::new(&cargo);
+        command.args(["build", "--package", "civicmeet"]).current_dir(&root);
+        run(command)
+    })?;
+
+    step("browser end-to-end tests", || {
+        let binary = target_dir(&root).join("debug/civicmeet");
+        // One test file at a time: each starts Chromium pages and the server,
+        // and the machines have two cores.
+        let mut node = Command::new("node");
+        node.args(["--test", "--test-concurrency=1"])
+            .current_dir(&e2e)
+            .env("CIVICMEET_BIN", &binary);
+        run(node)
+    })
+}
+
+/// Runs one named step, printing a header so a log shows where it failed.
+fn step(name: &'static str, body: impl FnOnce() -> Result<(), String>) -> Result<(), Failure> {
+    println!("\nxtask: == {name} ==");
+    body().map_err(|reason| Failure { step: name, reason })
+}
+
+/// Runs a command with inherited output; any non-zero exit is an error.
+fn run(mut command: Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    println!("xtask: $ {shown}");
+    let status = command
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} exited with {status}"))
+    }
+}
+
+/// The workspace root: this crate lives in `<root>/crates/xtask`.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// npm writes `node_modules/.package-lock.json` on every install; if it is
+/// missing or older than the committed lock file, the packages are stale.
+fn node_modules_fresh(e2e: &Path) -> bool {
+    let modified = |path: PathBuf| fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (
+        modified(e2e.join("node_modules/.package-lock.json")),
+        modified(e2e.join("package-lock.json")),
+    ) {
+        (Some(installed), Some(locked)) => installed >= locked,
+        _ => false,
+    }
+}
