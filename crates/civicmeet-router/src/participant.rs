@@ -24,7 +24,10 @@ pub(crate) struct TrackRef {
 }
 
 /// What one participant's output asks the router to do with the others.
+/// `Media` is the common and large variant; boxing it would cost an
+/// allocation per frame.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Propagated {
     /// The participant started publishing a track; the others subscribe.
     TrackOpened { source: TrackRef, kind: MediaKind },
@@ -322,13 +325,11 @@ impl Participant {
                 // through signalling if it wants to.
                 self.rtc.disconnect();
             }
-            Event::Connected => {
-                if !self.connected {
-                    self.connected = true;
-                    out.events.push_back(RouterEvent::Connected {
-                        participant: self.id,
-                    });
-                }
+            Event::Connected if !self.connected => {
+                self.connected = true;
+                out.events.push_back(RouterEvent::Connected {
+                    participant: self.id,
+                });
             }
             Event::MediaAdded(added) if added.direction.is_receiving() => {
                 self.tracks_in.push(TrackIn {
@@ -385,8 +386,13 @@ impl Participant {
             match track.state {
                 TrackOutState::ToOpen => {
                     let stream_id = track.source.participant.to_string();
-                    let mid =
-                        change.add_media(track.kind, Direction::SendOnly, Some(stream_id), None, None);
+                    let mid = change.add_media(
+                        track.kind,
+                        Direction::SendOnly,
+                        Some(stream_id),
+                        None,
+                        None,
+                    );
                     track.state = TrackOutState::Negotiating(mid);
                 }
                 TrackOutState::ToStop(mid) => {

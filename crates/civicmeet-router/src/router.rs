@@ -328,28 +328,24 @@ impl Router {
                     if *other == origin {
                         continue;
                     }
-                    if let Some(p) = self.participants.get_mut(other) {
-                        if p.forward(origin, &data) {
-                            self.stats.frames_forwarded += 1;
-                            if !self.dirty.contains(other) {
-                                self.dirty.push(*other);
-                            }
+                    if let Some(p) = self.participants.get_mut(other)
+                        && p.forward(origin, &data)
+                    {
+                        self.stats.frames_forwarded += 1;
+                        if !self.dirty.contains(other) {
+                            self.dirty.push(*other);
                         }
                     }
                 }
             }
             Propagated::KeyframeRequest { source, kind } => {
-                if let Some(p) = self.participants.get_mut(&source.participant) {
-                    if p.request_keyframe(now, source.mid, kind) {
-                        self.stats.keyframe_requests += 1;
-                        self.mark_dirty(source.participant);
-                    }
+                if let Some(p) = self.participants.get_mut(&source.participant)
+                    && p.request_keyframe(now, source.mid, kind)
+                {
+                    self.stats.keyframe_requests += 1;
+                    self.mark_dirty(source.participant);
                 }
             }
         }
     }
 }
-
-
-
-

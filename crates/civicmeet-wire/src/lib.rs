@@ -213,13 +213,19 @@ mod tests {
 
     #[test]
     fn oversized_input_is_refused_before_parsing() {
-        let big = format!(r#"{{"type":"offer","sdp":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+        let big = format!(
+            r#"{{"type":"offer","sdp":"{}"}}"#,
+            "a".repeat(MAX_MESSAGE_BYTES)
+        );
         assert_eq!(ClientMessage::decode(&big), Err(DecodeError::TooLarge));
     }
 
     #[test]
     fn server_messages_are_tagged_snake_case() {
-        let s = ServerMessage::ParticipantLeft { id: ParticipantId(7) }.encode();
+        let s = ServerMessage::ParticipantLeft {
+            id: ParticipantId(7),
+        }
+        .encode();
         assert_eq!(s, r#"{"type":"participant_left","id":7}"#);
         let e = ServerMessage::error(ErrorCode::MeetingNotFound, "no such meeting", true).encode();
         assert!(e.contains(r#""code":"meeting_not_found""#));

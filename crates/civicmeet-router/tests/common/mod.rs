@@ -1,0 +1,453 @@
+//! A simulated network of str0m peers around one router, on a virtual clock.
+//!
+//! Every peer is a full WebRTC endpoint (ICE, DTLS, SRTP, RTCP) built with
+//! str0m, like a browser would be. Datagrams travel through [`Sim`], which
+//! can drop them per link with a seeded, deterministic generator. Time only
+//! moves when [`Sim::run_for`] advances it, so every scenario gives the same
+//! result on every run and runs faster than real time.
+//!
+//! Synthetic media: each frame's payload names its sender, so a receiver can
+//! count frames per sender without decoding anything. Video frames start
+//! with a VP8 frame tag whose lowest bit marks keyframes (RFC 6386 §9.1),
+//! which is how str0m's depacketizer tells keyframes apart.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use civicmeet_router::{ParticipantId, RoomId, Router, RouterConfig, RouterEvent};
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::format::Codec;
+use str0m::media::{Direction, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+
+pub const AUDIO_INTERVAL: Duration = Duration::from_millis(20);
+pub const VIDEO_INTERVAL: Duration = Duration::from_millis(33);
+/// Large enough that every video frame spans several RTP packets, so lost
+/// packets break frames unless retransmission repairs them.
+pub const VIDEO_FRAME_BYTES: usize = 3_000;
+pub const KEYFRAME_BYTES: usize = 9_000;
+
+/// Frames a peer received from one sender.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub audio: u64,
+    pub video: u64,
+    pub keyframes: u64,
+    /// Video frames str0m could not assemble contiguously.
+    pub broken: u64,
+}
+
+pub struct Peer {
+    pub id: ParticipantId,
+    pub addr: SocketAddr,
+    pub rtc: Rtc,
+    pub audio_mid: Option<Mid>,
+    pub video_mid: Option<Mid>,
+    /// Whether this peer sends media (a peer that left does not).
+    pub publishing: bool,
+    /// Whether the peer's network is cut (all its datagrams vanish).
+    pub offline: bool,
+    next_audio: Instant,
+    next_video: Instant,
+    frame_no: u64,
+    keyframe_requested: bool,
+    /// Send a keyframe only at start and on request: a late joiner then
+    /// decodes only if the router asked for one.
+    pub periodic_keyframes: bool,
+    pub received: HashMap<ParticipantId, Received>,
+    pub keyframe_requests_seen: u64,
+}
+
+impl Peer {
+    pub fn received_from(&self, other: ParticipantId) -> Received {
+        self.received.get(&other).copied().unwrap_or_default()
+    }
+}
+
+/// Per-direction loss in percent, for packets between the router and a peer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Loss {
+    pub to_router: u32,
+    pub to_peer: u32,
+}
+
+pub struct Sim {
+    pub now: Instant,
+    pub start: Instant,
+    pub router: Router,
+    pub router_addr: SocketAddr,
+    pub peers: Vec<Peer>,
+    pub loss: HashMap<ParticipantId, Loss>,
+    pub dropped_by_loss: u64,
+    /// Participants the router reported as disconnected.
+    pub disconnected: Vec<ParticipantId>,
+    /// Wall time spent inside router calls, for the benchmark; the peers'
+    /// own work is not in it.
+    pub router_busy: Duration,
+    /// Datagrams the router emitted.
+    pub router_transmits: u64,
+    rng: u64,
+    next_id: u64,
+}
+
+impl Sim {
+    pub fn new() -> Sim {
+        let router_addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 10_000);
+        // The one real clock read: an Instant cannot be made otherwise. From
+        // here on time only moves by `run_for`.
+        let now = Instant::now();
+        let router = Router::new(RouterConfig::new(router_addr)).expect("a valid router address");
+        Sim {
+            now,
+            start: now,
+            router,
+            router_addr,
+            peers: Vec::new(),
+            loss: HashMap::new(),
+            dropped_by_loss: 0,
+            disconnected: Vec::new(),
+            router_busy: Duration::ZERO,
+            router_transmits: 0,
+            rng: 0x2545_f491_4f6c_dd1d,
+            next_id: 1,
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.now - self.start
+    }
+
+    pub fn peer(&self, id: ParticipantId) -> &Peer {
+        self.peers
+            .iter()
+            .find(|p| p.id == id)
+            .expect("a peer of this sim")
+    }
+
+    pub fn peer_mut(&mut self, id: ParticipantId) -> &mut Peer {
+        self.peers
+            .iter_mut()
+            .find(|p| p.id == id)
+            .expect("a peer of this sim")
+    }
+
+    /// A new peer joins `room`, publishing the given kinds, and makes the
+    /// browser's first offer.
+    pub fn join(&mut self, room: RoomId, audio: bool, video: bool) -> ParticipantId {
+        let id = ParticipantId(self.next_id);
+        self.next_id += 1;
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 1, id.0 as u8)), 5_000);
+        let mut rtc = Rtc::builder().build(self.now);
+        rtc.add_local_candidate(Candidate::host(addr, "udp").expect("a valid peer address"))
+            .expect("candidate accepted");
+        let mut change = rtc.sdp_api();
+        let audio_mid = audio
+            .then(|| change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None));
+        let video_mid = video
+            .then(|| change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None));
+        let (offer, pending) = change.apply().expect("an offer with media");
+
+        self.router
+            .add_participant(self.now, room, id)
+            .expect("a new participant id");
+        let answer = self
+            .router
+            .accept_offer(self.now, id, &offer.to_sdp_string())
+            .expect("the router answers a str0m offer");
+        let answer = SdpAnswer::from_sdp_string(&answer).expect("the router's answer parses");
+        rtc.sdp_api()
+            .accept_answer(pending, answer)
+            .expect("the peer accepts the router's answer");
+
+        self.peers.push(Peer {
+            id,
+            addr,
+            rtc,
+            audio_mid,
+            video_mid,
+            publishing: true,
+            offline: false,
+            next_audio: self.now,
+            next_video: self.now,
+            frame_no: 0,
+            keyframe_requested: true,
+            periodic_keyframes: false,
+            received: HashMap::new(),
+            keyframe_requests_seen: 0,
+        });
+        id
+    }
+
+    /// The peer leaves through signalling: the router removes it.
+    pub fn leave(&mut self, id: ParticipantId) {
+        self.router.remove_participant(self.now, id);
+        let peer = self.peer_mut(id);
+        peer.publishing = false;
+        peer.offline = true;
+    }
+
+    /// Runs the whole network for `duration` of virtual time.
+    pub fn run_for(&mut self, duration: Duration) {
+        let end = self.now + duration;
+        while self.now < end {
+            self.step();
+            let next = self
+                .next_wakeup()
+                .min(end)
+                .max(self.now + Duration::from_micros(100));
+            self.now = next;
+            let started = Instant::now();
+            self.router.handle_timeout(self.now);
+            self.router_busy += started.elapsed();
+            for peer in &mut self.peers {
+                if !peer.offline {
+                    let _ = peer.rtc.handle_input(Input::Timeout(self.now));
+                }
+            }
+        }
+        self.step();
+    }
+
+    fn next_wakeup(&mut self) -> Instant {
+        let mut next = self
+            .router
+            .poll_timeout()
+            .unwrap_or(self.now + Duration::from_millis(100));
+        for peer in &self.peers {
+            if peer.publishing {
+                if peer.audio_mid.is_some() {
+                    next = next.min(peer.next_audio);
+                }
+                if peer.video_mid.is_some() {
+                    next = next.min(peer.next_video);
+                }
+            }
+        }
+        next.min(self.now + Duration::from_millis(10))
+    }
+
+    /// Sends due media, moves datagrams and SDP until nothing is left to do
+    /// at this instant.
+    fn step(&mut self) {
+        self.publish_due_media();
+        loop {
+            let mut moved = false;
+            // Router → peers.
+            while let Some(t) = self.router.poll_transmit() {
+                moved = true;
+                self.router_transmits += 1;
+                let Some(i) = self.peers.iter().position(|p| p.addr == t.destination) else {
+                    continue;
+                };
+                let id = self.peers[i].id;
+                if self.peers[i].offline || self.lose(id, false) {
+                    continue;
+                }
+                let peer = &mut self.peers[i];
+                let input = Input::Receive(
+                    self.now,
+                    Receive {
+                        proto: Protocol::Udp,
+                        source: t.source,
+                        destination: t.destination,
+                        contents: t
+                            .contents
+                            .as_slice()
+                            .try_into()
+                            .expect("str0m sends valid datagrams"),
+                    },
+                );
+                let _ = peer.rtc.handle_input(input);
+            }
+            // Router events.
+            while let Some(event) = self.router.poll_event() {
+                moved = true;
+                match event {
+                    RouterEvent::Offer { participant, sdp } => self.answer_offer(participant, &sdp),
+                    RouterEvent::Disconnected { participant } => {
+                        self.disconnected.push(participant)
+                    }
+                    RouterEvent::Connected { .. } => {}
+                }
+            }
+            // Peers → router.
+            let mut outgoing = Vec::new();
+            for peer in &mut self.peers {
+                drain_peer(peer, &mut outgoing);
+            }
+            for (from, t) in outgoing {
+                moved = true;
+                if self.peer(from).offline || self.lose(from, true) {
+                    continue;
+                }
+                let started = Instant::now();
+                self.router
+                    .handle_datagram(self.now, t.source, t.destination, &t.contents);
+                self.router_busy += started.elapsed();
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    fn answer_offer(&mut self, id: ParticipantId, sdp: &str) {
+        let now = self.now;
+        let peer = self.peer_mut(id);
+        if peer.offline {
+            return;
+        }
+        let offer = SdpOffer::from_sdp_string(sdp).expect("the router's offer parses");
+        let answer = peer
+            .rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .expect("the peer accepts the router's offer");
+        let answer = answer.to_sdp_string();
+        self.router
+            .accept_answer(now, id, &answer)
+            .expect("the router accepts the peer's answer");
+    }
+
+    fn publish_due_media(&mut self) {
+        let now = self.now;
+        for peer in &mut self.peers {
+            if !peer.publishing || peer.offline || !peer.rtc.is_connected() {
+                continue;
+            }
+            if let Some(mid) = peer.audio_mid {
+                while peer.next_audio <= now {
+                    let ts = media_time_48k(peer.frame_no * 960);
+                    let mut payload = vec![0xfc, peer.id.0 as u8];
+                    payload.resize(80, 0x55);
+                    if let Some(w) = peer.rtc.writer(mid) {
+                        let pt = w
+                            .payload_params()
+                            .find(|p| p.spec().codec == Codec::Opus)
+                            .map(|p| p.pt());
+                        if let Some(pt) = pt {
+                            let _ = w.write(pt, now, ts, payload);
+                        }
+                    }
+                    peer.next_audio += AUDIO_INTERVAL;
+                    peer.frame_no += 1;
+                }
+            }
+            if let Some(mid) = peer.video_mid {
+                while peer.next_video <= now {
+                    let key = peer.keyframe_requested
+                        || (peer.periodic_keyframes && peer.frame_no % 90 == 0);
+                    peer.keyframe_requested = false;
+                    let ts = media_time_90k(peer.frame_no * 3_000);
+                    let payload = vp8_frame(peer.id, key);
+                    if let Some(w) = peer.rtc.writer(mid) {
+                        let pt = w
+                            .payload_params()
+                            .find(|p| p.spec().codec == Codec::Vp8)
+                            .map(|p| p.pt());
+                        if let Some(pt) = pt {
+                            let _ = w.write(pt, now, ts, payload);
+                        }
+                    }
+                    peer.next_video += VIDEO_INTERVAL;
+                    peer.frame_no += 1;
+                }
+            }
+        }
+    }
+
+    /// Whether the generator drops this packet on the peer's link.
+    fn lose(&mut self, id: ParticipantId, to_router: bool) -> bool {
+        let Some(loss) = self.loss.get(&id).copied() else {
+            return false;
+        };
+        let percent = if to_router {
+            loss.to_router
+        } else {
+            loss.to_peer
+        };
+        if percent == 0 {
+            return false;
+        }
+        // xorshift64: deterministic, good enough to spread losses.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let lost = (self.rng % 100) < percent as u64;
+        if lost {
+            self.dropped_by_loss += 1;
+        }
+        lost
+    }
+}
+
+fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Transmit)>) {
+    if peer.offline {
+        return;
+    }
+    loop {
+        match peer.rtc.poll_output() {
+            Ok(Output::Timeout(_)) | Err(_) => return,
+            Ok(Output::Transmit(t)) => outgoing.push((peer.id, t)),
+            Ok(Output::Event(event)) => match event {
+                Event::MediaData(data) => {
+                    let Some(&sender) = data.data.get(1) else {
+                        continue;
+                    };
+                    let entry = peer
+                        .received
+                        .entry(ParticipantId(sender as u64))
+                        .or_default();
+                    match peer.rtc.media(data.mid).map(|m| m.kind()) {
+                        Some(MediaKind::Audio) => entry.audio += 1,
+                        Some(MediaKind::Video) => {
+                            entry.video += 1;
+                            if data.is_keyframe() {
+                                entry.keyframes += 1;
+                            }
+                            if !data.contiguous {
+                                entry.broken += 1;
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                Event::KeyframeRequest(_) => {
+                    peer.keyframe_requests_seen += 1;
+                    peer.keyframe_requested = true;
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+fn media_time_48k(samples: u64) -> MediaTime {
+    MediaTime::new(samples, str0m::media::Frequency::FORTY_EIGHT_KHZ)
+}
+
+fn media_time_90k(ticks: u64) -> MediaTime {
+    MediaTime::from_90khz(ticks)
+}
+
+/// A synthetic VP8 frame: the 3-byte frame tag (bit 0 clear on keyframes),
+/// the sender's id, filler.
+fn vp8_frame(sender: ParticipantId, key: bool) -> Vec<u8> {
+    let size = if key {
+        KEYFRAME_BYTES
+    } else {
+        VIDEO_FRAME_BYTES
+    };
+    let tag = if key { 0x10 } else { 0x11 };
+    let mut frame = vec![tag, sender.0 as u8, 0x00];
+    if key {
+        // Keyframe start code and a 640x360 size (RFC 6386 §9.1).
+        frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]);
+    }
+    frame.resize(size, 0xaa);
+    frame
+}
