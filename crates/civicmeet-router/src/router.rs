@@ -106,7 +106,17 @@ impl Router {
         if self.participants.contains_key(&id) {
             return Err(RouterError::DuplicateParticipant(id));
         }
-        let mut rtc = Rtc::builder().set_ice_lite(true).build(now);
+        // Only codecs every browser decodes: without transcoding, a frame
+        // can reach a subscriber only in the codec its publisher chose.
+        // Browsers list VP8 before H.264, so VP8 wins unless a browser
+        // offers only H.264.
+        let mut rtc = Rtc::builder()
+            .set_ice_lite(true)
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .enable_h264(true)
+            .build(now);
         for candidate in &self.candidates {
             // A host candidate that parsed in `new` is accepted by every Rtc;
             // should str0m disagree, the browser still reaches the others.

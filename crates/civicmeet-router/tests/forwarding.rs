@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use civicmeet_router::RoomId;
 use common::{Loss, Sim};
+use str0m::format::Codec;
 
 const ROOM: RoomId = RoomId(1);
 
@@ -23,6 +24,7 @@ fn three_peers_receive_each_others_audio_and_video() {
             // Two of three seconds at 30 fps and 50 audio frames/s is a
             // generous floor for set-up time (ICE, DTLS, renegotiation).
             assert!(got.video >= 60, "{receiver} got {got:?} from {sender}");
+            assert!(sim.peer(receiver).vp8_frames >= 120);
             assert!(got.audio >= 100, "{receiver} got {got:?} from {sender}");
             assert!(
                 got.keyframes >= 1,
@@ -155,4 +157,20 @@ fn a_late_joiner_gets_a_keyframe() {
         assert!(got.video >= 30, "late joiner got {got:?} from {sender}");
     }
     assert!(sim.peer(a).keyframe_requests_seen > requests_before);
+}
+
+#[test]
+fn peers_that_offer_only_h264_exchange_h264() {
+    let mut sim = Sim::new();
+    let a = sim.join_with(ROOM, true, true, Codec::H264);
+    let b = sim.join_with(ROOM, true, true, Codec::H264);
+    sim.run_for(Duration::from_secs(2));
+    for (receiver, sender) in [(a, b), (b, a)] {
+        let got = sim.peer(receiver).received_from(sender);
+        assert!(got.video >= 50, "{receiver} got {got:?} from {sender}");
+        assert!(got.keyframes >= 1, "{receiver} got no IDR from {sender}");
+        let peer = sim.peer(receiver);
+        assert!(peer.h264_frames >= 50, "{} H.264 frames", peer.h264_frames);
+        assert_eq!(peer.vp8_frames, 0);
+    }
 }

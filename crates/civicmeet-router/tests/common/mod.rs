@@ -47,6 +47,7 @@ pub struct Peer {
     pub rtc: Rtc,
     pub audio_mid: Option<Mid>,
     pub video_mid: Option<Mid>,
+    pub video_codec: Codec,
     /// Whether this peer sends media (a peer that left does not).
     pub publishing: bool,
     /// Whether the peer's network is cut (all its datagrams vanish).
@@ -60,6 +61,9 @@ pub struct Peer {
     pub periodic_keyframes: bool,
     pub received: HashMap<ParticipantId, Received>,
     pub keyframe_requests_seen: u64,
+    /// Video frames received per codec.
+    pub h264_frames: u64,
+    pub vp8_frames: u64,
 }
 
 impl Peer {
@@ -138,10 +142,27 @@ impl Sim {
     /// A new peer joins `room`, publishing the given kinds, and makes the
     /// browser's first offer.
     pub fn join(&mut self, room: RoomId, audio: bool, video: bool) -> ParticipantId {
+        self.join_with(room, audio, video, Codec::Vp8)
+    }
+
+    /// Like [`Sim::join`], for a peer that offers only `video_codec` (and
+    /// Opus), like a browser restricted with `setCodecPreferences`.
+    pub fn join_with(
+        &mut self,
+        room: RoomId,
+        audio: bool,
+        video: bool,
+        video_codec: Codec,
+    ) -> ParticipantId {
         let id = ParticipantId(self.next_id);
         self.next_id += 1;
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 1, id.0 as u8)), 5_000);
-        let mut rtc = Rtc::builder().build(self.now);
+        let config = Rtc::builder().clear_codecs().enable_opus(true, false);
+        let config = match video_codec {
+            Codec::H264 => config.enable_h264(true),
+            _ => config.enable_vp8(true),
+        };
+        let mut rtc = config.build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").expect("a valid peer address"))
             .expect("candidate accepted");
         let mut change = rtc.sdp_api();
@@ -169,6 +190,7 @@ impl Sim {
             rtc,
             audio_mid,
             video_mid,
+            video_codec,
             publishing: true,
             offline: false,
             next_audio: self.now,
@@ -178,6 +200,8 @@ impl Sim {
             periodic_keyframes: false,
             received: HashMap::new(),
             keyframe_requests_seen: 0,
+            h264_frames: 0,
+            vp8_frames: 0,
         });
         id
     }
@@ -343,11 +367,15 @@ impl Sim {
                         || (peer.periodic_keyframes && peer.frame_no % 90 == 0);
                     peer.keyframe_requested = false;
                     let ts = media_time_90k(peer.frame_no * 3_000);
-                    let payload = vp8_frame(peer.id, key);
+                    let codec = peer.video_codec;
+                    let payload = match codec {
+                        Codec::H264 => h264_frame(peer.id, key),
+                        _ => vp8_frame(peer.id, key),
+                    };
                     if let Some(w) = peer.rtc.writer(mid) {
                         let pt = w
                             .payload_params()
-                            .find(|p| p.spec().codec == Codec::Vp8)
+                            .find(|p| p.spec().codec == codec)
                             .map(|p| p.pt());
                         if let Some(pt) = pt {
                             let _ = w.write(pt, now, ts, payload);
@@ -395,7 +423,17 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
             Ok(Output::Transmit(t)) => outgoing.push((peer.id, t)),
             Ok(Output::Event(event)) => match event {
                 Event::MediaData(data) => {
-                    let Some(&sender) = data.data.get(1) else {
+                    let sender_at = if data.data.starts_with(&ANNEX_B_START) {
+                        5
+                    } else {
+                        1
+                    };
+                    match data.params.spec().codec {
+                        Codec::H264 => peer.h264_frames += 1,
+                        Codec::Vp8 => peer.vp8_frames += 1,
+                        _ => {}
+                    }
+                    let Some(&sender) = data.data.get(sender_at) else {
                         continue;
                     };
                     let entry = peer
@@ -448,6 +486,23 @@ fn vp8_frame(sender: ParticipantId, key: bool) -> Vec<u8> {
         // Keyframe start code and a 640x360 size (RFC 6386 §9.1).
         frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]);
     }
+    frame.resize(size, 0xaa);
+    frame
+}
+
+const ANNEX_B_START: [u8; 4] = [0, 0, 0, 1];
+
+/// A synthetic H.264 access unit in Annex B form: one IDR (type 5) or
+/// non-IDR (type 1) slice NAL unit whose first payload byte is the sender.
+fn h264_frame(sender: ParticipantId, key: bool) -> Vec<u8> {
+    let size = if key {
+        KEYFRAME_BYTES
+    } else {
+        VIDEO_FRAME_BYTES
+    };
+    let nal_header = if key { 0x65 } else { 0x41 };
+    let mut frame = ANNEX_B_START.to_vec();
+    frame.extend_from_slice(&[nal_header, sender.0 as u8]);
     frame.resize(size, 0xaa);
     frame
 }
