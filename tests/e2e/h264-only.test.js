@@ -1,0 +1,63 @@
+// Two browsers that offer only H.264 for video (as some hardware-decoding
+// devices do) still see each other: the media server negotiates H.264.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, createMeeting } from './lib/server.js';
+import { launchBrowser, openPage } from './lib/browser.js';
+import { joinThroughUi, assertMediaFlowsFrom, assertCleanPage } from './lib/meeting.js';
+
+// Runs in the page before its scripts: every video transceiver the page
+// adds prefers only H.264 (and its retransmission codec).
+function offerOnlyH264() {
+  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
+    const transceiver = addTransceiver.call(this, trackOrKind, init);
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+    if (kind === 'video') {
+      const only = (caps) => caps.codecs.filter((c) => /^video\/(h264|rtx)$/i.test(c.mimeType));
+      try {
+        transceiver.setCodecPreferences(only(RTCRtpSender.getCapabilities('video')));
+      } catch {
+        // Older Chromium checks preferences against receive capabilities.
+        transceiver.setCodecPreferences(only(RTCRtpReceiver.getCapabilities('video')));
+      }
+    }
+    return transceiver;
+  };
+}
+
+function outboundVideoCodec(page) {
+  return page.evaluate(async () => {
+    const report = await window.civicmeet.pc.getStats();
+    const out = [...report.values()].find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+    return report.get(out?.codecId)?.mimeType;
+  });
+}
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('two pages offering only H.264 decode each other\'s H.264 video', { timeout: 120_000 }, async (t) => {
+  const { url } = await createMeeting(server.url);
+  const link = new URL(url, server.url).href;
+  const pages = [await openPage(browser, { initScript: offerOnlyH264 }), await openPage(browser, { initScript: offerOnlyH264 })];
+  const ids = [await joinThroughUi(pages[0], link, 'Hedy'), await joinThroughUi(pages[1], link, 'Alan')];
+
+  for (const [i, page] of pages.entries()) {
+    const other = ids[1 - i];
+    const { stats, fps } = await assertMediaFlowsFrom(page, [other]);
+    assert.equal(stats[other].video.codec, 'video/H264');
+    assert.equal(await outboundVideoCodec(page), 'video/H264');
+    t.diagnostic(`page ${i} decodes ${stats[other].video.codec} ${stats[other].video.frameWidth}x${stats[other].video.frameHeight} at ${fps[other]} fps`);
+  }
+  for (const page of pages) assertCleanPage(page, server.url);
+});

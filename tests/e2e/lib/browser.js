@@ -1,0 +1,46 @@
+// Headless Chromium for the tests, driven by playwright-core.
+//
+// One browser per test file; every page gets its own browser context
+// (separate storage, permissions and media devices), like a separate person.
+
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  // This machine: no sandbox as root, no GPU, no network but loopback.
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // A moving test pattern as camera, a beep as microphone, no permission prompt.
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  // Remote audio and video start playing without a user gesture on the page.
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Opens a page in a fresh context. Collects page errors and console errors
+ * (a CSP violation shows up there) and every request URL, so tests can
+ * assert that nothing failed and nothing left the origin.
+ */
+export async function openPage(browser, { locale = 'en-US', initScript } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 1024, height: 768 } });
+  await context.grantPermissions(['camera', 'microphone']);
+  if (initScript) await context.addInitScript(initScript);
+  const page = await context.newPage();
+  page.problems = [];
+  page.requests = [];
+  page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`); });
+  page.on('request', (req) => page.requests.push(req.url()));
+  return page;
+}

@@ -1,0 +1,110 @@
+// What a person does on the meeting page, and what the page's WebRTC stats
+// say about it. Everything goes through the UI (labels and roles), except
+// reading getStats() through the page's one test hook, window.civicmeet.pc.
+
+import assert from 'node:assert/strict';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Clicks "New meeting" on the start page; resolves with the meeting link. */
+export async function newMeetingFromStartPage(page, baseUrl) {
+  await page.goto(baseUrl);
+  await page.getByRole('button', { name: 'New meeting' }).click();
+  await page.waitForURL(/\/m\/[^/]+$/);
+  return page.url();
+}
+
+/** Opens a meeting link, types a name and joins; resolves with our participant id. */
+export async function joinThroughUi(page, meetingUrl, name) {
+  await page.goto(meetingUrl);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join' }).click();
+  return ownId(page);
+}
+
+/** Our participant id, once we are in the meeting (our tile is there). */
+export async function ownId(page) {
+  const self = page.locator('#tiles .tile.self');
+  await self.waitFor({ timeout: 15_000 });
+  return self.getAttribute('data-participant-id');
+}
+
+/**
+ * Inbound RTP stats grouped by the participant whose tile plays the track:
+ * { [participantId]: { video: {framesDecoded, codec, ...}, audio: {bytesReceived, ...} } }.
+ */
+export function inboundByParticipant(page) {
+  return page.evaluate(async () => {
+    const pc = window.civicmeet?.pc;
+    if (!pc) return {};
+    const owner = new Map();
+    for (const tile of document.querySelectorAll('#tiles .tile:not(.self)')) {
+      for (const track of tile.querySelector('video').srcObject?.getTracks() ?? []) owner.set(track.id, tile.dataset.participantId);
+    }
+    const report = await pc.getStats();
+    const out = {};
+    for (const stat of report.values()) {
+      if (stat.type !== 'inbound-rtp') continue;
+      const id = owner.get(stat.trackIdentifier);
+      if (id === undefined) continue;
+      out[id] ??= {};
+      out[id][stat.kind] = {
+        framesDecoded: stat.framesDecoded ?? 0,
+        framesPerSecond: stat.framesPerSecond ?? 0,
+        frameWidth: stat.frameWidth ?? 0,
+        frameHeight: stat.frameHeight ?? 0,
+        bytesReceived: stat.bytesReceived ?? 0,
+        packetsLost: stat.packetsLost ?? 0,
+        codec: report.get(stat.codecId)?.mimeType ?? '',
+      };
+    }
+    return out;
+  });
+}
+
+/**
+ * Waits until the page decodes video and receives audio from every one of
+ * `others` (participant ids), then samples again after `gapMs` and asserts
+ * both kept rising. Returns the second sample and the measured frame rates.
+ */
+export async function assertMediaFlowsFrom(page, others, { timeoutMs = 30_000, gapMs = 2_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let first;
+  for (;;) {
+    first = await inboundByParticipant(page);
+    const ready = others.every((id) => first[id]?.video?.framesDecoded > 0 && first[id]?.audio?.bytesReceived > 0);
+    if (ready) break;
+    if (Date.now() > deadline) assert.fail(`no media from all of ${others.join(', ')} within ${timeoutMs} ms; stats: ${JSON.stringify(first)}`);
+    await sleep(250);
+  }
+  const started = Date.now();
+  await sleep(gapMs);
+  const second = await inboundByParticipant(page);
+  const seconds = (Date.now() - started) / 1000;
+  const fps = {};
+  for (const id of others) {
+    const [a, b] = [first[id], second[id]];
+    assert.ok(b?.video?.framesDecoded > a.video.framesDecoded, `video from ${id} stopped: ${JSON.stringify({ a, b })}`);
+    assert.ok(b?.audio?.bytesReceived > a.audio.bytesReceived, `audio from ${id} stopped: ${JSON.stringify({ a, b })}`);
+    fps[id] = Number(((b.video.framesDecoded - a.video.framesDecoded) / seconds).toFixed(1));
+  }
+  return { stats: second, fps };
+}
+
+/** Waits until the page decodes its first video frame from anyone; returns ms waited. */
+export async function timeToFirstFrame(page, since, timeoutMs = 30_000) {
+  for (;;) {
+    const stats = await inboundByParticipant(page);
+    if (Object.values(stats).some((s) => s.video?.framesDecoded > 0)) return Date.now() - since;
+    if (Date.now() - since > timeoutMs) assert.fail(`no video frame within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** Asserts the page loaded nothing from another origin and logged no errors. */
+export function assertCleanPage(page, baseUrl) {
+  const origin = new URL(baseUrl).origin;
+  const foreign = page.requests.filter((url) => !/^(data|blob):/.test(url) && new URL(url).origin !== origin);
+  assert.deepEqual(foreign, [], 'requests to other origins');
+  assert.deepEqual(page.problems, [], 'page errors');
+}

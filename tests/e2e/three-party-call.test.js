@@ -1,0 +1,57 @@
+// Three people meet: one starts a meeting on the start page, all three open
+// the link, join through the UI, see and hear both others through the media
+// server; when one leaves, the others' tiles for them go.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.js';
+import { launchBrowser, openPage } from './lib/browser.js';
+import { newMeetingFromStartPage, joinThroughUi, assertMediaFlowsFrom, timeToFirstFrame, assertCleanPage } from './lib/meeting.js';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('three pages see and hear each other, and a leaver\'s tile goes', { timeout: 180_000 }, async (t) => {
+  const names = ['Ada', 'Grace', 'Linus'];
+  const pages = await Promise.all(names.map(() => openPage(browser)));
+  const link = await newMeetingFromStartPage(pages[0], server.url);
+
+  const joinedAt = Date.now();
+  const ids = [];
+  for (const [i, page] of pages.entries()) ids.push(await joinThroughUi(page, link, names[i]));
+  assert.equal(new Set(ids).size, 3, `three distinct participant ids: ${ids}`);
+  t.diagnostic(`time to first remote frame on the first page after the joins began: ${await timeToFirstFrame(pages[0], joinedAt)} ms`);
+
+  for (const [i, page] of pages.entries()) {
+    const others = ids.filter((_, j) => j !== i);
+    // Every page shows both others by name.
+    for (const [j, id] of ids.entries()) {
+      if (j === i) continue;
+      await page.locator(`#tiles .tile[data-participant-id="${id}"] .tile-name`).filter({ hasText: names[j] }).waitFor();
+    }
+    const { stats, fps } = await assertMediaFlowsFrom(page, others);
+    const sizes = others.map((id) => `${stats[id].video.frameWidth}x${stats[id].video.frameHeight} ${stats[id].video.codec}`);
+    t.diagnostic(`${names[i]} decodes ${JSON.stringify(fps)} fps from ${others.join(', ')} (${sizes.join(', ')})`);
+  }
+
+  // Linus leaves through the UI.
+  await pages[2].getByRole('button', { name: 'Leave' }).click();
+  await pages[2].getByRole('heading', { name: 'You left the meeting' }).waitFor();
+  for (const page of pages.slice(0, 2)) {
+    await page.locator(`#tiles .tile[data-participant-id="${ids[2]}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await page.locator('#tiles .tile').count(), 2);
+  }
+  // The two who stay still see each other.
+  await assertMediaFlowsFrom(pages[0], [ids[1]]);
+  await assertMediaFlowsFrom(pages[1], [ids[0]]);
+
+  for (const page of pages) assertCleanPage(page, server.url);
+});
