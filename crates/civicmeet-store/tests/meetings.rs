@@ -49,5 +49,11 @@ async fn an_unknown_id_is_none() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("civicmeet.db")).await.unwrap();
     store.create_meeting(ID, 1).await.unwrap();
-    assert_eq!(store.meeting("ffffffffffffffffffffffffffffffff").await.unwrap(), None);
+    assert_eq!(
+        store
+            .meeting("ffffffffffffffffffffffffffffffff")
+            .await
+            .unwrap(),
+        None
+    );
 }

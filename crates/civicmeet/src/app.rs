@@ -1,0 +1,141 @@
+//! The application: binds the sockets, opens the store, starts the media
+//! task, and serves HTTP. `main` and every test build it the same way.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use civicmeet_store::{Store, StoreError};
+use tokio::net::{TcpListener, UdpSocket};
+
+use crate::config::Config;
+use crate::media_task::{MediaSetupError, MediaTask};
+use crate::signalling::roster::Roster;
+use crate::state::AppState;
+
+/// Why the application could not start or stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot listen for HTTP on {addr}: {source}")]
+    BindHttp {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the media UDP port {addr}: {source}")]
+    BindMedia {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Media(#[from] MediaSetupError),
+    #[error("the HTTP server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A built, not yet serving, application.
+pub struct Application {
+    listener: TcpListener,
+    http_addr: SocketAddr,
+    media_addr: SocketAddr,
+    state: AppState,
+    media_task: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Binds HTTP and UDP (port 0 picks free ports), opens (and migrates)
+    /// the store, and starts the media task.
+    pub async fn build(config: Config) -> Result<Application, AppError> {
+        let store = Store::open(&config.database_path()).await?;
+
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| AppError::BindHttp {
+                addr: config.http.listen,
+                source,
+            })?;
+        let http_addr = listener.local_addr().map_err(|source| AppError::BindHttp {
+            addr: config.http.listen,
+            source,
+        })?;
+
+        let socket = UdpSocket::bind(config.media.listen)
+            .await
+            .map_err(|source| AppError::BindMedia {
+                addr: config.media.listen,
+                source,
+            })?;
+        let media_addr = socket.local_addr().map_err(|source| AppError::BindMedia {
+            addr: config.media.listen,
+            source,
+        })?;
+        let candidates = candidate_addrs(&config, media_addr);
+        let (media_task, media) = MediaTask::new(socket, candidates)?;
+        let media_task = tokio::spawn(media_task.run());
+
+        let state = AppState {
+            store,
+            roster: Arc::new(Roster::default()),
+            media,
+        };
+        Ok(Application {
+            listener,
+            http_addr,
+            media_addr,
+            state,
+            media_task,
+        })
+    }
+
+    /// The bound HTTP address (the real port when 0 was asked for).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// The bound media UDP address.
+    pub fn media_addr(&self) -> SocketAddr {
+        self.media_addr
+    }
+
+    /// Serves until the HTTP server fails.
+    pub async fn run(self) -> Result<(), AppError> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` completes, then stops the media task and
+    /// closes the store. Open meeting sockets are dropped, not drained: a
+    /// browser sees the socket close and may rejoin another node later.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
+        let Application {
+            listener,
+            state,
+            media_task,
+            ..
+        } = self;
+        let store = state.store.clone();
+        let app = crate::http::router(state);
+        let result = tokio::select! {
+            served = axum::serve(listener, app) => served.map_err(AppError::Serve),
+            () = shutdown => Ok(()),
+        };
+        media_task.abort();
+        store.close().await;
+        result
+    }
+}
+
+/// The ICE host candidates: each public address with the bound port, or
+/// the bound address itself.
+fn candidate_addrs(config: &Config, media_addr: SocketAddr) -> Vec<SocketAddr> {
+    if config.media.public_addresses.is_empty() {
+        vec![media_addr]
+    } else {
+        config
+            .media
+            .public_addresses
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, media_addr.port()))
+            .collect()
+    }
+}

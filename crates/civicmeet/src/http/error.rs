@@ -1,0 +1,51 @@
+//! The HTTP layer's one error type, rendered as a JSON error body:
+//! `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("no meeting has this id")]
+    MeetingNotFound,
+    #[error("not found")]
+    NotFound,
+    /// Something on the server failed. The detail is logged, not shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl HttpError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            HttpError::MeetingNotFound => (StatusCode::NOT_FOUND, "meeting_not_found"),
+            HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            HttpError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<civicmeet_store::StoreError> for HttpError {
+    fn from(e: civicmeet_store::StoreError) -> Self {
+        HttpError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::meeting_id::RandomError> for HttpError {
+    fn from(e: crate::meeting_id::RandomError) -> Self {
+        HttpError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        if let HttpError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "request failed");
+        }
+        let (status, code) = self.status_and_code();
+        let body = json!({ "error": { "code": code, "message": self.to_string() } });
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,27 @@
+//! The civicmeet server: configuration, HTTP, signalling, embedded assets,
+//! and the tokio shell around the sans-IO media router.
+//!
+//! This crate only wires things together: media forwarding lives in
+//! `civicmeet-router`, the browser protocol in `civicmeet-wire`, SQL in
+//! `civicmeet-store`. It is the only crate that knows axum.
+//!
+//! Module map:
+//! - [`config`]: settings from defaults, file, environment and flags
+//! - [`app`]: [`Application::build`], used by `main` and every test
+//! - [`http`]: routes, assets, meetings API, security headers, errors
+//! - [`signalling`]: the meeting WebSocket (sessions and the roster)
+//! - [`media_task`]: the task that owns the router and the UDP socket
+//! - [`meeting_id`]: the unguessable meeting id
+//! - [`state`]: what handlers share
+
+pub mod app;
+pub mod config;
+pub mod http;
+pub mod media_task;
+pub mod meeting_id;
+pub mod signalling;
+pub mod state;
+
+pub use app::{AppError, Application};
+pub use config::{Cli, Config, ConfigError};
+pub use meeting_id::MeetingId;

@@ -1,0 +1,38 @@
+//! Signalling: the meeting WebSocket at `/api/meetings/{id}/ws`.
+//!
+//! The protocol is `civicmeet-wire`. [`session`] runs one socket from the
+//! `join` to the end; [`roster`] knows who is in which meeting. SDP goes to
+//! and from the media task; this module never touches media itself.
+//!
+//! Rules every path keeps: nothing from the network panics; a problem with
+//! one socket only ever ends that socket; every ending the server chooses
+//! is a typed `error` message followed by a Close frame.
+
+pub mod roster;
+pub mod session;
+
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::response::Response;
+
+use crate::meeting_id::MeetingId;
+use crate::state::AppState;
+
+/// The largest WebSocket message the transport accepts. It is well above
+/// the protocol's own limit so that an oversized message reaches the
+/// session and is answered with `message_too_large` instead of a bare close.
+const TRANSPORT_MAX_MESSAGE: usize = 1024 * 1024;
+
+/// Upgrades first, always: even an unknown meeting gets its typed error
+/// over the socket, which a browser can show, rather than an HTTP status
+/// that the WebSocket API hides.
+pub async fn websocket(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let meeting = MeetingId::parse(&id);
+    upgrade
+        .max_message_size(TRANSPORT_MAX_MESSAGE)
+        .max_frame_size(TRANSPORT_MAX_MESSAGE)
+        .on_upgrade(move |socket| session::run(socket, state, meeting))
+}
