@@ -56,6 +56,18 @@ pub(crate) struct Outputs {
 struct TrackIn {
     mid: Mid,
     last_keyframe_request: Option<Instant>,
+    /// A request that came within the throttle interval. It is sent when
+    /// the interval ends rather than dropped, or a subscriber that arrived
+    /// just after another would wait for the browser's next own keyframe.
+    deferred: Option<KeyframeRequestKind>,
+}
+
+impl TrackIn {
+    fn deferred_until(&self) -> Option<Instant> {
+        self.deferred?;
+        self.last_keyframe_request
+            .map(|t| t + KEYFRAME_REQUEST_INTERVAL)
+    }
 }
 
 /// A track of another participant that this participant receives.
@@ -125,12 +137,41 @@ impl Participant {
         self.rtc.is_alive() && self.rtc.accepts(input)
     }
 
+    /// When this participant next needs time: its `Rtc`'s timeout or a
+    /// deferred keyframe request, whichever is first.
     pub fn next_timeout(&self) -> Option<Instant> {
-        self.next_timeout
+        let deferred = self
+            .tracks_in
+            .iter()
+            .filter_map(TrackIn::deferred_until)
+            .min();
+        match (self.next_timeout, deferred) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn is_due(&self, now: Instant) -> bool {
-        self.next_timeout.is_some_and(|t| t <= now)
+        self.next_timeout().is_some_and(|t| t <= now)
+    }
+
+    /// Advances time: sends deferred keyframe requests that are due and
+    /// lets the `Rtc` handle its timers. Returns how many requests went out.
+    pub fn handle_timeout(&mut self, now: Instant) -> u64 {
+        let mut sent = 0;
+        let due: Vec<(Mid, KeyframeRequestKind)> = self
+            .tracks_in
+            .iter()
+            .filter(|t| t.deferred_until().is_some_and(|d| d <= now))
+            .filter_map(|t| Some((t.mid, t.deferred?)))
+            .collect();
+        for (mid, kind) in due {
+            if self.request_keyframe(now, mid, kind) {
+                sent += 1;
+            }
+        }
+        self.handle_input(Input::Timeout(now));
+        sent
     }
 
     pub fn handle_input(&mut self, input: Input) {
@@ -264,7 +305,9 @@ impl Participant {
     }
 
     /// Asks this participant's browser for a keyframe on a track it
-    /// publishes, at most once per [`KEYFRAME_REQUEST_INTERVAL`].
+    /// publishes, at most once per [`KEYFRAME_REQUEST_INTERVAL`]; a request
+    /// within the interval is deferred to its end. Returns whether a
+    /// request went out now.
     pub fn request_keyframe(&mut self, now: Instant, mid: Mid, kind: KeyframeRequestKind) -> bool {
         let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == mid) else {
             return false;
@@ -273,8 +316,13 @@ impl Participant {
             .last_keyframe_request
             .is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_REQUEST_INTERVAL)
         {
+            // A full intra request (FIR) outranks a picture loss (PLI).
+            if track.deferred != Some(KeyframeRequestKind::Fir) {
+                track.deferred = Some(kind);
+            }
             return false;
         }
+        track.deferred = None;
         let Some(mut writer) = self.rtc.writer(mid) else {
             return false;
         };
@@ -335,6 +383,7 @@ impl Participant {
                 self.tracks_in.push(TrackIn {
                     mid: added.mid,
                     last_keyframe_request: None,
+                    deferred: None,
                 });
                 out.propagate.push_back(Propagated::TrackOpened {
                     source: TrackRef {
@@ -417,11 +466,4 @@ impl Participant {
 /// the unlayered stream, or the highest layer if a browser sends layers.
 fn forwardable_layer(rid: Option<Rid>) -> bool {
     rid.is_none() || rid == Some("h".into())
-}
-
-impl Participant {
-    /// Ends the media connection (DTLS close alert on the next drain).
-    pub fn disconnect(&mut self) {
-        self.rtc.disconnect();
-    }
 }

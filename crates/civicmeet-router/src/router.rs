@@ -145,12 +145,9 @@ impl Router {
     /// Removes a participant; the others stop receiving its tracks (their
     /// browsers get an offer that stops the m-lines). Idempotent.
     pub fn remove_participant(&mut self, now: Instant, id: ParticipantId) {
-        let Some(mut participant) = self.participants.remove(&id) else {
+        let Some(participant) = self.participants.remove(&id) else {
             return;
         };
-        // Tell the browser's DTLS stack we are done, if it still listens.
-        participant.disconnect();
-        participant.drain(now, &mut Outputs::default());
         self.by_source.retain(|_, p| *p != id);
         if let Some(members) = self.rooms.get_mut(&participant.room) {
             members.retain(|p| *p != id);
@@ -261,7 +258,7 @@ impl Router {
     pub fn handle_timeout(&mut self, now: Instant) {
         for participant in self.participants.values_mut() {
             if participant.is_due(now) {
-                participant.handle_input(Input::Timeout(now));
+                self.stats.keyframe_requests += participant.handle_timeout(now);
                 self.dirty.push(participant.id);
             }
         }

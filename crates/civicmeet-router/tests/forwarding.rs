@@ -174,3 +174,21 @@ fn peers_that_offer_only_h264_exchange_h264() {
         assert_eq!(peer.vp8_frames, 0);
     }
 }
+
+#[test]
+fn two_joiners_in_quick_succession_both_get_a_keyframe() {
+    let mut sim = Sim::new();
+    let a = sim.join(ROOM, true, true);
+    sim.run_for(Duration::from_secs(3));
+
+    let first = sim.join(ROOM, true, true);
+    sim.run_for(Duration::from_millis(200));
+    // The second one's request falls into the throttle interval of the
+    // first: it must be deferred, not dropped.
+    let second = sim.join(ROOM, true, true);
+    sim.run_for(Duration::from_secs(1));
+    for late in [first, second] {
+        let got = sim.peer(late).received_from(a);
+        assert!(got.keyframes >= 1, "{late} got {got:?}");
+    }
+}
