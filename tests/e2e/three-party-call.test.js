@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
-import { newMeetingFromStartPage, joinThroughUi, assertMediaFlowsFrom, timeToFirstFrame, assertCleanPage } from './lib/meeting.js';
+import { newMeetingFromStartPage, joinThroughUi, fillJoinForm, ownId, assertMediaFlowsFrom, msUntilFrames, assertCleanPage } from './lib/meeting.js';
 
 let server;
 let browser;
@@ -24,11 +24,18 @@ test('three pages see and hear each other, and a leaver\'s tile goes', { timeout
   const pages = await Promise.all(names.map(() => openPage(browser)));
   const link = await newMeetingFromStartPage(pages[0], server.url);
 
-  const joinedAt = Date.now();
-  const ids = [];
-  for (const [i, page] of pages.entries()) ids.push(await joinThroughUi(page, link, names[i]));
+  const ids = [await joinThroughUi(pages[0], link, names[0]), await joinThroughUi(pages[1], link, names[1])];
+  // The third joins into a running call: how soon do frames flow both ways?
+  await fillJoinForm(pages[2], link, names[2]);
+  const clickedAt = Date.now();
+  await pages[2].getByRole('button', { name: 'Join' }).click();
+  ids.push(await ownId(pages[2]));
   assert.equal(new Set(ids).size, 3, `three distinct participant ids: ${ids}`);
-  t.diagnostic(`time to first remote frame on the first page after the joins began: ${await timeToFirstFrame(pages[0], joinedAt)} ms`);
+  const [toNewcomer, fromNewcomer] = await Promise.all([
+    msUntilFrames(pages[2], ids.slice(0, 2), clickedAt),
+    msUntilFrames(pages[0], [ids[2]], clickedAt),
+  ]);
+  t.diagnostic(`after the third page clicked Join: it decoded frames from both others in ${toNewcomer} ms; the first page decoded its frames in ${fromNewcomer} ms`);
 
   for (const [i, page] of pages.entries()) {
     const others = ids.filter((_, j) => j !== i);
@@ -52,6 +59,12 @@ test('three pages see and hear each other, and a leaver\'s tile goes', { timeout
   // The two who stay still see each other.
   await assertMediaFlowsFrom(pages[0], [ids[1]]);
   await assertMediaFlowsFrom(pages[1], [ids[0]]);
+
+  // Linus joins again from the left view and everyone sees everyone again.
+  await pages[2].getByRole('button', { name: 'Join again' }).click();
+  const rejoined = await ownId(pages[2]);
+  await assertMediaFlowsFrom(pages[2], ids.slice(0, 2));
+  await assertMediaFlowsFrom(pages[0], [ids[1], rejoined]);
 
   for (const page of pages) assertCleanPage(page, server.url);
 });

@@ -21,6 +21,9 @@ export const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream',
   // Remote audio and video start playing without a user gesture on the page.
   '--autoplay-policy=no-user-gesture-required',
+  // Gather 127.0.0.1 as a host candidate too: the media server listens on
+  // loopback, and a machine may have no other interface to send from.
+  '--allow-loopback-in-peer-connection',
 ];
 
 export function launchBrowser() {

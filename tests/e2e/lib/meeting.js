@@ -16,10 +16,15 @@ export async function newMeetingFromStartPage(page, baseUrl) {
 
 /** Opens a meeting link, types a name and joins; resolves with our participant id. */
 export async function joinThroughUi(page, meetingUrl, name) {
-  await page.goto(meetingUrl);
-  await page.getByLabel('Your name').fill(name);
+  await fillJoinForm(page, meetingUrl, name);
   await page.getByRole('button', { name: 'Join' }).click();
   return ownId(page);
+}
+
+/** Opens a meeting link and types a name, ready to click Join. */
+export async function fillJoinForm(page, meetingUrl, name) {
+  await page.goto(meetingUrl);
+  await page.getByLabel('Your name').fill(name);
 }
 
 /** Our participant id, once we are in the meeting (our tile is there). */
@@ -91,13 +96,16 @@ export async function assertMediaFlowsFrom(page, others, { timeoutMs = 30_000, g
   return { stats: second, fps };
 }
 
-/** Waits until the page decodes its first video frame from anyone; returns ms waited. */
-export async function timeToFirstFrame(page, since, timeoutMs = 30_000) {
+/**
+ * Waits until the page has decoded a video frame from each of `from`
+ * (participant ids); returns the milliseconds since `since`.
+ */
+export async function msUntilFrames(page, from, since, timeoutMs = 30_000) {
   for (;;) {
     const stats = await inboundByParticipant(page);
-    if (Object.values(stats).some((s) => s.video?.framesDecoded > 0)) return Date.now() - since;
-    if (Date.now() - since > timeoutMs) assert.fail(`no video frame within ${timeoutMs} ms`);
-    await sleep(50);
+    if (from.every((id) => stats[id]?.video?.framesDecoded > 0)) return Date.now() - since;
+    if (Date.now() - since > timeoutMs) assert.fail(`no video frame from all of ${from.join(', ')} within ${timeoutMs} ms`);
+    await sleep(20);
   }
 }
 
