@@ -1,0 +1,225 @@
+//! Test harness: a real Application on free ports with its own data
+//! folder, a small HTTP/1 client and a real WebSocket client.
+#![allow(dead_code)] // Each test file uses a different part of the harness.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use civicmeet::{Application, Config};
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::header::HeaderMap;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+pub struct TestApp {
+    pub http: SocketAddr,
+    pub media: SocketAddr,
+    pub data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    // Dropped last: removes the data folder when the test ends.
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// An application on loopback with free ports and a fresh data folder.
+pub async fn spawn_app() -> TestApp {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut app = spawn_app_in(temp.path()).await;
+    app._temp = Some(temp);
+    app
+}
+
+/// An application on loopback with free ports, storing in `data_dir`.
+pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = data_dir.to_path_buf();
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
+    let (http, media) = (app.http_addr(), app.media_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("application runs");
+    });
+    TestApp {
+        http,
+        media,
+        data_dir: data_dir.to_path_buf(),
+        stop: Some(stop),
+        task,
+        _temp: None,
+    }
+}
+
+impl TestApp {
+    /// Stops serving and waits until the store is closed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task)
+            .await
+            .expect("application task ends cleanly");
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request("GET", path).await
+    }
+
+    pub async fn post(&self, path: &str) -> Response {
+        self.request("POST", path).await
+    }
+
+    /// One HTTP/1.1 request on a fresh connection.
+    pub async fn request(&self, method: &str, path: &str) -> Response {
+        let stream = TcpStream::connect(self.http).await.expect("connect");
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(connection);
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.http.to_string())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let response = sender.send_request(request).await.expect("response");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// A new meeting made through the API; returns its id.
+    pub async fn create_meeting(&self) -> String {
+        let response = self.post("/api/meetings").await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.json()["id"].as_str().expect("id").to_string()
+    }
+
+    /// A WebSocket to a meeting's signalling endpoint.
+    pub async fn connect(&self, meeting: &str) -> Client {
+        let url = format!("ws://{}/api/meetings/{meeting}/ws", self.http);
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket");
+        Client { socket }
+    }
+
+    /// A socket that has joined `meeting` as `name`; returns it and its welcome.
+    pub async fn join(&self, meeting: &str, name: &str) -> (Client, Value) {
+        let mut client = self.connect(meeting).await;
+        client
+            .send(serde_json::json!({"type": "join", "version": 1, "name": name}))
+            .await;
+        let welcome = client.recv().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (client, welcome)
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+pub struct Client {
+    pub socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub async fn send(&mut self, message: Value) {
+        self.send_text(message.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::text(text)).await.expect("send");
+    }
+
+    /// The next text message as JSON; fails after [`WAIT`].
+    pub async fn recv(&mut self) -> Value {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        return serde_json::from_str(&text).expect("server sends JSON");
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    other => panic!("expected a text message, got {other:?}"),
+                }
+            }
+        })
+        .await
+        .expect("a message in time")
+    }
+
+    /// The next message of `kind`, skipping others (e.g. renegotiation offers).
+    pub async fn recv_type(&mut self, kind: &str) -> Value {
+        loop {
+            let message = self.recv().await;
+            if message["type"] == kind {
+                return message;
+            }
+        }
+    }
+
+    /// Waits for the server's Close frame (or the end of the stream) and
+    /// returns its close code, if any.
+    pub async fn expect_close(&mut self) -> Option<u16> {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                    Some(Ok(Message::Text(text))) => panic!("expected close, got {text}"),
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => return None,
+                }
+            }
+        })
+        .await
+        .expect("the server closes in time")
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
