@@ -1,0 +1,269 @@
+//! Real SDP and real media through the running server: str0m peers (an
+//! independent WebRTC stack, not our router) on loopback UDP, signalling
+//! over the real WebSocket. Also: bad input from strangers, on both the
+//! socket and the media port, while a call runs, and the call goes on.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{Client, TestApp, spawn_app};
+use futures_util::FutureExt;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::format::Codec;
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio_tungstenite::tungstenite::Message;
+
+const AUDIO_INTERVAL: Duration = Duration::from_millis(20);
+
+struct Peer {
+    id: u64,
+    ws: Client,
+    rtc: Rtc,
+    socket: UdpSocket,
+    addr: SocketAddr,
+    audio_mid: Mid,
+    connected: bool,
+    frames_sent: u64,
+    next_audio: Instant,
+    /// Audio frames received, in total.
+    received: u64,
+    /// Server messages other than offers, in order.
+    messages: Vec<Value>,
+    /// The SDP of every offer the server sent.
+    server_offers: Vec<String>,
+}
+
+impl Peer {
+    /// Joins `meeting` and negotiates one sendonly Opus track.
+    async fn join(app: &TestApp, meeting: &str, name: &str) -> Peer {
+        let (mut ws, welcome) = app.join(meeting, name).await;
+        let id = welcome["you"].as_u64().expect("an id");
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let now = Instant::now();
+        let mut rtc = Rtc::builder().build(now);
+        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap())
+            .expect("candidate accepted");
+        let mut change = rtc.sdp_api();
+        let audio_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer");
+
+        ws.send(json!({"type": "offer", "sdp": offer.to_sdp_string()}))
+            .await;
+        let answer = ws.recv_type("answer").await;
+        let answer =
+            SdpAnswer::from_sdp_string(answer["sdp"].as_str().unwrap()).expect("answer parses");
+        rtc.sdp_api()
+            .accept_answer(pending, answer)
+            .expect("answer accepted");
+        Peer {
+            id,
+            ws,
+            rtc,
+            socket,
+            addr,
+            audio_mid,
+            connected: false,
+            frames_sent: 0,
+            next_audio: now,
+            received: 0,
+            messages: Vec::new(),
+            server_offers: Vec::new(),
+        }
+    }
+
+    /// One round: signalling in, datagrams in, time, media out, output out.
+    async fn step(&mut self) {
+        while let Some(Some(Ok(message))) = self.ws.socket.next().now_or_never() {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["type"] == "offer" {
+                let sdp = message["sdp"].as_str().unwrap().to_string();
+                let offer = SdpOffer::from_sdp_string(&sdp).expect("server offer parses");
+                let answer = self
+                    .rtc
+                    .sdp_api()
+                    .accept_offer(offer)
+                    .expect("server offer accepted");
+                self.server_offers.push(sdp);
+                self.ws
+                    .send(json!({"type": "answer", "sdp": answer.to_sdp_string()}))
+                    .await;
+            } else {
+                self.messages.push(message);
+            }
+        }
+        let mut buffer = [0u8; 2000];
+        while let Ok((len, source)) = self.socket.try_recv_from(&mut buffer) {
+            let Ok(contents) = buffer[..len].try_into() else {
+                continue;
+            };
+            let input = Input::Receive(
+                Instant::now(),
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination: self.addr,
+                    contents,
+                },
+            );
+            self.rtc.handle_input(input).expect("input handled");
+        }
+        let now = Instant::now();
+        self.rtc
+            .handle_input(Input::Timeout(now))
+            .expect("timeout handled");
+        if self.connected {
+            while self.next_audio <= now {
+                self.send_audio_frame(now);
+                self.next_audio += AUDIO_INTERVAL;
+            }
+        }
+        loop {
+            match self.rtc.poll_output().expect("output") {
+                Output::Timeout(_) => break,
+                Output::Transmit(t) => {
+                    let _ = self.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(Event::Connected) => {
+                    self.connected = true;
+                    self.next_audio = Instant::now();
+                }
+                Output::Event(Event::MediaData(_)) => self.received += 1,
+                Output::Event(_) => {}
+            }
+        }
+    }
+
+    fn send_audio_frame(&mut self, now: Instant) {
+        let Some(writer) = self.rtc.writer(self.audio_mid) else {
+            return;
+        };
+        let Some(pt) = writer
+            .payload_params()
+            .find(|p| p.spec().codec == Codec::Opus)
+            .map(|p| p.pt())
+        else {
+            return;
+        };
+        let time = MediaTime::new(self.frames_sent * 960, Frequency::FORTY_EIGHT_KHZ);
+        let mut payload = vec![0xfc, self.id as u8];
+        payload.resize(60, 0x55);
+        let _ = writer.write(pt, now, time, payload);
+        self.frames_sent += 1;
+    }
+}
+
+/// Steps all peers until `done` holds; fails after `limit`.
+async fn pump(
+    peers: &mut [&mut Peer],
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&[&mut Peer]) -> bool,
+) {
+    let start = Instant::now();
+    while !done(peers) {
+        assert!(start.elapsed() < limit, "timed out waiting for: {what}");
+        for peer in peers.iter_mut() {
+            peer.step().await;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_str0m_peers_hear_each_other_and_strangers_cannot_disturb_them() {
+    let app = spawn_app().await;
+    let meeting = app.create_meeting().await;
+    let mut ada = Peer::join(&app, &meeting, "Ada").await;
+    let mut bob = Peer::join(&app, &meeting, "Bob").await;
+
+    pump(
+        &mut [&mut ada, &mut bob],
+        Duration::from_secs(10),
+        "both connected and hearing each other",
+        |p| p.iter().all(|peer| peer.connected && peer.received >= 10),
+    )
+    .await;
+
+    // The server's offers name the publisher in the msid stream id, which
+    // the browser uses to put a track on the right tile.
+    assert!(
+        bob.server_offers
+            .iter()
+            .any(|sdp| sdp.contains(&format!("a=msid:{} ", ada.id))),
+        "Bob's offers: {:?}",
+        bob.server_offers
+    );
+    assert!(
+        ada.server_offers
+            .iter()
+            .any(|sdp| sdp.contains(&format!("a=msid:{} ", bob.id)))
+    );
+
+    // Strangers: garbage on the media port, bad and oversized messages on
+    // a socket of the same meeting, a socket to a meeting that does not exist.
+    let stranger = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for datagram in [
+        &b"garbage"[..],
+        &[0x16, 0xfe, 0xfd, 0, 0][..],
+        &[0x80; 1200][..],
+        &[0u8; 20][..],
+    ] {
+        stranger.send_to(datagram, app.media).await.unwrap();
+    }
+    let mut troll = app.connect(&meeting).await;
+    troll.send_text("{]".into()).await;
+    assert_eq!(troll.recv().await["code"], "bad_message");
+    troll
+        .send(json!({"type": "join", "version": 1, "name": "Troll"}))
+        .await;
+    troll.recv_type("welcome").await;
+    troll
+        .send(json!({"type": "offer", "sdp": "v=0\r\nnonsense"}))
+        .await;
+    assert_eq!(troll.recv_type("error").await["code"], "sdp_rejected");
+    troll
+        .send_text(" ".repeat(civicmeet_wire::MAX_MESSAGE_BYTES + 1))
+        .await;
+    assert_eq!(troll.recv_type("error").await["code"], "message_too_large");
+    let mut lost = app.connect("00000000000000000000000000000000").await;
+    assert_eq!(lost.recv().await["code"], "meeting_not_found");
+
+    // The call goes on: both keep receiving.
+    let (ada_before, bob_before) = (ada.received, bob.received);
+    pump(
+        &mut [&mut ada, &mut bob],
+        Duration::from_secs(5),
+        "media keeps flowing",
+        |p| p[0].received >= ada_before + 20 && p[1].received >= bob_before + 20,
+    )
+    .await;
+    assert!(ada.connected && bob.connected);
+
+    // Ada leaves: Bob is told, and renegotiates her track away.
+    let offers_before = bob.server_offers.len();
+    ada.ws.send(json!({"type": "leave"})).await;
+    let ada_id = ada.id;
+    pump(
+        &mut [&mut bob],
+        Duration::from_secs(5),
+        "Bob sees Ada leave",
+        |p| {
+            p[0].messages
+                .iter()
+                .any(|m| m["type"] == "participant_left" && m["id"] == ada_id)
+                && p[0].server_offers.len() > offers_before
+        },
+    )
+    .await;
+}
