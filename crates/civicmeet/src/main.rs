@@ -1,6 +1,7 @@
 //! The `civicmeet` binary: read the settings, start logging, build the
 //! application, print where it runs, serve until Ctrl-C.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use civicmeet::{Application, Cli, Config};
@@ -33,6 +34,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     let app = match Application::build(config).await {
