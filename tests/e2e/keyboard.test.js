@@ -46,7 +46,12 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   await page.waitForURL(/\/m\/[^/]+$/);
   const link = page.url();
 
-  await tabTo(page, '#name');
+  // Joining without a name explains why and puts focus back on the field.
+  await tabTo(page, '#join-button');
+  await page.keyboard.press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'Please enter a name' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'name');
+  assert.equal(await page.getByLabel('Your name').getAttribute('aria-invalid'), 'true');
   await assertFocusVisible(page);
   await page.keyboard.type('Grace');
   await tabTo(page, '#join-button');
