@@ -45,6 +45,9 @@ test('three pages see and hear each other, and a leaver\'s tile goes', { timeout
       await page.locator(`#tiles .tile[data-participant-id="${id}"] .tile-name`).filter({ hasText: names[j] }).waitFor();
     }
     const { stats, fps } = await assertMediaFlowsFrom(page, others);
+    // Decoded frames reach the screen: the remote videos play and have a size.
+    const playing = await page.$$eval('#tiles .tile:not(.self) video', (videos) => videos.map((v) => !v.paused && v.videoWidth > 0));
+    assert.deepEqual(playing, [true, true], `${names[i]}'s remote videos play`);
     const sizes = others.map((id) => `${stats[id].video.frameWidth}x${stats[id].video.frameHeight} ${stats[id].video.codec}`);
     t.diagnostic(`${names[i]} decodes ${JSON.stringify(fps)} fps from ${others.join(', ')} (${sizes.join(', ')})`);
   }

@@ -19,8 +19,6 @@ export const CHROMIUM_ARGS = [
   // A moving test pattern as camera, a beep as microphone, no permission prompt.
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
-  // Remote audio and video start playing without a user gesture on the page.
-  '--autoplay-policy=no-user-gesture-required',
   // Gather 127.0.0.1 as a host candidate too: the media server listens on
   // loopback, and a machine may have no other interface to send from.
   '--allow-loopback-in-peer-connection',
