@@ -5,8 +5,13 @@
 //! held for short, non-awaiting sections. Every message to a participant
 //! goes through its channel in order, so a newcomer always gets `welcome`
 //! before any `participant_joined` of someone who came after it.
+//!
+//! The channels are bounded: a participant whose socket does not keep up
+//! (its queue is full) is dropped from the roster, the others are told it
+//! left, and its session ends when it finds its queue closed. Nobody's
+//! slowness grows the server's memory or holds up the others.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,8 +21,18 @@ use tokio::sync::mpsc;
 
 use crate::meeting_id::MeetingId;
 
+/// How many messages may wait for one participant's socket.
+pub const OUTBOX_CAPACITY: usize = 256;
+
 /// The sending half of a participant's outbound queue.
-pub type Outbox = mpsc::UnboundedSender<ServerMessage>;
+pub type Outbox = mpsc::Sender<ServerMessage>;
+
+/// A participant's outbound queue: the roster keeps the sender, the
+/// session reads the receiver. `None` from the receiver means the roster
+/// dropped the participant.
+pub fn outbox() -> (Outbox, mpsc::Receiver<ServerMessage>) {
+    mpsc::channel(OUTBOX_CAPACITY)
+}
 
 #[derive(Default)]
 pub struct Roster {
@@ -54,23 +69,26 @@ impl Roster {
             room: RoomId(next_room.fetch_add(1, Ordering::Relaxed) + 1),
             members: BTreeMap::new(),
         });
+        // Tell the others first: anyone dropped for falling behind is then
+        // already gone from the newcomer's list.
+        room.broadcast(
+            participant.id,
+            ServerMessage::ParticipantJoined {
+                participant: participant.clone(),
+            },
+        );
         let others = room
             .members
             .values()
             .map(|m| m.participant.clone())
             .collect();
-        // A closed outbox means the session is ending; it will call `leave`.
-        let _ = outbox.send(ServerMessage::Welcome {
+        // A fresh queue has room; a closed one means the session is ending
+        // and will call `leave`.
+        let _ = outbox.try_send(ServerMessage::Welcome {
             version: PROTOCOL_VERSION,
             you: participant.id,
             participants: others,
         });
-        room.broadcast(
-            participant.id,
-            &ServerMessage::ParticipantJoined {
-                participant: participant.clone(),
-            },
-        );
         room.members.insert(
             participant.id,
             Member {
@@ -94,7 +112,7 @@ impl Roster {
         let message = ServerMessage::ParticipantUpdated {
             participant: member.participant.clone(),
         };
-        room.broadcast(id, &message);
+        room.broadcast(id, message);
     }
 
     /// Removes a participant and tells the others. Idempotent.
@@ -106,7 +124,7 @@ impl Roster {
         if room.members.remove(&id).is_none() {
             return;
         }
-        room.broadcast(id, &ServerMessage::ParticipantLeft { id });
+        room.broadcast(id, ServerMessage::ParticipantLeft { id });
         if room.members.is_empty() {
             meetings.remove(&meeting);
         }
@@ -128,12 +146,91 @@ impl Roster {
 }
 
 impl Room {
-    fn broadcast(&self, except: ParticipantId, message: &ServerMessage) {
-        for (id, member) in &self.members {
-            if *id != except {
-                // A member whose socket is closing leaves on its own.
-                let _ = member.outbox.send(message.clone());
+    /// Queues a message for everyone but `except`. Members whose queue is
+    /// full or closed are dropped, and the others are told they left.
+    fn broadcast(&mut self, except: ParticipantId, message: ServerMessage) {
+        let mut pending = VecDeque::from([(except, message)]);
+        while let Some((except, message)) = pending.pop_front() {
+            let stuck: Vec<ParticipantId> = self
+                .members
+                .iter()
+                .filter(|(id, _)| **id != except)
+                .filter(|(_, member)| member.outbox.try_send(message.clone()).is_err())
+                .map(|(id, _)| *id)
+                .collect();
+            for id in stuck {
+                self.members.remove(&id);
+                tracing::info!(participant = %id, "participant dropped: its socket fell behind");
+                pending.push_back((id, ServerMessage::ParticipantLeft { id }));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting() -> MeetingId {
+        MeetingId::parse("0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    fn person(roster: &Roster, name: &str) -> Participant {
+        Participant {
+            id: roster.allocate_participant(),
+            name: name.into(),
+            media: MediaState::default(),
+        }
+    }
+
+    #[test]
+    fn a_member_who_falls_behind_is_dropped_and_the_others_are_told() {
+        let roster = Roster::default();
+        // Ada's queue holds two messages and nobody reads it: her welcome
+        // and Bob's arrival fill it, so Cleo's arrival cannot be queued.
+        let (ada_outbox, _ada_inbox) = mpsc::channel(2);
+        let ada = person(&roster, "Ada");
+        let room = roster.join(meeting(), ada.clone(), ada_outbox);
+
+        let (bob_outbox, mut bob_inbox) = outbox();
+        let bob = person(&roster, "Bob");
+        assert_eq!(roster.join(meeting(), bob.clone(), bob_outbox), room);
+        let welcome = bob_inbox.try_recv().unwrap();
+        assert!(
+            matches!(welcome, ServerMessage::Welcome { participants, .. } if participants == [ada.clone()])
+        );
+
+        let (cleo_outbox, mut cleo_inbox) = outbox();
+        let cleo = person(&roster, "Cleo");
+        roster.join(meeting(), cleo.clone(), cleo_outbox);
+        assert_eq!(
+            bob_inbox.try_recv().unwrap(),
+            ServerMessage::ParticipantJoined { participant: cleo }
+        );
+        assert_eq!(
+            bob_inbox.try_recv().unwrap(),
+            ServerMessage::ParticipantLeft { id: ada.id }
+        );
+        let welcome = cleo_inbox.try_recv().unwrap();
+        assert!(
+            matches!(welcome, ServerMessage::Welcome { participants, .. } if participants == [bob])
+        );
+        assert_eq!(roster.count(meeting()), 2);
+        // Ada's own session leaving later changes nothing more.
+        roster.leave(meeting(), ada.id);
+        assert!(bob_inbox.try_recv().is_err());
+    }
+
+    #[test]
+    fn the_last_one_out_frees_the_room() {
+        let roster = Roster::default();
+        let (outbox_a, _inbox_a) = outbox();
+        let ada = person(&roster, "Ada");
+        let first = roster.join(meeting(), ada.clone(), outbox_a);
+        roster.leave(meeting(), ada.id);
+        assert_eq!(roster.count(meeting()), 0);
+        let (outbox_b, _inbox_b) = outbox();
+        let second = roster.join(meeting(), person(&roster, "Bob"), outbox_b);
+        assert_ne!(first, second);
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::media_task::{MediaError, MediaEvent};
 use crate::meeting_id::MeetingId;
+use crate::signalling::roster;
 use crate::state::AppState;
 
 /// How long a socket may stay open without sending `join`.
@@ -170,7 +171,7 @@ async fn attend(
 ) -> Ending {
     let id = state.roster.allocate_participant();
     let router_id = civicmeet_router::ParticipantId(id.0);
-    let (outbox, mut inbox) = mpsc::unbounded_channel();
+    let (outbox, mut inbox) = roster::outbox();
     let (media_events, mut media_inbox) = mpsc::unbounded_channel();
     let participant = Participant {
         id,
@@ -193,7 +194,14 @@ async fn attend(
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
                 Some(Ok(Message::Close(_)) | Err(_)) | None => Err(Ending::Gone),
             },
-            Some(message) = inbox.recv() => send(socket, &message).await,
+            message = inbox.recv() => match message {
+                Some(message) => send(socket, &message).await,
+                // The roster dropped us: this socket fell too far behind.
+                None => Err(Ending::fatal(
+                    ErrorCode::Unavailable,
+                    "the connection fell too far behind; join again",
+                )),
+            },
             Some(event) = media_inbox.recv() => match event {
                 MediaEvent::Offer(sdp) => send(socket, &ServerMessage::Offer { sdp }).await,
                 MediaEvent::Connected => {
