@@ -55,7 +55,9 @@ pub enum ClientMessage {
     /// The browser muted or unmuted its microphone or camera.
     MediaState { media: MediaState },
     /// The participant leaves; the server closes the socket after this.
-    Leave,
+    /// A struct variant, not a unit one: serde ignores
+    /// `deny_unknown_fields` on unit variants of tagged enums.
+    Leave {},
 }
 
 /// Messages from the server to the browser.
@@ -209,6 +211,14 @@ mod tests {
             ClientMessage::decode(r#"{"type":"leave","extra":1}"#),
             Err(DecodeError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn leave_has_no_fields() {
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"leave"}"#),
+            Ok(ClientMessage::Leave {})
+        );
     }
 
     #[test]

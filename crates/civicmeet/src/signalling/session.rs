@@ -256,7 +256,7 @@ async fn handle_text(
             state.roster.update_media(meeting, id, media);
             Ok(())
         }
-        ClientMessage::Leave => Err(Ending::Left),
+        ClientMessage::Leave {} => Err(Ending::Left),
     }
 }
 
