@@ -97,6 +97,7 @@ function readName() {
 }
 
 async function join() {
+  if (state.socket || $('join-button').disabled) return; // already joining (Enter twice)
   const name = readName();
   if (!name) {
     showError(t('error.invalid_name'));
@@ -158,7 +159,9 @@ function enterMeeting(welcome, name) {
   tiles.clear();
   tiles.upsert({ id: welcome.you, name, media: state.media }, { self: true });
   tiles.attachStream(welcome.you, state.localStream);
-  for (const participant of welcome.participants) tiles.upsert(participant);
+  for (const participant of welcome.participants) {
+    if (participant.id !== welcome.you) tiles.upsert(participant);
+  }
   syncToggles();
   state.call = new Call(state.localStream, state.socket.send, {
     onTrack: (participantId, stream) => tiles.attachStream(participantId, stream),
