@@ -39,7 +39,8 @@ function freeUdpPort() {
 }
 
 /**
- * Starts civicmeet and waits until GET /health answers "ok".
+ * Starts civicmeet and waits until GET /health answers "ok". stop() fails
+ * if the server panicked at any point.
  * @returns {Promise<{url: string, httpPort: number, mediaPort: number, logs: () => string, stop: () => Promise<void>}>}
  */
 export async function startServer() {
@@ -89,6 +90,8 @@ export async function startServer() {
         clearTimeout(timer);
       }
       await rm(dataDir, { recursive: true, force: true });
+      // "A panic is a bug": nothing a test does may panic a server thread.
+      if (/panicked/.test(output)) throw new Error(`civicmeet panicked during the test:\n${output}`);
     },
   };
 }
