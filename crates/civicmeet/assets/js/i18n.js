@@ -194,6 +194,8 @@ function apply() {
 export function initI18n() {
   apply();
   for (const button of document.querySelectorAll('[data-lang-switch]')) {
+    // Hidden in the markup: without JavaScript the switch could not work.
+    button.hidden = false;
     // The button's text is in the language it switches to.
     const syncLang = () => button.lang = current === 'de' ? 'en' : 'de';
     syncLang();
