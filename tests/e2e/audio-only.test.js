@@ -1,0 +1,52 @@
+// A person without a camera (or who refused it) still joins: the others
+// hear them and see "Camera off" on their tile, and they see and hear the
+// others.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, createMeeting } from './lib/server.js';
+import { launchBrowser, openPage } from './lib/browser.js';
+import { joinThroughUi, assertMediaFlowsFrom, inboundByParticipant, sleep } from './lib/meeting.js';
+
+// Runs in the page before its scripts: asking for a camera fails as it does
+// on a machine that has none.
+function noCamera() {
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => (constraints.video
+    ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError'))
+    : getUserMedia(constraints));
+}
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('someone without a camera joins with audio only', { timeout: 120_000 }, async () => {
+  const { url } = await createMeeting(server.url);
+  const link = new URL(url, server.url).href;
+  const [listener, viewer] = [await openPage(browser, { initScript: noCamera }), await openPage(browser)];
+  const listenerId = await joinThroughUi(listener, link, 'Rosalind');
+  const viewerId = await joinThroughUi(viewer, link, 'Francis');
+
+  assert.equal(await listener.getByRole('button', { name: 'Turn camera off' }).isDisabled(), true);
+  await viewer.locator(`#tiles .tile[data-participant-id="${listenerId}"] [data-marker="camera-off"]`).waitFor({ state: 'visible' });
+
+  await assertMediaFlowsFrom(listener, [viewerId]);
+  const audioBytes = async () => (await inboundByParticipant(viewer))[listenerId]?.audio?.bytesReceived ?? 0;
+  const deadline = Date.now() + 30_000;
+  while ((await audioBytes()) === 0) {
+    assert.ok(Date.now() < deadline, 'no audio from the person without a camera');
+    await sleep(250);
+  }
+  const before = await audioBytes();
+  await sleep(2_000);
+  assert.ok((await audioBytes()) > before, 'their audio keeps arriving');
+  for (const page of [listener, viewer]) assert.deepEqual(page.problems, []);
+});
