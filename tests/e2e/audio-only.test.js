@@ -50,3 +50,20 @@ test('someone without a camera joins with audio only', { timeout: 120_000 }, asy
   assert.ok((await audioBytes()) > earlier, 'their audio keeps arriving');
   for (const page of [listener, viewer]) assert.deepEqual(page.problems, []);
 });
+
+// Runs in the page before its scripts: no camera and no microphone at all.
+function noDevices() {
+  navigator.mediaDevices.getUserMedia = () =>
+    Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));
+}
+
+test('someone without camera and microphone still sees and hears the others', { timeout: 120_000 }, async () => {
+  const { url } = await createMeeting(server.url);
+  const link = new URL(url, server.url).href;
+  const [onlooker, speaker] = [await openPage(browser, { initScript: noDevices }), await openPage(browser)];
+  await joinThroughUi(onlooker, link, 'Ada');
+  const speakerId = await joinThroughUi(speaker, link, 'Grace');
+
+  await assertMediaFlowsFrom(onlooker, [speakerId]);
+  for (const page of [onlooker, speaker]) assert.deepEqual(page.problems, []);
+});

@@ -192,3 +192,14 @@ fn two_joiners_in_quick_succession_both_get_a_keyframe() {
         assert!(got.keyframes >= 1, "{late} got {got:?}");
     }
 }
+
+#[test]
+fn a_peer_without_camera_and_microphone_receives_the_others() {
+    let mut sim = Sim::new();
+    let a = sim.join(ROOM, true, true);
+    let listener = sim.join(ROOM, false, false);
+    sim.run_for(Duration::from_secs(2));
+    let got = sim.peer(listener).received_from(a);
+    assert!(got.video >= 50 && got.audio >= 80, "{got:?}");
+    assert_eq!(sim.peer(a).received_from(listener), Default::default());
+}

@@ -170,6 +170,10 @@ impl Sim {
             .then(|| change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None));
         let video_mid = video
             .then(|| change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None));
+        if !audio && !video {
+            // What a browser without camera and microphone offers.
+            change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+        }
         let (offer, pending) = change.apply().expect("an offer with media");
 
         self.router

@@ -36,6 +36,12 @@ export class Call {
     for (const track of localStream.getTracks()) {
       this.pc.addTransceiver(track, { direction: 'sendonly', streams: [localStream] });
     }
+    // Without camera and microphone an offer would have no media section,
+    // which the server cannot answer: ask to receive audio instead. The
+    // server sends nothing on it; others' tracks come by its own offers.
+    if (localStream.getTracks().length === 0) {
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
   }
 
   /** Makes our one offer; the server's `answer` completes it. */
