@@ -10,7 +10,8 @@
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it does one
 //! small round and checks that packets were forwarded: a smoke test, never a
-//! speed assertion.
+//! speed assertion. With `--one-round=SECONDS` it runs one fixed round, for counting
+//! instructions under callgrind (see BENCHMARKS.md).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -53,6 +54,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
+    let one_round = std::env::args().find_map(|a| {
+        a.strip_prefix("--one-round=")
+            .and_then(|secs| secs.parse::<u64>().ok())
+    });
+    if let Some(seconds) = one_round {
+        // For instruction counts: one fixed round of 4 rooms of 5 (set-up
+        // included, so compare two lengths; see BENCHMARKS.md).
+        let r = round(4, 5, seconds);
+        println!(
+            "one round: 4 rooms of 5, {seconds} s: {} packets out, {} frames",
+            r.packets_out, r.frames_forwarded
+        );
+        return;
+    }
     if !bench {
         let r = round(1, 3, 1);
         assert!(

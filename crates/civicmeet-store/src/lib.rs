@@ -1,28 +1,56 @@
 //! Persistence: the only crate that speaks SQL.
 //!
-//! [`Store`] is the one handle the server holds. Today its only backend is
-//! SQLite (one file, WAL mode, migrations embedded in the binary); a
-//! PostgreSQL backend for several nodes joins later as another variant of
-//! the private `Backend` enum, behind the same methods, so callers never
-//! change.
+//! [`Store`] is the one handle the server holds. It has two backends behind
+//! the same methods: SQLite (one file in the data folder, WAL mode; the
+//! default) and PostgreSQL (when several nodes share the work), chosen by
+//! [`StoreConfig`]. Migrations for each are embedded in the binary and run
+//! on open.
 //!
-//! What it must never do: know HTTP, WebSockets or media; validate ids
-//! (the server parses them before they get here); log personal data.
+//! What is stored: meetings; the booking catalogue (offices, opening hours,
+//! closing days, services, staff and their hours); appointments; capability
+//! tokens (hashed); the mail and webhook outboxes. The store keeps plain
+//! records: the booking rules (which slots are free, time zones, DST) live
+//! in `civicmeet-booking`. The one rule enforced here is the seat race:
+//! [`Store::hold_slot`] never gives a slot away twice, however many callers
+//! race for it, on either backend.
+//!
+//! What it must never do: know HTTP, WebSockets or media; read the clock
+//! (every "now" is an argument); log personal data.
 
+mod appointments;
+mod backend;
+mod catalog;
 mod error;
-mod sqlite;
+mod meetings;
+mod outbox;
+mod random;
+mod text_enum;
+mod tokens;
+mod webhooks;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use backend::Backend;
+
+pub use appointments::{ActiveBooking, Appointment, AppointmentStatus, HoldRequest};
+pub use catalog::{
+    ClosingDay, ExceptionKind, NewOffice, NewService, NewStaff, Office, Service, Staff,
+    StaffException, WeeklyHours,
+};
 pub use error::StoreError;
+pub use meetings::MeetingRecord;
+pub use outbox::{LEASE_SECS, MailStatus, NewMail, OutboxMail};
+pub use tokens::{TokenGrant, TokenPurpose, TokenSubject};
+pub use webhooks::{NewWebhook, Webhook, WebhookDelivery};
 
-/// A stored meeting.
+/// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MeetingRecord {
-    /// The meeting id as the server formats it.
-    pub id: String,
-    /// When it was created, in seconds since the Unix epoch.
-    pub created_at: i64,
+pub struct StoreConfig {
+    /// The SQLite file, used when `url` is `None`.
+    pub sqlite_path: PathBuf,
+    /// A `postgres://` or `postgresql://` URL (the server's `database.url`).
+    /// Any other scheme is refused rather than silently ignored.
+    pub url: Option<String>,
 }
 
 /// The handle to the database. Cheap to clone; clones share one pool.
@@ -31,40 +59,48 @@ pub struct Store {
     backend: Backend,
 }
 
-#[derive(Debug, Clone)]
-enum Backend {
-    Sqlite(sqlite::SqliteStore),
-}
-
 impl Store {
     /// Opens (creating if needed, with its folder) the SQLite database at
     /// `path` and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let sqlite = sqlite::SqliteStore::open(path).await?;
         Ok(Store {
-            backend: Backend::Sqlite(sqlite),
+            backend: Backend::Sqlite(backend::sqlite::open(path).await?),
         })
     }
 
-    /// Stores a new meeting. Fails with [`StoreError::AlreadyExists`] when
-    /// the id is taken.
-    pub async fn create_meeting(&self, id: &str, created_at: i64) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.create_meeting(id, created_at).await,
+    /// Opens the database `config` names: PostgreSQL when its URL says so,
+    /// else SQLite at its path. Migrates the schema either way.
+    pub async fn open_with(config: &StoreConfig) -> Result<Store, StoreError> {
+        match config.url.as_deref() {
+            None => Store::open(&config.sqlite_path).await,
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Store {
+                    backend: Backend::Postgres(backend::postgres::open(url).await?),
+                })
+            }
+            Some(url) => Err(StoreError::UnsupportedUrl {
+                // Only the scheme: the rest may hold a password.
+                scheme: url
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(20)
+                    .collect(),
+            }),
         }
     }
 
-    /// The meeting with this id, if there is one.
-    pub async fn meeting(&self, id: &str) -> Result<Option<MeetingRecord>, StoreError> {
+    /// Which backend this is, for logs and the health page.
+    pub fn backend_name(&self) -> &'static str {
         match &self.backend {
-            Backend::Sqlite(s) => s.meeting(id).await,
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 
     /// Waits for open connections to finish and closes them. Later calls fail.
     pub async fn close(&self) {
-        match &self.backend {
-            Backend::Sqlite(s) => s.close().await,
-        }
+        backend::with_pool!(self, pool => pool.close().await)
     }
 }

@@ -1,0 +1,191 @@
+//! The mail outbox: every mail is stored before it is sent, so none is lost
+//! when SMTP is down or the process stops, and failures stay visible to
+//! staff.
+//!
+//! A sender loop calls [`Store::due_mails`], tries each mail, and reports
+//! with [`Store::mark_sent`] or [`Store::mark_failed`]. `due_mails` hands a
+//! mail out for [`LEASE_SECS`] only: a second node (or a restarted sender)
+//! does not get it meanwhile, and a sender that dies mid-way does not lose
+//! it — it comes due again when the lease runs out.
+
+use crate::backend::with_pool;
+use crate::text_enum::text_enum;
+use crate::{Store, StoreError};
+
+/// How long a mail handed out by [`Store::due_mails`] is not handed out
+/// again, unless it is marked first.
+pub const LEASE_SECS: i64 = 300;
+
+/// Stored error texts are cut to this many characters.
+const MAX_ERROR_CHARS: usize = 1000;
+
+text_enum! {
+    /// Where an outgoing message stands.
+    pub enum MailStatus {
+        /// Not sent yet; due at `next_attempt_at` (possibly after failures).
+        Pending = "pending",
+        Sent = "sent",
+        /// The sender gave up; staff can retry it.
+        Failed = "failed",
+    }
+}
+
+/// A mail to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    pub appointment_id: Option<String>,
+    pub recipient: String,
+    /// What kind of mail this is (`confirm`, `confirmed`, `reminder`, ...).
+    pub kind: String,
+    pub subject: String,
+    /// The complete RFC 5322 message, ready for SMTP or an .eml file.
+    pub body_eml: String,
+}
+
+/// A queued (or sent, or failed) mail.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub appointment_id: Option<String>,
+    pub recipient: String,
+    pub kind: String,
+    pub subject: String,
+    pub body_eml: String,
+    #[sqlx(try_from = "String")]
+    pub status: MailStatus,
+    /// Failed attempts so far.
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, appointment_id, recipient, kind, subject, body_eml, status, attempts, \
+    next_attempt_at, last_error, created_at, sent_at";
+
+/// Cuts an error text to [`MAX_ERROR_CHARS`] characters.
+pub(crate) fn clip(error: &str) -> String {
+    error.chars().take(MAX_ERROR_CHARS).collect()
+}
+
+impl Store {
+    /// Queues a mail, due at once. Returns its id.
+    pub async fn enqueue_mail(&self, mail: &NewMail, now: i64) -> Result<i64, StoreError> {
+        let (id,): (i64,) = with_pool!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO mail_outbox (appointment_id, recipient, kind, subject, body_eml, \
+                 status, attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) RETURNING id",
+            )
+            .bind(&mail.appointment_id)
+            .bind(&mail.recipient)
+            .bind(&mail.kind)
+            .bind(&mail.subject)
+            .bind(&mail.body_eml)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    /// Hands out up to `limit` pending mails due at `now`, oldest due
+    /// first, and leases them for [`LEASE_SECS`] (see the module docs).
+    pub async fn due_mails(&self, now: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+        // The outer conditions repeat the inner ones on purpose: on
+        // PostgreSQL a row another node leased meanwhile is re-checked
+        // after its lock is released and then skipped.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE mail_outbox SET next_attempt_at = $2 \
+             WHERE status = 'pending' AND next_attempt_at <= $1 AND id IN ( \
+               SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+               ORDER BY next_attempt_at, id LIMIT $3) \
+             RETURNING {COLUMNS}"
+        ));
+        let mut mails: Vec<OutboxMail> = with_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(now)
+                .bind(now + LEASE_SECS)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        })?;
+        mails.sort_by_key(|m| m.id);
+        Ok(mails)
+    }
+
+    pub async fn mark_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE mail_outbox SET status = 'sent', sent_at = $2, last_error = NULL \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        crate::catalog::found(affected)
+    }
+
+    /// Records a failed attempt. With `retry_at` the mail stays pending and
+    /// comes due then; without, the sender gives up and it is `Failed`.
+    /// `error` must not contain personal data (it is shown to staff); it is
+    /// cut to 1000 characters.
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, \
+                 status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'pending' END, \
+                 next_attempt_at = COALESCE($3, next_attempt_at) \
+                 WHERE id = $1 AND status <> 'sent'",
+            )
+            .bind(id)
+            .bind(clip(error))
+            .bind(retry_at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        crate::catalog::found(affected)
+    }
+
+    /// Every unsent mail that failed at least once, whether a retry is
+    /// still due or the sender gave up: what staff must see. Newest first.
+    pub async fn failed_mails(&self) -> Result<Vec<OutboxMail>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM mail_outbox \
+             WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) \
+             ORDER BY created_at DESC, id DESC"
+        ));
+        Ok(with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
+    }
+
+    /// Puts a failed mail back in the queue, due at `now` (a staff action).
+    pub async fn retry_mail(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE mail_outbox SET status = 'pending', next_attempt_at = $2 \
+                 WHERE id = $1 AND status = 'failed'",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        crate::catalog::found(affected)
+    }
+
+    pub async fn mail(&self, id: i64) -> Result<Option<OutboxMail>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM mail_outbox WHERE id = $1"));
+        Ok(with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?)
+    }
+}
