@@ -4,26 +4,18 @@
 // Automated checks find only part of the problems; keyboard.test.js covers
 // operation by keyboard.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { startServer, createMeeting } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { createMeeting } from './lib/server.js';
+import { openPage } from './lib/browser.js';
 import { joinThroughUi } from './lib/meeting.js';
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Runs axe on the page as it is now; fails with every violation listed. */
 async function audit(page, view) {
@@ -38,22 +30,22 @@ async function audit(page, view) {
 
 test('every view passes an automated WCAG 2.1 AA audit, in English and German', { timeout: 120_000 }, async () => {
   for (const locale of ['en-US', 'de-DE']) {
-    const page = await openPage(browser, { locale });
-    await page.goto(server.url);
+    const page = await openPage(env.browser, { locale });
+    await page.goto(env.server.url);
     await audit(page, `start page (${locale})`);
-    await page.goto(`${server.url}/m/${'0'.repeat(32)}`);
+    await page.goto(`${env.server.url}/m/${'0'.repeat(32)}`);
     await audit(page, `not found (${locale})`);
   }
 
-  const { url } = await createMeeting(server.url);
-  const link = new URL(url, server.url).href;
-  const page = await openPage(browser);
+  const { url } = await createMeeting(env.server.url);
+  const link = new URL(url, env.server.url).href;
+  const page = await openPage(env.browser);
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto(link);
   await page.locator('#camera-select option').first().waitFor({ state: 'attached' });
   await audit(page, 'device check');
 
-  const other = await openPage(browser);
+  const other = await openPage(env.browser);
   await joinThroughUi(other, link, 'Ada');
   await joinThroughUi(page, link, 'Grace');
   await page.getByRole('button', { name: 'Mute microphone' }).click();

@@ -2,10 +2,11 @@
 // hear them and see "Camera off" on their tile, and they see and hear the
 // others.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
-import { startServer, createMeeting } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { createMeeting } from './lib/server.js';
+import { openPage } from './lib/browser.js';
 import { joinThroughUi, assertMediaFlowsFrom, inboundByParticipant, sleep } from './lib/meeting.js';
 
 // Runs in the page before its scripts: asking for a camera fails as it does
@@ -17,21 +18,12 @@ function noCamera() {
     : getUserMedia(constraints));
 }
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('someone without a camera joins with audio only', { timeout: 120_000 }, async () => {
-  const { url } = await createMeeting(server.url);
-  const link = new URL(url, server.url).href;
-  const [listener, viewer] = [await openPage(browser, { initScript: noCamera }), await openPage(browser)];
+  const { url } = await createMeeting(env.server.url);
+  const link = new URL(url, env.server.url).href;
+  const [listener, viewer] = [await openPage(env.browser, { initScript: noCamera }), await openPage(env.browser)];
   const listenerId = await joinThroughUi(listener, link, 'Rosalind');
   const viewerId = await joinThroughUi(viewer, link, 'Francis');
 
@@ -58,9 +50,9 @@ function noDevices() {
 }
 
 test('someone without camera and microphone still sees and hears the others', { timeout: 120_000 }, async () => {
-  const { url } = await createMeeting(server.url);
-  const link = new URL(url, server.url).href;
-  const [onlooker, speaker] = [await openPage(browser, { initScript: noDevices }), await openPage(browser)];
+  const { url } = await createMeeting(env.server.url);
+  const link = new URL(url, env.server.url).href;
+  const [onlooker, speaker] = [await openPage(env.browser, { initScript: noDevices }), await openPage(env.browser)];
   await joinThroughUi(onlooker, link, 'Ada');
   const speakerId = await joinThroughUi(speaker, link, 'Grace');
 

@@ -2,27 +2,19 @@
 // broken signalling from a raw WebSocket. Each bad message gets its typed
 // error; the two people in the call keep seeing and hearing each other.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { startServer, createMeeting } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { createMeeting } from './lib/server.js';
+import { openPage } from './lib/browser.js';
 import { joinThroughUi, assertMediaFlowsFrom } from './lib/meeting.js';
 
 const MAX_MESSAGE_BYTES = 64 * 1024; // civicmeet-wire's limit
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Sends garbage that looks like each protocol on the media port (and some that looks like none). */
 async function sprayDatagrams(port) {
@@ -58,16 +50,16 @@ function firstError(url, frames) {
 }
 
 test('garbage datagrams and broken signalling do not disturb a running call', { timeout: 150_000 }, async (t) => {
-  const { id, url } = await createMeeting(server.url);
-  const link = new URL(url, server.url).href;
-  const pages = [await openPage(browser), await openPage(browser)];
+  const { id, url } = await createMeeting(env.server.url);
+  const link = new URL(url, env.server.url).href;
+  const pages = [await openPage(env.browser), await openPage(env.browser)];
   const ids = [await joinThroughUi(pages[0], link, 'Emmy'), await joinThroughUi(pages[1], link, 'Kurt')];
   await assertMediaFlowsFrom(pages[0], [ids[1]]);
   await assertMediaFlowsFrom(pages[1], [ids[0]]);
 
-  await sprayDatagrams(server.mediaPort);
+  await sprayDatagrams(env.server.mediaPort);
 
-  const wsBase = server.url.replace(/^http/, 'ws');
+  const wsBase = env.server.url.replace(/^http/, 'ws');
   const socketUrl = `${wsBase}/api/meetings/${id}/ws`;
   const join = JSON.stringify({ type: 'join', version: 1, name: 'Mallory', media: { audio: true, video: true } });
   const cases = [
@@ -89,8 +81,8 @@ test('garbage datagrams and broken signalling do not disturb a running call', { 
   }
 
   // The call goes on, and nobody else stays in it (Mallory joined once, then went).
-  assert.ok(server.running(), 'civicmeet is still running');
-  await sprayDatagrams(server.mediaPort);
+  assert.ok(env.server.running(), 'civicmeet is still running');
+  await sprayDatagrams(env.server.mediaPort);
   await assertMediaFlowsFrom(pages[0], [ids[1]]);
   await assertMediaFlowsFrom(pages[1], [ids[0]]);
   for (const page of pages) await page.waitForFunction(() => document.querySelectorAll('#tiles .tile').length === 2, null, { timeout: 10_000 });

@@ -1,10 +1,11 @@
 // Two browsers that offer only H.264 for video (as some hardware-decoding
 // devices do) still see each other: the media server negotiates H.264.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
-import { startServer, createMeeting } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { createMeeting } from './lib/server.js';
+import { openPage } from './lib/browser.js';
 import { joinThroughUi, assertMediaFlowsFrom, assertCleanPage } from './lib/meeting.js';
 
 // Runs in the page before its scripts: every video transceiver the page
@@ -35,21 +36,12 @@ function outboundVideoCodec(page) {
   });
 }
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('two pages offering only H.264 decode each other\'s H.264 video', { timeout: 120_000 }, async (t) => {
-  const { url } = await createMeeting(server.url);
-  const link = new URL(url, server.url).href;
-  const pages = [await openPage(browser, { initScript: offerOnlyH264 }), await openPage(browser, { initScript: offerOnlyH264 })];
+  const { url } = await createMeeting(env.server.url);
+  const link = new URL(url, env.server.url).href;
+  const pages = [await openPage(env.browser, { initScript: offerOnlyH264 }), await openPage(env.browser, { initScript: offerOnlyH264 })];
   const ids = [await joinThroughUi(pages[0], link, 'Hedy'), await joinThroughUi(pages[1], link, 'Alan')];
 
   for (const [i, page] of pages.entries()) {
@@ -59,5 +51,5 @@ test('two pages offering only H.264 decode each other\'s H.264 video', { timeout
     assert.equal(await outboundVideoCodec(page), 'video/H264');
     t.diagnostic(`page ${i} decodes ${stats[other].video.codec} ${stats[other].video.frameWidth}x${stats[other].video.frameHeight} at ${fps[other]} fps`);
   }
-  for (const page of pages) assertCleanPage(page, server.url);
+  for (const page of pages) assertCleanPage(page, env.server.url);
 });

@@ -2,22 +2,13 @@
 // with Tab, join with Enter, and toggle the microphone; focus is visible
 // and the toggle's state is exposed as aria-pressed (and seen by others).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { openPage } from './lib/browser.js';
 import { joinThroughUi, ownId } from './lib/meeting.js';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Presses Tab until `selector` has focus; fails after `max` presses. */
 async function tabTo(page, selector, max = 25) {
@@ -38,8 +29,8 @@ async function assertFocusVisible(page) {
 }
 
 test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_000 }, async () => {
-  const page = await openPage(browser);
-  await page.goto(server.url);
+  const page = await openPage(env.browser);
+  await page.goto(env.server.url);
   await tabTo(page, '#new-meeting');
   await assertFocusVisible(page);
   await page.keyboard.press('Enter');
@@ -66,7 +57,7 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   assert.equal(await mic.getAttribute('aria-pressed'), 'false');
 
   // Someone else watches the mute marker on Grace's tile.
-  const other = await openPage(browser);
+  const other = await openPage(env.browser);
   await joinThroughUi(other, link, 'Ada');
   const marker = other.locator(`#tiles .tile[data-participant-id="${id}"] [data-marker="muted"]`);
   await marker.waitFor({ state: 'attached' });

@@ -1,28 +1,20 @@
 // German and English: the browser's language decides, the visible switch
 // changes it (text and <html lang>) and the choice is remembered.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
-import { startServer, createMeeting } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { createMeeting } from './lib/server.js';
+import { openPage } from './lib/browser.js';
 import { assertCleanPage } from './lib/meeting.js';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const lang = (page) => page.evaluate(() => document.documentElement.lang);
 
 test('a German browser gets German; the switch changes to English and is remembered', { timeout: 60_000 }, async () => {
-  const page = await openPage(browser, { locale: 'de-DE' });
-  await page.goto(server.url);
+  const page = await openPage(env.browser, { locale: 'de-DE' });
+  await page.goto(env.server.url);
   await page.getByRole('heading', { name: 'Videokonferenzen auf dem eigenen Server' }).waitFor();
   assert.equal(await lang(page), 'de');
   assert.ok(await page.getByRole('button', { name: 'Neue Besprechung' }).isVisible());
@@ -33,17 +25,17 @@ test('a German browser gets German; the switch changes to English and is remembe
   assert.ok(await page.getByRole('button', { name: 'New meeting' }).isVisible());
 
   // Remembered across pages: the meeting page is English too.
-  const { url } = await createMeeting(server.url);
-  await page.goto(new URL(url, server.url).href);
+  const { url } = await createMeeting(env.server.url);
+  await page.goto(new URL(url, env.server.url).href);
   await page.getByRole('button', { name: 'Join' }).waitFor();
   assert.equal(await lang(page), 'en');
-  assertCleanPage(page, server.url);
+  assertCleanPage(page, env.server.url);
 });
 
 test('an English browser switches the meeting page to German', { timeout: 60_000 }, async () => {
-  const page = await openPage(browser, { locale: 'en-US' });
-  const { url } = await createMeeting(server.url);
-  await page.goto(new URL(url, server.url).href);
+  const page = await openPage(env.browser, { locale: 'en-US' });
+  const { url } = await createMeeting(env.server.url);
+  await page.goto(new URL(url, env.server.url).href);
   await page.getByLabel('Your name').waitFor();
   assert.equal(await lang(page), 'en');
 
@@ -52,14 +44,14 @@ test('an English browser switches the meeting page to German', { timeout: 60_000
   assert.ok(await page.getByLabel('Ihr Name').isVisible());
   assert.ok(await page.getByRole('button', { name: 'Beitreten' }).isVisible());
   assert.equal(await page.title(), 'Besprechung · civicmeet');
-  assertCleanPage(page, server.url);
+  assertCleanPage(page, env.server.url);
 });
 
 test('an unknown meeting shows a translated not-found page with a link home', { timeout: 60_000 }, async () => {
-  const page = await openPage(browser, { locale: 'de-DE' });
-  const res = await page.goto(`${server.url}/m/${'0'.repeat(32)}`);
+  const page = await openPage(env.browser, { locale: 'de-DE' });
+  const res = await page.goto(`${env.server.url}/m/${'0'.repeat(32)}`);
   assert.equal(res.status(), 404);
   await page.getByRole('heading', { name: 'Besprechung nicht gefunden' }).waitFor();
   await page.getByRole('link', { name: 'Zur Startseite' }).click();
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(`${env.server.url}/`);
 });

@@ -2,27 +2,18 @@
 // the link, join through the UI, see and hear both others through the media
 // server; when one leaves, the others' tiles for them go.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { openPage } from './lib/browser.js';
 import { newMeetingFromStartPage, joinThroughUi, fillJoinForm, ownId, assertMediaFlowsFrom, msUntilFrames, assertCleanPage } from './lib/meeting.js';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('three pages see and hear each other, and a leaver\'s tile goes', { timeout: 180_000 }, async (t) => {
   const names = ['Ada', 'Grace', 'Linus'];
-  const pages = await Promise.all(names.map(() => openPage(browser)));
-  const link = await newMeetingFromStartPage(pages[0], server.url);
+  const pages = await Promise.all(names.map(() => openPage(env.browser)));
+  const link = await newMeetingFromStartPage(pages[0], env.server.url);
 
   const ids = [await joinThroughUi(pages[0], link, names[0]), await joinThroughUi(pages[1], link, names[1])];
   // The third joins into a running call: how soon do frames flow both ways?
@@ -69,5 +60,5 @@ test('three pages see and hear each other, and a leaver\'s tile goes', { timeout
   await assertMediaFlowsFrom(pages[2], ids.slice(0, 2));
   await assertMediaFlowsFrom(pages[0], [ids[1], rejoined]);
 
-  for (const page of pages) assertCleanPage(page, server.url);
+  for (const page of pages) assertCleanPage(page, env.server.url);
 });
