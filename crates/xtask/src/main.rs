@@ -6,6 +6,9 @@
 //! 1. installs Chromium with apt when `/usr/bin/chromium` is missing,
 //! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
 //!    older than its package-lock.json,
+//! 2a. creates the Python venv `target/test-venv` with the mail tests' peers
+//!     (aiosmtpd, icalendar; `crates/civicmeet-mail/tests/requirements.txt`)
+//!     when it is missing or was installed from other requirements,
 //! 3. runs `cargo test --workspace --all-targets`,
 //! 4. builds the `civicmeet` binary,
 //! 5. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
@@ -25,7 +28,7 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test   install missing test peers (Chromium, npm packages), then run the
+  test   install missing test peers (Chromium, npm and Python packages), then run the
          Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests";
 
@@ -33,7 +36,12 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["test"] => report(test(Scope::All)),
         ["e2e"] => report(test(Scope::BrowserOnly)),
         _ => {
@@ -85,7 +93,13 @@ fn test(scope: Scope) -> Result<(), Failure> {
             command
         };
         run(apt(&["update"]))?;
-        run(apt(&["install", "-y", "--no-install-recommends", "chromium", "fonts-liberation"]))
+        run(apt(&[
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-liberation",
+        ]))
     })?;
 
     step("install npm packages", || {
@@ -94,21 +108,35 @@ fn test(scope: Scope) -> Result<(), Failure> {
             return Ok(());
         }
         let mut npm = Command::new("npm");
-        npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e);
+        npm.args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&e2e);
         run(npm)
+    })?;
+
+    let venv = target_dir(&root).join("test-venv");
+    let venv_python = venv.join("bin/python");
+    step("install Python test packages", || {
+        let requirements = root.join("crates/civicmeet-mail/tests/requirements.txt");
+        python_venv(&venv, &requirements)
     })?;
 
     if scope == Scope::All {
         step("cargo test", || {
             let mut command = Command::new(&cargo);
-            command.args(["test", "--workspace", "--all-targets"]).current_dir(&root);
+            command
+                .args(["test", "--workspace", "--all-targets"])
+                .current_dir(&root);
+            // The mail tests start aiosmtpd and parse with icalendar from it.
+            command.env("CIVICMEET_TEST_PYTHON", &venv_python);
             run(command)
         })?;
     }
 
     step("build civicmeet", || {
         let mut command = Command::new(&cargo);
-        command.args(["build", "--package", "civicmeet"]).current_dir(&root);
+        command
+            .args(["build", "--package", "civicmeet"])
+            .current_dir(&root);
         run(command)
     })?;
 
@@ -158,6 +186,57 @@ fn target_dir(root: &Path) -> PathBuf {
         Some(dir) => root.join(dir),
         None => root.join("target"),
     }
+}
+
+/// Creates `venv` and installs `requirements` into it, unless a copy of the
+/// same requirements in the venv says that was already done. Debian's
+/// python3 needs the python3-venv package for this; it is installed when
+/// the first try fails.
+fn python_venv(venv: &Path, requirements: &Path) -> Result<(), String> {
+    let wanted = fs::read(requirements)
+        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+    let stamp = venv.join("installed-requirements.txt");
+    let python = venv.join("bin/python");
+    if python.exists() && fs::read(&stamp).is_ok_and(|installed| installed == wanted) {
+        println!("xtask: {} is up to date", venv.display());
+        return Ok(());
+    }
+    if !python.exists() {
+        let create = || {
+            let mut command = Command::new("python3");
+            command.args(["-m", "venv"]).arg(venv);
+            run(command)
+        };
+        if create().is_err() {
+            // Leave no half-made venv behind for the second try.
+            let _ = fs::remove_dir_all(venv);
+            let apt = |args: &[&str]| {
+                let mut command = Command::new("apt-get");
+                command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+                command
+            };
+            run(apt(&["update"]))?;
+            run(apt(&[
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "python3-venv",
+            ]))?;
+            create()?;
+        }
+    }
+    let mut pip = Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-r",
+    ])
+    .arg(requirements);
+    run(pip)?;
+    fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
 /// npm writes `node_modules/.package-lock.json` on every install; if it is
