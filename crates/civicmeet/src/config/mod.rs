@@ -5,11 +5,16 @@
 //! to a default). clap reads each flag's environment variable itself, so
 //! "environment < flags" is clap's rule; the file sits below both.
 
+mod env;
+mod sections;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use serde::{Deserialize, Serialize};
+
+pub use sections::{AdminConfig, BookingConfig, DatabaseConfig, MailConfig, SmtpSecurity};
 
 /// The resolved settings the application is built from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -18,6 +23,10 @@ pub struct Config {
     pub http: HttpConfig,
     pub media: MediaConfig,
     pub storage: StorageConfig,
+    pub database: DatabaseConfig,
+    pub mail: MailConfig,
+    pub booking: BookingConfig,
+    pub admin: AdminConfig,
     pub log: LogConfig,
 }
 
@@ -26,6 +35,10 @@ pub struct Config {
 pub struct HttpConfig {
     /// Where the web server listens. Port 0 picks a free port.
     pub listen: SocketAddr,
+    /// The address people reach civicmeet at, for links in e-mails and
+    /// calendar files, e.g. `https://termine.example.de`. Empty: the
+    /// listen address as an `http://` URL.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -56,6 +69,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: String::new(),
         }
     }
 }
@@ -150,13 +164,26 @@ pub enum ConfigError {
 
 impl Config {
     /// Resolves the settings for a parsed command line: reads its config
-    /// file, if any, then applies the flags (clap already merged the
-    /// environment into them).
+    /// file, if any, applies `CIVICMEET_<SECTION>_<KEY>` environment
+    /// variables, then the flags (clap already merged their own
+    /// environment variables into them).
     pub fn resolve(cli: &Cli) -> Result<Config, ConfigError> {
-        let base = match &cli.config {
-            Some(path) => Config::from_file(path)?,
-            None => Config::default(),
+        let text = match &cli.config {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?,
+            None => String::new(),
         };
+        let base = env::apply(&text, |name| std::env::var(name).ok()).map_err(|message| {
+            ConfigError::Parse {
+                path: cli
+                    .config
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("(environment)")),
+                message,
+            }
+        })?;
         let config = base.with_overrides(cli);
         config.validate()?;
         Ok(config)
@@ -201,6 +228,18 @@ impl Config {
 
     /// Refuses settings that cannot work.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.database.validate()?;
+        self.mail.validate()?;
+        self.booking.validate()?;
+        if !self.http.public_url.is_empty()
+            && !(self.http.public_url.starts_with("http://")
+                || self.http.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "http.public_url must start with http:// or https://, not {:?}",
+                self.http.public_url
+            )));
+        }
         if self.media.listen.ip().is_unspecified() && self.media.public_addresses.is_empty() {
             return Err(ConfigError::Invalid(format!(
                 "media.listen is {}, an unspecified address, which browsers cannot reach: \
@@ -225,6 +264,21 @@ impl Config {
     /// Where the SQLite database file lives.
     pub fn database_path(&self) -> PathBuf {
         self.storage.data_dir.join("civicmeet.db")
+    }
+
+    /// Where mails go as .eml files when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("mail")
+    }
+
+    /// The base of links in mails: `http.public_url` without a trailing
+    /// slash, or the bound HTTP address.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        if self.http.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.http.public_url.trim_end_matches('/').to_string()
+        }
     }
 
     /// The config as TOML, for `--print-config`.
