@@ -1,0 +1,14 @@
+//! The store's behaviour, every test run against SQLite (a file in a temp
+//! folder) and PostgreSQL (a throwaway cluster this binary starts, see
+//! `pg.rs`) with the same body.
+
+mod harness;
+mod pg;
+
+mod appointments;
+mod catalog;
+mod fixtures;
+mod outbox;
+mod race;
+mod tokens;
+mod webhooks;
