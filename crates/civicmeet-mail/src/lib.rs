@@ -37,3 +37,36 @@ pub const REMINDER_LEAD: Duration = Duration::hours(24);
 pub fn reminder_due<Tz: chrono::TimeZone>(start: &DateTime<Tz>, lead: Duration) -> DateTime<Utc> {
     start.with_timezone(&Utc) - lead
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_reminder_is_due_a_day_before_in_real_time() {
+        // 10:00 CEST on Monday 30 March 2026 is 08:00 UTC; the lead is
+        // real time, so the reminder is due at 08:00 UTC the day before.
+        let start = chrono_tz::Europe::Berlin
+            .with_ymd_and_hms(2026, 3, 30, 10, 0, 0)
+            .single()
+            .expect("valid");
+        let due = reminder_due(&start, REMINDER_LEAD);
+        assert_eq!(due.to_rfc3339(), "2026-03-29T08:00:00+00:00");
+    }
+
+    #[test]
+    fn language_tags() {
+        for (tag, locale) in [
+            ("de", Locale::De),
+            ("de-DE", Locale::De),
+            ("en", Locale::En),
+            ("en-GB", Locale::En),
+            ("EN_us", Locale::En),
+            ("fr", Locale::De),
+            ("", Locale::De),
+        ] {
+            assert_eq!(Locale::from_tag(tag), locale, "{tag:?}");
+        }
+    }
+}
