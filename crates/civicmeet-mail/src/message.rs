@@ -49,8 +49,13 @@ pub struct RenderedMail {
     pub envelope_from: String,
     /// SMTP `RCPT TO`: the citizen's address.
     pub envelope_to: Vec<String>,
-    /// The whole message (headers and body), CRLF line ends.
-    pub bytes: Vec<u8>,
+    /// The subject as plain text (service and date, no name), e.g. for the
+    /// staff view of the outbox.
+    pub subject: String,
+    /// The whole message (headers and body) with CRLF line ends. It is
+    /// ASCII: lettre encodes headers (RFC 2047) and bodies
+    /// (quoted-printable or base64), and we never ask for 8bit.
+    pub eml: String,
 }
 
 /// Writes `kind` about `appointment`, as sent by `sender` at `now`.
@@ -123,7 +128,7 @@ pub fn render(
         .from(from.clone())
         .reply_to(office)
         .to(to)
-        .subject(texts.subject)
+        .subject(texts.subject.clone())
         .date(SystemTime::from(now))
         .message_id(Some(format!("<{name}@{host}>")))
         .raw_header(raw_header("Content-Language", locale.tag()))
@@ -191,7 +196,10 @@ pub fn render(
         name,
         envelope_from: from.email.to_string(),
         envelope_to: vec![citizen_address],
-        bytes: message.formatted(),
+        subject: texts.subject,
+        eml: String::from_utf8(message.formatted()).map_err(|_| Error::Build {
+            reason: "the encoded message is not ASCII".into(),
+        })?,
     })
 }
 
@@ -358,7 +366,7 @@ mod tests {
     #[test]
     fn headers_and_envelope() {
         let mail = render(&confirmed(), &appointment(), &sender(), now()).expect("renders");
-        let text = String::from_utf8_lossy(&mail.bytes);
+        let text = &mail.eml;
         assert_eq!(mail.name, "20260320T081500Z-confirmed-apt-42-s0");
         assert_eq!(mail.envelope_from, "termine@example.org");
         assert_eq!(mail.envelope_to, vec!["erika@example.net".to_owned()]);
@@ -370,6 +378,11 @@ mod tests {
         assert!(text.contains("Content-Language: de\r\n"));
         assert!(text.contains("method=REQUEST"));
         assert!(text.contains("application/ics"));
+        assert!(text.is_ascii(), "every byte is encoded for 7-bit transport");
+        assert_eq!(
+            mail.subject,
+            "Terminbestätigung: Wohngeld-Beratung am 31.03.2026, 10:00 Uhr"
+        );
     }
 
     #[test]
@@ -379,7 +392,7 @@ mod tests {
             expires_at: now().with_timezone(&Berlin) + chrono::Duration::minutes(15),
         };
         let mail = render(&kind, &appointment(), &sender(), now()).expect("renders");
-        let text = String::from_utf8_lossy(&mail.bytes);
+        let text = &mail.eml;
         assert!(!text.contains("multipart"));
         assert!(!text.contains("text/calendar"));
         assert!(text.contains("Content-Type: text/plain; charset=utf-8"));
@@ -391,7 +404,7 @@ mod tests {
         apt.citizen.name = "Eve\r\nBcc: victim@example.com".into();
         apt.service = "Beratung\nX-Evil: 1".into();
         let mail = render(&confirmed(), &apt, &sender(), now()).expect("renders");
-        let text = String::from_utf8_lossy(&mail.bytes);
+        let text = &mail.eml;
         assert!(!text.contains("\r\nBcc:"));
         assert!(!text.contains("\r\nX-Evil:"));
     }
@@ -446,7 +459,7 @@ mod tests {
         let mut apt = appointment();
         apt.citizen.locale = Locale::En;
         let mail = render(&confirmed(), &apt, &sender(), now()).expect("renders");
-        let text = String::from_utf8_lossy(&mail.bytes);
+        let text = &mail.eml;
         assert!(text.contains("Content-Language: en\r\n"));
         assert!(text.contains("appointment.ics"));
     }

@@ -169,7 +169,9 @@ impl SmtpMailer {
 
     async fn send(&self, mail: &RenderedMail) -> Result<(), Error> {
         let envelope = envelope(mail)?;
-        self.transport.send_raw(&envelope, &mail.bytes).await?;
+        self.transport
+            .send_raw(&envelope, mail.eml.as_bytes())
+            .await?;
         Ok(())
     }
 }
@@ -256,7 +258,7 @@ impl FileMailer {
                 Err(e) => return Err(file_error(&path, e)),
             };
             let written = async {
-                file.write_all(&mail.bytes).await?;
+                file.write_all(mail.eml.as_bytes()).await?;
                 file.sync_all().await
             }
             .await;

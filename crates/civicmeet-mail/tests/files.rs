@@ -30,7 +30,7 @@ async fn file_mailer_writes_parseable_eml_files() {
     // The name the server logs carries no personal data.
     let name = path.file_name().and_then(|n| n.to_str()).expect("a name");
     assert!(!name.contains("juergen") && !name.contains("Müller"));
-    assert_eq!(std::fs::read(&path).expect("readable"), mail.bytes);
+    assert_eq!(std::fs::read_to_string(&path).expect("readable"), mail.eml);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
