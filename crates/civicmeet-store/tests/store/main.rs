@@ -10,5 +10,6 @@ mod catalog;
 mod fixtures;
 mod outbox;
 mod race;
+mod schema;
 mod tokens;
 mod webhooks;
