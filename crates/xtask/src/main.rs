@@ -9,6 +9,9 @@
 //! 2a. creates the Python venv `target/test-venv` with the mail tests' peers
 //!     (aiosmtpd, icalendar; `crates/civicmeet-mail/tests/requirements.txt`)
 //!     when it is missing or was installed from other requirements,
+//! 2b. installs PostgreSQL (Debian package `postgresql`) when no
+//!     `/usr/lib/postgresql/*/bin/initdb` exists: the store's tests start a
+//!     throwaway cluster with it (and fail, not skip, without it),
 //! 3. runs `cargo test --workspace --all-targets`,
 //! 4. builds the `civicmeet` binary,
 //! 5. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
@@ -28,7 +31,8 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test   install missing test peers (Chromium, npm and Python packages), then run the
+  test   install missing test peers (Chromium, npm and Python packages,
+         PostgreSQL), then run the
          Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests";
 
@@ -121,6 +125,31 @@ fn test(scope: Scope) -> Result<(), Failure> {
     })?;
 
     if scope == Scope::All {
+        step("install PostgreSQL", || {
+            if let Some(initdb) = postgres_initdb() {
+                println!("xtask: {} is present", initdb.display());
+                return Ok(());
+            }
+            let apt = |args: &[&str]| {
+                let mut command = Command::new("apt-get");
+                command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+                command
+            };
+            run(apt(&["update"]))?;
+            run(apt(&[
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "postgresql",
+            ]))?;
+            match postgres_initdb() {
+                Some(_) => Ok(()),
+                None => Err(
+                    "installed postgresql, but still no /usr/lib/postgresql/*/bin/initdb".into(),
+                ),
+            }
+        })?;
+
         step("cargo test", || {
             let mut command = Command::new(&cargo);
             command
@@ -237,6 +266,16 @@ fn python_venv(venv: &Path, requirements: &Path) -> Result<(), String> {
     .arg(requirements);
     run(pip)?;
     fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// The `initdb` of an installed PostgreSQL server, if any (Debian puts each
+/// major version's server binaries in `/usr/lib/postgresql/<version>/bin`).
+fn postgres_initdb() -> Option<PathBuf> {
+    fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path().join("bin/initdb"))
+        .find(|initdb| initdb.exists())
 }
 
 /// npm writes `node_modules/.package-lock.json` on every install; if it is
