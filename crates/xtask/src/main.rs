@@ -6,18 +6,19 @@
 //! 1. installs Chromium with apt when `/usr/bin/chromium` is missing,
 //! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
 //!    older than its package-lock.json,
-//! 2a. creates the Python venv `target/test-venv` with the mail tests' peers
-//!     (aiosmtpd, icalendar; `crates/civicmeet-mail/tests/requirements.txt`)
-//!     when it is missing or was installed from other requirements,
-//! 2b. installs PostgreSQL (Debian package `postgresql`) when no
-//!     `/usr/lib/postgresql/*/bin/initdb` exists: the store's tests start a
-//!     throwaway cluster with it (and fail, not skip, without it),
-//! 3. runs `cargo test --workspace --all-targets`,
-//! 4. builds the `civicmeet` binary,
-//! 5. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
+//! 3. creates the Python venv `target/test-venv` with the mail tests' peers
+//!    (aiosmtpd, icalendar; `crates/civicmeet-mail/tests/requirements.txt`)
+//!    when it is missing or was installed from other requirements,
+//! 4. installs PostgreSQL (Debian package `postgresql`) when no
+//!    `/usr/lib/postgresql/*/bin/initdb` exists: the store's tests start a
+//!    throwaway cluster with it (and fail, not skip, without it),
+//! 5. runs `cargo test --workspace --all-targets`,
+//! 6. builds the `civicmeet` binary,
+//! 7. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
 //!    against that binary.
 //!
-//! `cargo xtask e2e` does the same without step 3, for a quick browser run.
+//! `cargo xtask e2e` does the same without steps 4 and 5, for a quick
+//! browser run.
 //!
 //! It stops at the first failing step, names it, and exits non-zero. It only
 //! starts processes (std::process::Command): no dependencies, so it builds
@@ -32,8 +33,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test   install missing test peers (Chromium, npm and Python packages,
-         PostgreSQL), then run the
-         Rust tests and the browser end-to-end tests
+         PostgreSQL), then run the Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests";
 
 const CHROMIUM: &str = "/usr/bin/chromium";
