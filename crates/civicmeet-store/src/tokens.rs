@@ -143,6 +143,23 @@ impl Store {
         Ok(revoked)
     }
 
+    /// Invalidates every token of the staff member for `purpose` (e.g. the
+    /// old .ics feed link when a new one is issued). Returns how many.
+    pub async fn revoke_staff_tokens(
+        &self,
+        staff_id: i64,
+        purpose: TokenPurpose,
+    ) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query("DELETE FROM tokens WHERE staff_id = $1 AND purpose = $2")
+                .bind(staff_id)
+                .bind(purpose.as_str())
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?)
+    }
+
     /// Deletes tokens that expired at or before `now`; returns how many.
     pub async fn delete_expired_tokens(&self, now: i64) -> Result<u64, StoreError> {
         Ok(with_pool!(self, pool => {

@@ -259,4 +259,22 @@ impl Store {
         ));
         Ok(with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
     }
+
+    /// Puts a failed delivery back in the queue, due at `now` (a staff
+    /// action), like [`Store::retry_mail`]. [`StoreError::NotFound`] unless
+    /// it exists and failed.
+    pub async fn retry_delivery(&self, id: i64, now: i64) -> Result<(), StoreError> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2 \
+                 WHERE id = $1 AND status = 'failed'",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        crate::catalog::found(affected)
+    }
 }

@@ -210,4 +210,27 @@ async fn staff_feed_tokens_and_revocation(db: &TestDb) {
             .unwrap()
             .is_some()
     );
+
+    // A new feed link replaces the old one.
+    assert_eq!(
+        store
+            .revoke_staff_tokens(c.staff, TokenPurpose::IcsFeed)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .resolve_token(&feed, TokenPurpose::IcsFeed, T0)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .resolve_token(&join, TokenPurpose::Join, T0)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

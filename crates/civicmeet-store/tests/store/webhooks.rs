@@ -59,6 +59,25 @@ async fn webhooks_round_trip_and_deliveries(db: &TestDb) {
         store.failed_deliveries().await.unwrap()[0].status,
         MailStatus::Failed
     );
+    assert_eq!(store.due_deliveries(T0 + 10_000, 10).await.unwrap(), []);
+    store.retry_delivery(d2, T0 + 10_000).await.unwrap();
+    assert_eq!(
+        store.due_deliveries(T0 + 10_000, 10).await.unwrap()[0].id,
+        d2
+    );
+    // Only failed deliveries can be retried.
+    assert!(matches!(
+        store.retry_delivery(d2, T0).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.retry_delivery(d, T0).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .mark_delivery_failed(d2, "refused again", None)
+        .await
+        .unwrap();
 
     assert!(matches!(
         store
