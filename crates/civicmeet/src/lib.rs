@@ -13,6 +13,8 @@
 //! - [`media_task`]: the task that owns the router and the UDP socket
 //! - [`meeting_id`]: the unguessable meeting id
 //! - [`state`]: what handlers share
+//! - [`web`]: shared parts of the server-rendered pages (layout, language,
+//!   CSRF, forms, error pages)
 
 pub mod app;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod media_task;
 pub mod meeting_id;
 pub mod signalling;
 pub mod state;
+pub mod web;
 
 pub use app::{AppError, Application};
 pub use config::{Cli, Config, ConfigError};

@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meetings/{id}", get(meetings::get))
         .route("/api/meetings/{id}/ws", get(signalling::websocket))
         .fallback(not_found)
+        // Language, CSRF cookie and error pages of the server-rendered pages.
+        .layer(axum::middleware::from_fn(crate::web::context::attach))
         .layer(axum::middleware::from_fn(security::add_headers))
         .with_state(state)
 }
