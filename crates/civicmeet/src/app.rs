@@ -5,12 +5,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use civicmeet_store::{Store, StoreError};
+use civicmeet_store::{Store, StoreConfig, StoreError};
 use tokio::net::{TcpListener, UdpSocket};
 
+use crate::api::webhooks::DeliveryWaker;
 use crate::config::Config;
 use crate::media_task::{MediaSetupError, MediaTask};
 use crate::signalling::roster::Roster;
+use crate::staff::auth::{AdminCredential, CredentialError};
 use crate::state::AppState;
 
 /// Why the application could not start or stopped serving.
@@ -30,6 +32,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Media(#[from] MediaSetupError),
+    #[error(transparent)]
+    AdminCredential(#[from] CredentialError),
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -47,7 +51,12 @@ impl Application {
     /// Binds HTTP and UDP (port 0 picks free ports), opens (and migrates)
     /// the store, and starts the media task.
     pub async fn build(config: Config) -> Result<Application, AppError> {
-        let store = Store::open(&config.database_path()).await?;
+        let store = Store::open_with(&StoreConfig {
+            sqlite_path: config.database_path(),
+            url: config.database.postgres_url(),
+        })
+        .await?;
+        let admin = Arc::new(AdminCredential::load_or_create(&config)?);
 
         let listener = TcpListener::bind(config.http.listen)
             .await
@@ -74,10 +83,15 @@ impl Application {
         let (media_task, media) = MediaTask::new(socket, candidates)?;
         let media_task = tokio::spawn(media_task.run());
 
+        let public_url: Arc<str> = config.public_url(http_addr).into();
         let state = AppState {
             store,
             roster: Arc::new(Roster::default()),
             media,
+            config: Arc::new(config),
+            public_url,
+            admin,
+            deliveries: DeliveryWaker::default(),
         };
         Ok(Application {
             listener,
@@ -91,6 +105,26 @@ impl Application {
     /// The bound HTTP address (the real port when 0 was asked for).
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+
+    /// The admin password, if this start generated it (first start with
+    /// no `admin.password`): `main` prints it once.
+    pub fn generated_admin_password(&self) -> Option<&str> {
+        self.state.admin.generated_password()
+    }
+
+    /// The staff and admin user name.
+    pub fn admin_username(&self) -> &str {
+        self.state.admin.username()
+    }
+
+    /// Where a generated admin password is kept.
+    pub fn admin_password_file(&self) -> std::path::PathBuf {
+        self.state
+            .config
+            .storage
+            .data_dir
+            .join(crate::staff::auth::PASSWORD_FILE)
     }
 
     /// The bound media UDP address.
@@ -114,12 +148,17 @@ impl Application {
             ..
         } = self;
         let store = state.store.clone();
+        let webhook_worker = tokio::spawn(crate::api::webhooks::worker::run(
+            state.store.clone(),
+            state.deliveries.clone(),
+        ));
         let app = crate::http::router(state);
         let result = tokio::select! {
             served = axum::serve(listener, app) => served.map_err(AppError::Serve),
             () = shutdown => Ok(()),
         };
         media_task.abort();
+        webhook_worker.abort();
         store.close().await;
         result
     }

@@ -13,15 +13,20 @@
 //! - [`media_task`]: the task that owns the router and the UDP socket
 //! - [`meeting_id`]: the unguessable meeting id
 //! - [`state`]: what handlers share
+//! - [`api`]: the REST API v1, its OpenAPI document, the staff .ics feed
+//!   and signed webhooks
+//! - [`staff`]: the staff dashboard, the admin pages, the admin credential
 //! - [`web`]: shared parts of the server-rendered pages (layout, language,
 //!   CSRF, forms, error pages)
 
+pub mod api;
 pub mod app;
 pub mod config;
 pub mod http;
 pub mod media_task;
 pub mod meeting_id;
 pub mod signalling;
+pub mod staff;
 pub mod state;
 pub mod web;
 

@@ -46,6 +46,14 @@ async fn main() -> ExitCode {
     };
     println!("civicmeet is running at http://{}/", app.http_addr());
     println!("media on udp {}", app.media_addr());
+    if let Some(password) = app.generated_admin_password() {
+        // Shown this once; it is kept in the data folder for later starts.
+        println!(
+            "admin login: user \"{}\", password {password}",
+            app.admin_username()
+        );
+        println!("(kept in {})", app.admin_password_file().display());
+    }
 
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.

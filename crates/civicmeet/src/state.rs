@@ -4,6 +4,10 @@ use std::sync::Arc;
 
 use civicmeet_store::Store;
 
+use crate::api::webhooks::DeliveryWaker;
+use crate::config::Config;
+use crate::staff::auth::AdminCredential;
+
 use crate::media_task::MediaHandle;
 use crate::signalling::roster::Roster;
 
@@ -12,4 +16,12 @@ pub struct AppState {
     pub store: Store,
     pub roster: Arc<Roster>,
     pub media: MediaHandle,
+    pub config: Arc<Config>,
+    /// The base of absolute links (mails, feeds): `http.public_url`, or
+    /// the bound address. No trailing slash.
+    pub public_url: Arc<str>,
+    /// Guards `/staff`, `/admin` and `/api/v1` until staff accounts exist.
+    pub admin: Arc<AdminCredential>,
+    /// Wakes the webhook delivery worker after something was queued.
+    pub deliveries: DeliveryWaker,
 }
