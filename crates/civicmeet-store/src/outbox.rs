@@ -184,6 +184,21 @@ impl Store {
         crate::catalog::found(affected)
     }
 
+    /// Whether a mail of `kind` about the appointment was ever queued (in
+    /// any status): keeps the reminder job idempotent.
+    pub async fn has_mail(&self, appointment_id: &str, kind: &str) -> Result<bool, StoreError> {
+        let found: Option<(i64,)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id FROM mail_outbox WHERE appointment_id = $1 AND kind = $2 LIMIT 1",
+            )
+            .bind(appointment_id)
+            .bind(kind)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(found.is_some())
+    }
+
     pub async fn mail(&self, id: i64) -> Result<Option<OutboxMail>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM mail_outbox WHERE id = $1"));
         Ok(with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?)

@@ -34,6 +34,8 @@ pub enum AppError {
     Media(#[from] MediaSetupError),
     #[error(transparent)]
     AdminCredential(#[from] CredentialError),
+    #[error("the system random number generator failed")]
+    Random,
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -45,6 +47,7 @@ pub struct Application {
     media_addr: SocketAddr,
     state: AppState,
     media_task: tokio::task::JoinHandle<()>,
+    jobs_task: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -84,6 +87,14 @@ impl Application {
         let media_task = tokio::spawn(media_task.run());
 
         let public_url: Arc<str> = config.public_url(http_addr).into();
+        if config.booking.seed_demo {
+            crate::booking::seed::seed_demo(&store, chrono::Utc::now().timestamp()).await?;
+        }
+        let booking = Arc::new(
+            crate::booking::BookingRuntime::new(&config, public_url.to_string())
+                .ok_or(AppError::Random)?,
+        );
+        let jobs_task = crate::jobs::spawn(store.clone(), &config, booking.clone());
         let state = AppState {
             store,
             roster: Arc::new(Roster::default()),
@@ -92,6 +103,7 @@ impl Application {
             public_url,
             admin,
             deliveries: DeliveryWaker::default(),
+            booking,
         };
         Ok(Application {
             listener,
@@ -99,6 +111,7 @@ impl Application {
             media_addr,
             state,
             media_task,
+            jobs_task,
         })
     }
 
@@ -145,6 +158,7 @@ impl Application {
             listener,
             state,
             media_task,
+            jobs_task,
             ..
         } = self;
         let store = state.store.clone();
@@ -154,11 +168,14 @@ impl Application {
         ));
         let app = crate::http::router(state);
         let result = tokio::select! {
-            served = axum::serve(listener, app) => served.map_err(AppError::Serve),
+            // The peer address feeds the booking rate limit (never logged).
+            served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                => served.map_err(AppError::Serve),
             () = shutdown => Ok(()),
         };
         media_task.abort();
         webhook_worker.abort();
+        jobs_task.abort();
         store.close().await;
         result
     }

@@ -16,13 +16,17 @@
 //! - [`api`]: the REST API v1, its OpenAPI document, the staff .ics feed
 //!   and signed webhooks
 //! - [`staff`]: the staff dashboard, the admin pages, the admin credential
+//! - [`booking`]: the citizen's booking pages and capability links
+//! - [`jobs`]: background work (expire holds, send mail, reminders)
 //! - [`web`]: shared parts of the server-rendered pages (layout, language,
 //!   CSRF, forms, error pages)
 
 pub mod api;
 pub mod app;
+pub mod booking;
 pub mod config;
 pub mod http;
+pub mod jobs;
 pub mod media_task;
 pub mod meeting_id;
 pub mod signalling;

@@ -24,4 +24,6 @@ pub struct AppState {
     pub admin: Arc<AdminCredential>,
     /// Wakes the webhook delivery worker after something was queued.
     pub deliveries: DeliveryWaker,
+    /// Booking's process-wide parts: settings, proof-of-work key, rate limit.
+    pub booking: Arc<crate::booking::BookingRuntime>,
 }

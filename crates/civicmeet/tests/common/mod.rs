@@ -44,6 +44,15 @@ pub async fn spawn_app_in(data_dir: &Path) -> TestApp {
     config.http.listen = "127.0.0.1:0".parse().unwrap();
     config.media.listen = "127.0.0.1:0".parse().unwrap();
     config.storage.data_dir = data_dir.to_path_buf();
+    // Tests plant their own catalogue; the booking tests seed it on purpose.
+    config.booking.seed_demo = false;
+    spawn_app_with_config(config).await
+}
+
+/// An application built from `config` (whose addresses and data folder
+/// the caller sets).
+pub async fn spawn_app_with_config(config: Config) -> TestApp {
+    let data_dir = config.storage.data_dir.clone();
     let app = Application::build(config)
         .await
         .expect("application builds");

@@ -1,0 +1,65 @@
+//! Background work of the booking side, one tokio task ticking every
+//! [`TICK`]: expire unconfirmed holds, drop expired tokens, send due mails
+//! from the outbox, queue reminders. Each tick reads the clock once and
+//! passes that `now` down, so every step of a tick agrees on the time.
+//!
+//! Each step logs its own failure and the tick goes on: a broken SMTP
+//! relay must not stop holds from expiring.
+
+mod outbox;
+mod reminders;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use civicmeet_store::Store;
+
+use crate::booking::BookingRuntime;
+use crate::config::Config;
+
+pub use outbox::mailer;
+
+/// How often the jobs run.
+pub const TICK: Duration = Duration::from_secs(2);
+
+/// Starts the task. It runs until aborted.
+pub fn spawn(
+    store: Store,
+    config: &Config,
+    runtime: Arc<BookingRuntime>,
+) -> tokio::task::JoinHandle<()> {
+    let mailer = outbox::mailer(config);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let now = Utc::now();
+            tick(&store, &mailer, &runtime, now).await;
+        }
+    })
+}
+
+/// One round of every job at `now`.
+pub async fn tick(
+    store: &Store,
+    mailer: &civicmeet_mail::Mailer,
+    runtime: &BookingRuntime,
+    now: chrono::DateTime<Utc>,
+) {
+    match store.expire_holds(now.timestamp()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(holds = n, "expired unconfirmed holds"),
+        Err(e) => tracing::error!(error = %e, "cannot expire holds"),
+    }
+    if let Err(e) = store.delete_expired_tokens(now.timestamp()).await {
+        tracing::error!(error = %e, "cannot delete expired tokens");
+    }
+    if let Err(e) = reminders::enqueue_due(store, runtime, now).await {
+        tracing::error!(error = %e, "cannot queue reminders");
+    }
+    if let Err(e) = outbox::send_due(store, mailer, runtime, now).await {
+        tracing::error!(error = %e, "cannot read the mail outbox");
+    }
+}
