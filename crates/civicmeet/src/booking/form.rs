@@ -380,7 +380,8 @@ fn rerender(
 ) -> Result<Response, PageError> {
     let page = render(state, ctx, rules, form, errors, alternatives, now)?;
     // 409 when the slot went to someone else, else 400: the input is wrong.
-    let status = if errors.has("start") && errors.0.len() == 1 {
+    let taken = refusal_message(ctx.lang, &Refusal::Taken);
+    let status = if errors.for_field("start") == Some(taken) {
         axum::http::StatusCode::CONFLICT
     } else {
         axum::http::StatusCode::BAD_REQUEST
