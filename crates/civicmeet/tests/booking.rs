@@ -205,3 +205,41 @@ async fn bad_input_gets_a_clear_message_and_books_nothing() {
     assert!(booked.is_empty(), "{booked:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_citizen_moves_the_appointment() {
+    let (app, _dir) = booking_app(false, |_| {}).await;
+    let service = plant_catalogue(&store(&app).await).await;
+    let browser = Browser::new(&app);
+    let starts = free_starts(&browser, service).await;
+    let (old, new) = (starts[2], starts[5]);
+    let page = book_and_confirm(&browser, service, old, "move@example.org").await;
+    let rebook = token_after(&page, "/book/rebook/");
+
+    let slots = browser.get(&format!("/book/rebook/{rebook}")).await;
+    assert_eq!(slots.status, 200, "{}", slots.body);
+    assert!(slot_starts(&slots.body).contains(&new));
+    let confirm = browser
+        .get(&format!("/book/rebook/{rebook}/slot?start={new}"))
+        .await;
+    assert_eq!(confirm.status, 200);
+    let moved = browser
+        .post(
+            &format!("/book/rebook/{rebook}/slot"),
+            &[("csrf", &browser.csrf()), ("start", &new.to_string())],
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert!(moved.body.contains("Ihr Termin ist gebucht"));
+
+    let free = free_starts(&browser, service).await;
+    assert!(free.contains(&old) && !free.contains(&new), "{free:?}");
+    wait_for_mails(&app.data_dir, 1, |m| m.contains("METHOD:CANCEL")).await;
+    wait_for_mails(&app.data_dir, 2, |m| m.contains("METHOD:REQUEST")).await;
+    // The old links are gone.
+    assert_eq!(
+        browser.get(&format!("/book/rebook/{rebook}")).await.status,
+        404
+    );
+    app.stop().await;
+}

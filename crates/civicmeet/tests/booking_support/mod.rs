@@ -319,3 +319,52 @@ pub fn token_after(text: &str, prefix: &str) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }
+
+/// Waits up to 10 s until `n` mails match `predicate`.
+pub async fn wait_for_mails(data_dir: &Path, n: usize, predicate: impl Fn(&str) -> bool) {
+    for _ in 0..100 {
+        let count = std::fs::read_dir(data_dir.join("mail"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .map(|t| t.replace("=\r\n", "").replace("=3D", "="))
+                    .filter(|t| predicate(t))
+                    .count()
+            })
+            .unwrap_or(0);
+        if count >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {n} matching mails within 10 s");
+}
+
+/// Books `start` and confirms it through the mailed link; returns the
+/// confirmation page.
+pub async fn book_and_confirm(
+    browser: &Browser<'_>,
+    service: i64,
+    start: i64,
+    email: &str,
+) -> String {
+    let form = filled_form(browser, service, start, email).await;
+    let sent = browser
+        .post(&format!("/book/services/{service}/form"), &fields(&form))
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let mail = wait_for_mail(&browser.app.data_dir, |m| {
+        m.contains("/book/confirm/") && m.contains(&email.to_lowercase())
+    })
+    .await;
+    let confirm = token_after(&mail, "/book/confirm/");
+    let done = browser
+        .post(
+            &format!("/book/confirm/{confirm}"),
+            &[("csrf", &browser.csrf())],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    done.body
+}
