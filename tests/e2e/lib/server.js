@@ -41,7 +41,7 @@ function freeUdpPort() {
 /**
  * Starts civicmeet and waits until GET /health answers "ok". stop() fails
  * if the server panicked at any point.
- * @returns {Promise<{url: string, httpPort: number, mediaPort: number, logs: () => string, stop: () => Promise<void>}>}
+ * @returns {Promise<{url: string, httpPort: number, mediaPort: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
  */
 export async function startServer() {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'civicmeet-e2e-'));
@@ -79,6 +79,8 @@ export async function startServer() {
     url,
     httpPort,
     mediaPort,
+    /** The server's data folder (mails land in its mail/ as .eml files). */
+    dataDir,
     logs: () => output,
     /** Whether the process is still running (it must survive bad input). */
     running: () => exitInfo === null,
