@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meetings/{id}", get(meetings::get))
         .route("/api/meetings/{id}/ws", get(signalling::websocket))
         .merge(crate::api::router(&state))
+        .merge(crate::staff::router(&state))
         .merge(crate::booking::router())
         .fallback(not_found)
         // Language, CSRF cookie and error pages of the server-rendered pages.
