@@ -125,7 +125,8 @@ async fn bad_input_gets_a_clear_message_and_books_nothing() {
     let past = (chrono::Utc::now().timestamp() - 3600).to_string();
     let long_name = "x".repeat(101);
 
-    let cases: Vec<(Vec<(String, String)>, u16, &str)> = vec![
+    // (fields, status, part of the message)
+    let cases: Vec<(Form, u16, &str)> = vec![
         (
             with(&form, "name", &long_name),
             400,

@@ -17,7 +17,7 @@ use super::dates::{self, from_unix};
 use super::events::{self, Event};
 use crate::meeting_id::MeetingId;
 use crate::state::AppState;
-use crate::web::{Lang, Page, PageContext, PageError, csrf, layout};
+use crate::web::{Lang, PageContext, PageError, csrf, layout};
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
@@ -65,7 +65,7 @@ pub async fn show(
     let title = lang.pick("Termin bestätigen", "Confirm your appointment");
     Ok(layout::render(
         &ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }
@@ -201,7 +201,7 @@ pub fn confirmed_page(
     let join_token = links.join.rsplit('/').next().unwrap_or_default();
     layout::render(
         ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }
@@ -227,7 +227,7 @@ fn expired_page(ctx: &PageContext) -> Markup {
     let title = lang.pick("Link abgelaufen", "Link expired");
     layout::render(
         ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }
@@ -245,7 +245,7 @@ fn already_confirmed_page(ctx: &PageContext) -> Markup {
     let title = lang.pick("Bereits bestätigt", "Already confirmed");
     layout::render(
         ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }

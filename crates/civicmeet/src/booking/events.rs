@@ -34,17 +34,19 @@ impl Event<'_> {
     }
 
     fn payload(&self, now: i64) -> serde_json::Value {
+        // Times as RFC 3339 in UTC, as documented in the OpenAPI document's
+        // `WebhookBody` (api/openapi.json).
         let appointment = |a: &Appointment| {
             json!({
                 "id": a.id,
                 "service_id": a.service_id,
                 "staff_id": a.staff_id,
-                "starts_at": a.starts_at,
-                "ends_at": a.ends_at,
+                "start": rfc3339(a.starts_at),
+                "end": rfc3339(a.ends_at),
                 "status": a.status.as_str(),
             })
         };
-        let mut body = json!({ "event": self.name(), "occurred_at": now });
+        let mut body = json!({ "event": self.name(), "occurred_at": rfc3339(now) });
         match self {
             Event::Booked(a) | Event::Confirmed(a) | Event::Cancelled(a) => {
                 body["appointment"] = appointment(a);
@@ -56,6 +58,10 @@ impl Event<'_> {
         }
         body
     }
+}
+
+fn rfc3339(seconds: i64) -> String {
+    crate::api::appointments::rfc3339(seconds)
 }
 
 /// Queues the event for every subscribed webhook. A failure is logged and

@@ -208,7 +208,7 @@ pub async fn sent(State(state): State<AppState>, ctx: PageContext) -> Markup {
     let minutes = state.booking.settings.hold_minutes;
     layout::render(
         &ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }

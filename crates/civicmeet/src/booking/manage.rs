@@ -98,7 +98,7 @@ pub async fn cancel_page(
     let title = lang.pick("Termin absagen", "Cancel the appointment");
     Ok(layout::render(
         &ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }
@@ -155,7 +155,7 @@ pub async fn cancel(
     let title = lang.pick("Termin abgesagt", "Appointment cancelled");
     Ok(layout::render(
         &ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }
@@ -221,7 +221,7 @@ pub async fn rebook_page(
     let title = lang.pick("Termin verschieben", "Move the appointment");
     Ok(layout::render(
         &ctx,
-        Page::new(
+        super::page(
             title,
             html! {
                 h1 { (title) }
@@ -276,7 +276,7 @@ pub async fn rebook(
         let title = lang.pick("Termin nicht verfügbar", "Appointment not available");
         let page = layout::render(
             &ctx,
-            Page::new(
+            super::page(
                 title,
                 html! {
                     h1 { (title) }

@@ -122,3 +122,13 @@ impl From<catalog::CatalogError> for PageError {
         PageError::Internal(e.to_string())
     }
 }
+
+/// A booking page: the common frame plus the booking style sheet.
+pub(crate) fn page(title: &str, body: maud::Markup) -> crate::web::Page<'_> {
+    crate::web::Page {
+        title,
+        styles: &["booking.css"],
+        scripts: &[],
+        body,
+    }
+}

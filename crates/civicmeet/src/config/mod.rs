@@ -231,10 +231,8 @@ impl Config {
         self.database.validate()?;
         self.mail.validate()?;
         self.booking.validate()?;
-        if !self.http.public_url.is_empty()
-            && !(self.http.public_url.starts_with("http://")
-                || self.http.public_url.starts_with("https://"))
-        {
+        let url = &self.http.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ConfigError::Invalid(format!(
                 "http.public_url must start with http:// or https://, not {:?}",
                 self.http.public_url

@@ -98,6 +98,9 @@ pub async fn plant_catalogue(store: &Store) -> i64 {
     service.id
 }
 
+/// A form's fields in order, as `(name, value)`.
+pub type Form = Vec<(String, String)>;
+
 /// A client that keeps cookies like a browser.
 pub struct Browser<'a> {
     pub app: &'a TestApp,
