@@ -498,6 +498,60 @@ async fn bulk_cancel_sends_one_mail_per_appointment() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn free_slots_are_public_and_follow_the_rules() {
+    let app = spawn_app().await;
+    let api = Api::admin(&app);
+    let c = catalogue(&api).await;
+    let (monday, date) = next_monday_ten();
+    let public = Api::anonymous(&app);
+    let path = format!("/api/v1/services/{}/slots?from={date}&to={date}", c.service);
+    let slots = public.get(&path).await;
+    assert_eq!(slots.status, 200, "{}", slots.body);
+    let slots = slots.json();
+    // 08:00-16:00 in 30-minute steps.
+    assert_eq!(slots.as_array().unwrap().len(), 16);
+    assert_eq!(slots[0]["local_start"], format!("{date}T08:00"));
+    assert_eq!(slots[0]["seats_left"], 1);
+
+    // A confirmed appointment at 10:00 takes its slot away.
+    let store = store(&app).await;
+    confirmed_appointment(&store, &c, monday, "erika@example.org").await;
+    let slots = public.get(&path).await.json();
+    assert_eq!(slots.as_array().unwrap().len(), 15);
+    assert!(
+        slots
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["local_start"] != format!("{date}T10:00"))
+    );
+
+    assert_eq!(public.get("/api/v1/services/999/slots").await.status, 404);
+    let bad = public
+        .get(&format!(
+            "/api/v1/services/{}/slots?from=tomorrow",
+            c.service
+        ))
+        .await;
+    assert_eq!(
+        (bad.status, bad.json()["error"]["field"].clone()),
+        (422, json!("from"))
+    );
+    let bad = public
+        .get(&format!(
+            "/api/v1/services/{}/slots?from=2030-01-10&to=2030-01-01",
+            c.service
+        ))
+        .await;
+    assert_eq!(bad.status, 422);
+    let bad = public
+        .get(&format!("/api/v1/services/{}/slots?when=now", c.service))
+        .await;
+    assert_eq!(bad.status, 422);
+    app.stop().await;
+}
+
 /// Every mail in the app's outbox (pending ones are due at once).
 async fn outbox(store: &civicmeet_store::Store) -> Vec<civicmeet_store::OutboxMail> {
     let far = chrono::Utc::now().timestamp() + 10 * 365 * 24 * 3600;

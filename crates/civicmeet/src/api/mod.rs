@@ -3,11 +3,11 @@
 //! and signed webhooks (BK-7).
 //!
 //! Everything under `/api/v1` needs the admin credential (HTTP Basic, see
-//! [`crate::staff::auth`]) except the free slots of a service, which the
-//! citizen pages show anyway. The feed is guarded by its token. Every
-//! route is listed in [`PROTECTED`] or [`PUBLIC`], generated from the same
-//! table that builds the router, so a test can hold the OpenAPI document
-//! against it.
+//! [`crate::staff::auth`]) except the free slots of a service
+//! (`/api/v1/services/{id}/slots`), which the citizen pages show anyway.
+//! The feed is guarded by its token. Every route is listed in
+//! [`PROTECTED`] or [`PUBLIC`], generated from the same table that builds
+//! the router, so a test can hold the OpenAPI document against it.
 
 pub mod appointments;
 pub mod body;
@@ -17,6 +17,7 @@ pub mod hours;
 pub mod offices;
 pub mod openapi;
 pub mod services;
+pub mod slots;
 pub mod staff;
 pub mod webhooks;
 
@@ -69,6 +70,7 @@ route_table!(PROTECTED, protected_routes, {
 
 route_table!(PUBLIC, public_routes, {
     get "/api/openapi.json" => openapi::document,
+    get "/api/v1/services/{id}/slots" => slots::list,
 });
 
 /// The API's routes, the admin-only ones behind the admin credential.

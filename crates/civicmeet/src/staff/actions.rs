@@ -16,7 +16,7 @@ use civicmeet_store::{Appointment, NewMail, StoreError, TokenPurpose};
 
 use crate::api::error::ApiError;
 use crate::api::hours::{self, stored_zone};
-use crate::api::webhooks::{self, EventKind};
+use crate::booking::events::{self, Event};
 use crate::state::AppState;
 
 /// The outcome of a bulk cancellation.
@@ -54,14 +54,8 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<(Appointment, bool), A
         )
         .await?;
     let mailed = queue_cancellation_mail(state, &appointment, now).await?;
-    webhooks::enqueue(
-        &state.store,
-        &state.deliveries,
-        EventKind::Cancelled,
-        &appointment,
-        now,
-    )
-    .await?;
+    events::emit(&state.store, Event::Cancelled(&appointment), now).await;
+    state.deliveries.wake();
     tracing::info!(appointment = short(id), "appointment cancelled by staff");
     Ok((appointment, mailed))
 }

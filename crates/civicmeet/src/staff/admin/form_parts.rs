@@ -22,23 +22,23 @@ pub const WEEKDAY_FIELDS: [(&str, Weekday); 7] = [
     ("hours-sunday", Weekday::Sunday),
 ];
 
-/// "08:00-12:00, 13:00-16:00" into spans of `day`; `Err` if a part does
+/// "08:00-12:00, 13:00-16:00" into spans of `day`; `None` if a part does
 /// not look like a span (the API checks the times themselves).
-pub fn parse_hours(day: Weekday, text: &str) -> Result<Vec<HoursBody>, ()> {
+pub fn parse_hours(day: Weekday, text: &str) -> Option<Vec<HoursBody>> {
     let mut spans = Vec::new();
     for part in text
         .split([',', ';'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let (start, end) = part.split_once(['-', '–']).ok_or(())?;
+        let (start, end) = part.split_once(['-', '–'])?;
         spans.push(HoursBody {
             weekday: day,
             start: start.trim().to_string(),
             end: end.trim().to_string(),
         });
     }
-    Ok(spans)
+    Some(spans)
 }
 
 /// The spans of `day` as the text a form shows.
@@ -59,8 +59,8 @@ pub fn hours_from_fields(
     let mut all = Vec::new();
     for (name, day) in WEEKDAY_FIELDS {
         match parse_hours(day, &field(name)) {
-            Ok(spans) => all.extend(spans),
-            Err(()) => errors.add(name, "hours"),
+            Some(spans) => all.extend(spans),
+            None => errors.add(name, "hours"),
         }
     }
     all
@@ -259,7 +259,7 @@ mod tests {
             format_hours(Weekday::Monday, &spans),
             "08:00-12:00, 13:00-16:00"
         );
-        assert!(parse_hours(Weekday::Monday, "morning").is_err());
+        assert!(parse_hours(Weekday::Monday, "morning").is_none());
         assert!(parse_hours(Weekday::Monday, " ").expect("empty").is_empty());
     }
 }
