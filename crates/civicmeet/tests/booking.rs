@@ -244,3 +244,20 @@ async fn a_citizen_moves_the_appointment() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_office_is_made_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let app = booking_app_in(dir.path(), true, |_| {}).await;
+        let store = store(&app).await;
+        let offices = store.offices().await.unwrap();
+        assert_eq!(offices.len(), 1);
+        assert_eq!(offices[0].name, "Bürgeramt Demo");
+        assert_eq!(offices[0].time_zone, "Europe/Berlin");
+        assert_eq!(store.services(None).await.unwrap().len(), 2);
+        assert_eq!(store.staff_list(None).await.unwrap().len(), 2);
+        store.close().await;
+        app.stop().await;
+    }
+}

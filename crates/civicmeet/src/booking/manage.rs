@@ -122,6 +122,7 @@ pub async fn cancel(
     ctx.check_csrf(&form.csrf)?;
     let now = super::now();
     let (appointment, rules) = resolve(&state, &token, TokenPurpose::Cancel, now).await?;
+    not_started(&appointment, now)?;
     let cancelled = match state
         .store
         .cancel_appointment(&appointment.id, now.timestamp())
@@ -165,6 +166,19 @@ pub async fn cancel(
             },
         ),
     ))
+}
+
+/// Cancel and rebook links work until the appointment starts; after that
+/// it is the case worker's to close (no-show, done).
+fn not_started(
+    appointment: &civicmeet_store::Appointment,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), PageError> {
+    if appointment.starts_at <= now.timestamp() {
+        Err(PageError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -259,6 +273,7 @@ pub async fn rebook(
     ctx.check_csrf(&form.csrf)?;
     let now = super::now();
     let (old, rules) = resolve(&state, &token, TokenPurpose::Rebook, now).await?;
+    not_started(&old, now)?;
     let lang = ctx.lang;
     let start = form
         .start

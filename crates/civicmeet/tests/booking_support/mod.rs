@@ -24,16 +24,26 @@ pub async fn booking_app(
     adjust: impl FnOnce(&mut Config),
 ) -> (TestApp, tempfile::TempDir) {
     let temp = tempfile::tempdir().expect("temp dir");
+    let app = booking_app_in(temp.path(), seed, adjust).await;
+    (app, temp)
+}
+
+/// The same, storing in `data_dir` (to start again on the same data).
+pub async fn booking_app_in(
+    data_dir: &Path,
+    seed: bool,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
     config.media.listen = "127.0.0.1:0".parse().unwrap();
-    config.storage.data_dir = temp.path().to_path_buf();
+    config.storage.data_dir = data_dir.to_path_buf();
     config.booking.seed_demo = seed;
     config.booking.proof_of_work_bits = 4;
     config.booking.rate_limit_per_minute = 10_000;
     config.booking.max_open_bookings_per_email = 100;
     adjust(&mut config);
-    (spawn_app_with_config(config).await, temp)
+    spawn_app_with_config(config).await
 }
 
 /// A second handle on the app's SQLite file (WAL allows it).
