@@ -102,4 +102,12 @@ test('a citizen books, confirms by the mailed link and joins; every page passes 
   const other = await openPage(env.browser, { locale: 'de-DE' });
   await other.goto(cancelUrl);
   await audit(other, 'cancel');
+
+  // No script errors or CSP violations (the form's 400 answer is logged by
+  // Chromium as a failed load, which is expected), nothing from elsewhere.
+  const origin = new URL(env.server.url).origin;
+  for (const p of [english, page, other]) {
+    assert.deepEqual(p.problems.filter((m) => !/status of 400/.test(m)), [], 'no errors in the console');
+    assert.deepEqual(p.requests.filter((u) => !u.startsWith('data:') && new URL(u).origin !== origin), [], 'only our origin');
+  }
 });
