@@ -58,7 +58,9 @@ pub async fn seed_demo(store: &Store, now: i64) -> Result<bool, StoreError> {
             min_notice_min: 120,
             horizon_days: 30,
             seats_per_slot: 1,
-            slot_interval_min: 30,
+            // Duration plus both buffers: every offered slot can be booked
+            // back to back with its neighbours.
+            slot_interval_min: 40,
             documents: vec![
                 "Personalausweis oder Reisepass".into(),
                 "Mietvertrag".into(),
