@@ -185,7 +185,7 @@ pub async fn submit(
         confirm_url: runtime.link(&format!("/book/confirm/{token}")),
         expires_at: hold_expires.with_timezone(&rules.office.time_zone),
     };
-    super::mails::enqueue(
+    let queued = super::mails::enqueue(
         &state.store,
         &runtime.sender,
         &appointment,
@@ -193,7 +193,25 @@ pub async fn submit(
         &kind,
         now,
     )
-    .await?;
+    .await;
+    if let Err(error) = queued {
+        // No mail, no way to confirm: give the slot back at once rather
+        // than hold it for nobody. The likely cause is an address the
+        // mail library refuses although it passed our shape check.
+        state
+            .store
+            .cancel_appointment(&appointment.id, now.timestamp())
+            .await?;
+        tracing::warn!(error = ?error, "hold released: the confirmation mail cannot be written");
+        errors.add(
+            "email",
+            lang.pick(
+                "An diese E-Mail-Adresse können wir nicht schreiben. Bitte prüfen Sie sie.",
+                "We cannot write to this e-mail address. Please check it.",
+            ),
+        );
+        return rerender(&state, &ctx, &rules, &form, &errors, None, now);
+    }
     events::emit(&state.store, Event::Booked(&appointment), now.timestamp()).await;
     Ok(Redirect::to("/book/sent").into_response())
 }
