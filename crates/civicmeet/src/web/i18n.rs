@@ -3,7 +3,7 @@
 //!
 //! German is the administration's language and the default; English is
 //! the other one. Areas keep their own strings next to their pages with
-//! [`Lang::pick`] (e.g. `booking/texts.rs`), so this table only holds what
+//! [`Lang::pick`] (as `booking/form.rs` or `staff/texts.rs` do), so this table only holds what
 //! every page shares.
 
 use std::fmt;

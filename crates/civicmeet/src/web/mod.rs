@@ -31,7 +31,7 @@
 //! - [`Lang`] and [`i18n::t`]: German (default) or English, chosen by
 //!   `?lang=de|en` (remembered in the `lang` cookie), the cookie, or
 //!   `Accept-Language`. Keep an area's own strings in its own table with
-//!   [`Lang::pick`] (see `booking/texts.rs`).
+//!   [`Lang::pick`] (see `booking/form.rs`, or a table like `staff/texts.rs`).
 //! - [`PageError`]: return it from a handler (`?` works on `StoreError`);
 //!   the middleware renders it as a full page in the right language with
 //!   the right status (404, 400, 403, 429 with Retry-After, 500).
