@@ -3,8 +3,8 @@
 //!
 //! German is the administration's language and the default; English is
 //! the other one. Areas keep their own strings next to their pages with
-//! [`Lang::pick`] (as `booking/form.rs` or `staff/texts.rs` do), so this table only holds what
-//! every page shares.
+//! [`Lang::pick`] (as `booking/form.rs` or `staff/texts.rs` do), so this
+//! table only holds what every page shares.
 
 use std::fmt;
 
