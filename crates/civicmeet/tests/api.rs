@@ -507,7 +507,7 @@ async fn free_slots_are_public_and_follow_the_rules() {
     let public = Api::anonymous(&app);
     let path = format!("/api/v1/services/{}/slots?from={date}&to={date}", c.service);
     let slots = public.get(&path).await;
-    assert_eq!(slots.status, 200, "{}", slots.body);
+    assert_eq!(slots.status, 200, "{path}: {}", slots.body);
     let slots = slots.json();
     // 08:00-16:00 in 30-minute steps.
     assert_eq!(slots.as_array().unwrap().len(), 16);
