@@ -22,6 +22,9 @@ pub use outbox::mailer;
 
 /// How often the jobs run.
 pub const TICK: Duration = Duration::from_secs(2);
+/// Reminders look at every appointment of the next hours, so they run
+/// every this many ticks (a minute) rather than every tick.
+const REMINDER_EVERY: u64 = 30;
 
 /// Starts the task. It runs until aborted.
 pub fn spawn(
@@ -33,10 +36,10 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        for n in 0u64.. {
             interval.tick().await;
             let now = Utc::now();
-            tick(&store, &mailer, &runtime, now).await;
+            run(&store, &mailer, &runtime, now, n % REMINDER_EVERY == 0).await;
         }
     })
 }
@@ -48,6 +51,16 @@ pub async fn tick(
     runtime: &BookingRuntime,
     now: chrono::DateTime<Utc>,
 ) {
+    run(store, mailer, runtime, now, true).await;
+}
+
+async fn run(
+    store: &Store,
+    mailer: &civicmeet_mail::Mailer,
+    runtime: &BookingRuntime,
+    now: chrono::DateTime<Utc>,
+    with_reminders: bool,
+) {
     match store.expire_holds(now.timestamp()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(holds = n, "expired unconfirmed holds"),
@@ -56,7 +69,7 @@ pub async fn tick(
     if let Err(e) = store.delete_expired_tokens(now.timestamp()).await {
         tracing::error!(error = %e, "cannot delete expired tokens");
     }
-    if let Err(e) = reminders::enqueue_due(store, runtime, now).await {
+    if with_reminders && let Err(e) = reminders::enqueue_due(store, runtime, now).await {
         tracing::error!(error = %e, "cannot queue reminders");
     }
     if let Err(e) = outbox::send_due(store, mailer, runtime, now).await {
