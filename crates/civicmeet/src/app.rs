@@ -95,6 +95,9 @@ impl Application {
                 .ok_or(AppError::Random)?,
         );
         let jobs_task = crate::jobs::spawn(store.clone(), &config, booking.clone());
+        let slots_limiter = Arc::new(crate::booking::rate_limit::RateLimiter::new(
+            crate::api::slots::per_minute(&config),
+        ));
         let state = AppState {
             store,
             roster: Arc::new(Roster::default()),
@@ -103,6 +106,7 @@ impl Application {
             public_url,
             admin,
             deliveries: DeliveryWaker::default(),
+            slots_limiter,
             booking,
         };
         Ok(Application {

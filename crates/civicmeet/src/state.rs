@@ -24,6 +24,8 @@ pub struct AppState {
     pub admin: Arc<AdminCredential>,
     /// Wakes the webhook delivery worker after something was queued.
     pub deliveries: DeliveryWaker,
+    /// Per-address limit on the public free-slots API.
+    pub slots_limiter: Arc<crate::booking::rate_limit::RateLimiter>,
     /// Booking's process-wide parts: settings, proof-of-work key, rate limit.
     pub booking: Arc<crate::booking::BookingRuntime>,
 }

@@ -552,6 +552,36 @@ async fn free_slots_are_public_and_follow_the_rules() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn the_public_slots_are_rate_limited_per_address() {
+    let app = spawn_app().await;
+    let api = Api::admin(&app);
+    let c = catalogue(&api).await;
+    let public = Api::anonymous(&app);
+    let path = format!("/api/v1/services/{}/slots", c.service);
+    // The default booking limit is 10 a minute, so slots allow 100.
+    let mut limited = None;
+    for _ in 0..110 {
+        let response = public.get(&path).await;
+        if response.status == 429 {
+            limited = Some(response);
+            break;
+        }
+        assert_eq!(response.status, 200, "{}", response.body);
+    }
+    let limited = limited.expect("a 429 within 110 requests");
+    assert!(
+        limited
+            .header("retry-after")
+            .parse::<u64>()
+            .is_ok_and(|s| s >= 1)
+    );
+    assert_eq!(limited.json()["error"]["code"], "too_many_requests");
+    // The admin API is not limited by it.
+    assert_eq!(api.get("/api/v1/offices").await.status, 200);
+    app.stop().await;
+}
+
 /// Every mail in the app's outbox (pending ones are due at once).
 async fn outbox(store: &civicmeet_store::Store) -> Vec<civicmeet_store::OutboxMail> {
     let far = chrono::Utc::now().timestamp() + 10 * 365 * 24 * 3600;

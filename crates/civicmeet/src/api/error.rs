@@ -32,6 +32,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("the admin credential is required")]
     Unauthorized,
+    /// Too many requests from this address; retry after this many seconds.
+    #[error("too many requests; try again in {0} seconds")]
+    TooManyRequests(u64),
     /// Something on the server failed. The detail is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -52,6 +55,7 @@ impl ApiError {
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -87,6 +91,13 @@ impl IntoResponse for ApiError {
             "message": self.to_string(),
             "field": self.field(),
         }});
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests(seconds) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }

@@ -5,11 +5,13 @@
 //!
 //! Public like the citizen pages that show the same slots: it says only
 //! when a service is free, nothing about who booked. At most 31 days per
-//! request keeps each call cheap.
+//! request keeps each call cheap, and a per-address limit (ten times the
+//! booking limit, `booking.rate_limit_per_minute`) answers 429 with
+//! Retry-After beyond that.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use civicmeet_booking::free_slots;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,12 @@ use crate::booking::catalog::service_rules;
 use crate::state::AppState;
 
 const MAX_DAYS: i64 = 31;
+
+/// Requests per minute and address: browsing slots is far more frequent
+/// than booking one. 0 (booking limit off) leaves it off.
+pub fn per_minute(config: &crate::config::Config) -> u32 {
+    config.booking.rate_limit_per_minute.saturating_mul(10)
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,11 +50,17 @@ pub struct SlotBody {
 /// `GET /api/v1/services/{id}/slots`
 pub async fn list(
     State(state): State<AppState>,
+    // Always there: the server is built with connect info (app.rs).
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Id(id): Id,
     q: Result<Query<SlotsQuery>, QueryRejection>,
 ) -> Result<Json<Vec<SlotBody>>, ApiError> {
-    let q = query(q)?;
     let now = chrono::Utc::now();
+    state
+        .slots_limiter
+        .check(peer.ip(), now.timestamp_millis())
+        .map_err(ApiError::TooManyRequests)?;
+    let q = query(q)?;
     let rules = service_rules(&state.store, id, now)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
