@@ -434,6 +434,12 @@ async fn appointments_are_listed_cancelled_with_a_mail_and_marked() {
         mails[0].body_eml.contains("METHOD:CANCEL"),
         "an .ics cancellation"
     );
+    // Quoted-printable may break long lines with "=\r\n".
+    let text = mails[0].body_eml.replace("=\r\n", "");
+    assert!(
+        text.contains(&format!("/book/services/{}", c.service)),
+        "a link to book again"
+    );
 
     let no_show = api
         .post(

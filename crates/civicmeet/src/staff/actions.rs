@@ -1,6 +1,7 @@
 //! What staff do to appointments, shared by the dashboard's forms and the
 //! REST API: cancel one (the citizen gets a cancellation mail with a
-//! METHOD:CANCEL .ics through the outbox, webhooks hear `cancelled`),
+//! METHOD:CANCEL .ics and a link to book the service again through the
+//! outbox, webhooks hear `cancelled`),
 //! cancel a whole day of an office (the same for each), mark no-show or
 //! done.
 //!
@@ -213,7 +214,14 @@ async fn queue_cancellation_mail(
         documents: service.documents,
     };
     let now_utc = DateTime::<Utc>::from_timestamp(now, 0).unwrap_or_default();
-    let kind = MailKind::Cancelled { rebook_url: None };
+    // The service's public booking page: no token needed, and it works
+    // whatever the reason for the cancellation was.
+    let kind = MailKind::Cancelled {
+        rebook_url: Some(format!(
+            "{}/book/services/{}",
+            state.public_url, appointment.service_id
+        )),
+    };
     let rendered = match civicmeet_mail::render(&kind, &mail_appointment, &sender, now_utc) {
         Ok(r) => r,
         Err(e) => {

@@ -66,7 +66,7 @@ pub async fn cancel_page(
     let title = tx(lang, "cancel.title");
     let body = html! {
         h1 { (title) }
-        p { (appointment.citizen_name) " · " (crate::api::appointments::rfc3339(appointment.starts_at)) }
+        p { (appointment.citizen_name) " · " (local_start(&state, &appointment).await?) }
         p { (tx(lang, "cancel.text")) }
         form method="post" action={ "/staff/appointments/" (id) "/cancel" } {
             (csrf::hidden_field(&ctx.csrf))
@@ -75,6 +75,28 @@ pub async fn cancel_page(
         p { a href="/staff" { (tx(lang, "back")) } }
     };
     Ok(layout::render(&ctx, Page::new(title, body)).into_response())
+}
+
+/// When the appointment starts, in its office's zone (`YYYY-MM-DD HH:MM`).
+async fn local_start(
+    state: &AppState,
+    appointment: &civicmeet_store::Appointment,
+) -> Result<String, PageError> {
+    let zone = match state.store.service(appointment.service_id).await? {
+        Some(service) => state
+            .store
+            .office(service.office_id)
+            .await?
+            .map_or(chrono_tz::Europe::Berlin, |o| stored_zone(&o.time_zone)),
+        None => chrono_tz::Europe::Berlin,
+    };
+    Ok(
+        chrono::DateTime::<chrono::Utc>::from_timestamp(appointment.starts_at, 0)
+            .unwrap_or_default()
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    )
 }
 
 /// `POST /staff/appointments/{id}/cancel`
