@@ -501,6 +501,18 @@ async fn bulk_cancel_sends_one_mail_per_appointment() {
     assert!(mails.iter().all(|m| m.kind == "cancelled"));
     let kept = store.appointment(&tuesday.id).await.unwrap().unwrap();
     assert_eq!(kept.status.as_str(), "confirmed");
+
+    // Several days at once (an office closing for longer).
+    let path = format!("/api/v1/offices/{}/cancel-day", c.office);
+    let bad = api.post(&path, json!({"date": date, "days": 0})).await;
+    assert_eq!(
+        (bad.status, bad.json()["error"]["field"].clone()),
+        (422, json!("days"))
+    );
+    let two = api.post(&path, json!({"date": date, "days": 2})).await;
+    assert_eq!(two.json(), json!({"cancelled": 1, "mails_queued": 1}));
+    let gone = store.appointment(&tuesday.id).await.unwrap().unwrap();
+    assert_eq!(gone.status.as_str(), "cancelled");
     app.stop().await;
 }
 

@@ -185,13 +185,17 @@ pub async fn done(
 #[serde(deny_unknown_fields)]
 pub struct CancelDayInput {
     pub date: String,
+    /// How many days from `date`; default 1.
+    #[serde(default)]
+    pub days: Option<u32>,
     /// Only this staff member's appointments.
     #[serde(default)]
     pub staff_id: Option<i64>,
 }
 
 /// `POST /api/v1/offices/{id}/cancel-day`: cancels every active
-/// appointment of the office on that local day, each with a mail.
+/// appointment of the office on that local day (or `days` days from it),
+/// each with a mail.
 pub async fn cancel_day(
     State(state): State<AppState>,
     Id(office_id): Id,
@@ -201,6 +205,13 @@ pub async fn cancel_day(
     let date = body::date("date", &input.date)?;
     if date < today_in(stored_zone(&office.time_zone)) {
         return Err(ApiError::invalid("date", "must not be in the past"));
+    }
+    let days = input.days.unwrap_or(1);
+    if !(1..=actions::MAX_BULK_DAYS).contains(&days) {
+        return Err(ApiError::invalid(
+            "days",
+            format!("must be between 1 and {}", actions::MAX_BULK_DAYS),
+        ));
     }
     if let Some(staff_id) = input.staff_id {
         match state.store.staff(staff_id).await? {
@@ -214,6 +225,6 @@ pub async fn cancel_day(
         }
     }
     Ok(Json(
-        actions::cancel_day(&state, office_id, date, input.staff_id).await?,
+        actions::cancel_day(&state, office_id, date, days, input.staff_id).await?,
     ))
 }

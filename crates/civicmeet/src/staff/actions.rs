@@ -61,12 +61,17 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<(Appointment, bool), A
     Ok((appointment, mailed))
 }
 
-/// Cancels every active appointment of the office on its local `date`
-/// (only `staff_id`'s, if given), with a mail and a webhook call for each.
+/// The longest run of days one bulk cancellation may cover.
+pub const MAX_BULK_DAYS: u32 = 366;
+
+/// Cancels every active appointment of the office on `days` local days
+/// from `date` (only `staff_id`'s, if given), with a mail and a webhook
+/// call for each. One day is a closed day; many are a closed office.
 pub async fn cancel_day(
     state: &AppState,
     office_id: i64,
     date: NaiveDate,
+    days: u32,
     staff_id: Option<i64>,
 ) -> Result<BulkOutcome, ApiError> {
     let office = state
@@ -75,7 +80,7 @@ pub async fn cancel_day(
         .await?
         .ok_or(ApiError::NotFound { what: "office" })?;
     let tz = stored_zone(&office.time_zone);
-    let (from, to) = day_bounds(tz, date);
+    let (from, to) = days_bounds(tz, date, days);
     let now = hours::now();
     let mut outcome = BulkOutcome::default();
     for appointment in state
@@ -122,6 +127,12 @@ fn finish(result: Result<Appointment, StoreError>) -> Result<Appointment, ApiErr
         }),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `[start, end)` of `days` local days from `date` (at least one).
+pub fn days_bounds(tz: Tz, date: NaiveDate, days: u32) -> (i64, i64) {
+    let last = date + chrono::Duration::days(i64::from(days.clamp(1, MAX_BULK_DAYS)) - 1);
+    (day_bounds(tz, date).0, day_bounds(tz, last).1)
 }
 
 /// `[start, end)` of a local date in seconds; days of 23 or 25 hours

@@ -228,6 +228,11 @@ async fn bulk_form(
                     label for="date" { (tx(lang, "bulk.date")) }
                     input type="date" id="date" name="date" required;
                 }
+                div class="field" {
+                    label for="days" { (tx(lang, "bulk.days")) }
+                    p class="hint" id="days-hint" { (tx(lang, "bulk.days_hint")) }
+                    input type="number" id="days" name="days" value="1" min="1" max="366" aria-describedby="days-hint";
+                }
                 button type="submit" { (tx(lang, "bulk.check")) }
             }
         }

@@ -213,6 +213,9 @@ pub struct DayForm {
     pub staff: String,
     #[serde(default)]
     pub date: String,
+    /// How many days from `date`; empty is 1.
+    #[serde(default)]
+    pub days: String,
 }
 
 /// A checked bulk cancellation request.
@@ -220,6 +223,7 @@ struct Day {
     office: civicmeet_store::Office,
     staff: Option<i64>,
     date: NaiveDate,
+    days: u32,
 }
 
 async fn check_day(state: &AppState, form: &DayForm) -> Result<Result<Day, FormErrors>, PageError> {
@@ -243,16 +247,30 @@ async fn check_day(state: &AppState, form: &DayForm) -> Result<Result<Day, FormE
         },
     };
     let today = today_in(stored_zone(&office.time_zone));
-    match NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d") {
-        Ok(date) if date >= today => Ok(Ok(Day {
+    let days = match form.days.trim() {
+        "" => Some(1),
+        text => text
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=actions::MAX_BULK_DAYS).contains(d)),
+    };
+    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d >= today);
+    if date.is_none() {
+        errors.add("date", "bulk.bad_date");
+    }
+    if days.is_none() {
+        errors.add("days", "bulk.bad_days");
+    }
+    match (date, days) {
+        (Some(date), Some(days)) => Ok(Ok(Day {
             office,
             staff,
             date,
+            days,
         })),
-        _ => {
-            errors.add("date", "bulk.bad_date");
-            Ok(Err(errors))
-        }
+        _ => Ok(Err(errors)),
     }
 }
 
@@ -295,7 +313,7 @@ pub async fn cancel_day_page(
         }
     };
     let tz = stored_zone(&day.office.time_zone);
-    let (from, to) = actions::day_bounds(tz, day.date);
+    let (from, to) = actions::days_bounds(tz, day.date, day.days);
     let count = state
         .store
         .active_appointments_in_office(day.office.id, from, to, now())
@@ -305,7 +323,7 @@ pub async fn cancel_day_page(
         .count();
     let body = html! {
         h1 { (title) }
-        p { (day.office.name) " · " (day.date.format("%Y-%m-%d")) }
+        p { (day.office.name) " · " (day.date.format("%Y-%m-%d")) " · " (tx(lang, "bulk.days")) " " (day.days) }
         p { (tx(lang, "bulk.count")) " " strong { (count) } }
         p { (tx(lang, "cancel.text")) }
         form method="post" action="/staff/cancel-day" {
@@ -313,6 +331,7 @@ pub async fn cancel_day_page(
             input type="hidden" name="office" value=(day.office.id);
             input type="hidden" name="staff" value=(day.staff.map(|s| s.to_string()).unwrap_or_default());
             input type="hidden" name="date" value=(day.date.format("%Y-%m-%d"));
+            input type="hidden" name="days" value=(day.days);
             button type="submit" { (tx(lang, "bulk.confirm")) }
         }
         p { a href="/staff" { (tx(lang, "back")) } }
@@ -331,7 +350,7 @@ pub async fn cancel_day(
     let day = check_day(&state, &submitted)
         .await?
         .map_err(|_| PageError::BadRequest("invalid day"))?;
-    let outcome = actions::cancel_day(&state, day.office.id, day.date, day.staff)
+    let outcome = actions::cancel_day(&state, day.office.id, day.date, day.days, day.staff)
         .await
         .map_err(page_error)?;
     let lang = ctx.lang;

@@ -54,7 +54,16 @@ pub fn tx(lang: Lang, key: &'static str) -> &'static str {
             "Der Termin wurde abgesagt.",
             "The appointment was cancelled.",
         ),
-        "bulk.heading" => ("Einen Tag absagen", "Cancel a day"),
+        "bulk.heading" => ("Tage absagen", "Cancel days"),
+        "bulk.days" => ("Anzahl Tage", "Number of days"),
+        "bulk.days_hint" => (
+            "1 für einen Schließtag; mehr, wenn der Standort länger geschlossen ist.",
+            "1 for a closed day; more when the office closes for longer.",
+        ),
+        "bulk.bad_days" => (
+            "Bitte eine Anzahl Tage von 1 bis 366 angeben.",
+            "Please give a number of days from 1 to 366.",
+        ),
         "bulk.office" => ("Standort", "Office"),
         "bulk.staff" => ("Nur für", "Only for"),
         "bulk.everyone" => ("alle Mitarbeitenden", "all staff"),
