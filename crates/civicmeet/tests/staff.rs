@@ -73,9 +73,27 @@ async fn the_dashboard_lists_appointments_escaped_in_both_languages() {
         page.body
             .contains(&format!("/staff/appointments/{}/cancel", appointment.id))
     );
-    let english = api.get("/staff?lang=en").await;
+    // Someone in the meeting is waiting; two are a call.
+    let (first, _) = app.join(&meeting, "Erika").await;
+    let page = api.get("/staff").await;
+    assert!(page.body.contains(">wartet<"), "{}", page.body);
+    let (second, _) = app.join(&meeting, "Frau Schmidt").await;
+    let page = api.get("/staff").await;
+    assert!(page.body.contains(">im Gespräch<"));
+    first.close().await;
+    second.close().await;
+
+    // Once both left, the appointment is plainly confirmed again.
+    let mut english = api.get("/staff?lang=en").await;
+    for _ in 0..50 {
+        if english.body.contains(">confirmed<") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        english = api.get("/staff?lang=en").await;
+    }
+    assert!(english.body.contains(">confirmed<"));
     assert!(english.body.contains("Join as host"));
-    assert!(english.body.contains("confirmed"));
 
     // Script in a catalogue name is rendered as text.
     api.put(
