@@ -110,10 +110,12 @@ where
     for (name, value) in headers {
         request = request.header(*name, value);
     }
-    // The header names are ours and the values ASCII, so building cannot fail.
+    // Names and values are ours (a parsed URL, numbers, hex, event
+    // names), so this does not fail; if it did, the delivery fails, not
+    // the worker.
     let request = request
         .body(Full::new(Bytes::from(body)))
-        .expect("a request from valid parts");
+        .map_err(|_| ClientError::BadUrl)?;
     let response = sender
         .send_request(request)
         .await
