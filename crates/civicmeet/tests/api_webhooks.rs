@@ -215,6 +215,67 @@ async fn a_failed_delivery_is_visible_and_the_webhook_can_be_changed_and_deleted
     app.stop().await;
 }
 
+/// A TLS server on loopback with a self-signed certificate for
+/// `localhost`; it completes handshakes only for clients that trust it.
+async fn untrusted_tls_receiver() -> u16 {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(stream).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn an_https_receiver_with_an_untrusted_certificate_is_refused() {
+    let app = spawn_app().await;
+    let api = Api::admin(&app);
+    let c = catalogue(&api).await;
+    let port = untrusted_tls_receiver().await;
+    let hook = api
+        .post(
+            "/api/v1/webhooks",
+            json!({"url": format!("https://localhost:{port}/hook"), "events": ["cancelled"]}),
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    let store = store(&app).await;
+    let start = chrono::Utc::now().timestamp() + 8 * 24 * 3600;
+    let appointment = confirmed_appointment(&store, &c, start, "max@example.org").await;
+    api.post(
+        &format!("/api/v1/appointments/{}/cancel", appointment.id),
+        json!({}),
+    )
+    .await;
+    let failed = wait_for(|| async {
+        let list = api.get("/api/v1/webhook-deliveries/failed").await.json();
+        (!list.as_array().unwrap().is_empty()).then_some(list)
+    })
+    .await;
+    let error = failed[0]["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("TLS") || error.contains("trusted root"),
+        "{error}"
+    );
+    app.stop().await;
+}
+
 async fn wait_for<T, F, Fut>(mut probe: F) -> T
 where
     F: FnMut() -> Fut,
