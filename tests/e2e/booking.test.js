@@ -4,8 +4,9 @@
 // server wrote, the confirmation page, and the join link into the meeting.
 // axe-core audits every citizen page on the way, the form also with errors.
 //
-// Not yet here: the case worker joining from the dashboard and video both
-// ways; that waits for the staff dashboard and the waiting room (issue 4).
+// Then the case worker opens the staff dashboard, joins the appointment's
+// meeting with "Join as host", and both decode each other's video. (The
+// waiting room between them arrives with issue 4.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { serverAndBrowser } from './lib/fixture.js';
 import { openPage } from './lib/browser.js';
+import { joinThroughUi, assertMediaFlowsFrom } from './lib/meeting.js';
 
 // A cheaper proof of work than the default keeps the test quick; the
 // script's work is the same, only shorter.
@@ -47,7 +49,7 @@ async function readMail(needle) {
   throw new Error(`no mail containing ${needle}`);
 }
 
-test('a citizen books, confirms by the mailed link and joins; every page passes axe', { timeout: 120_000 }, async () => {
+test('a citizen books, confirms by the mailed link and meets the case worker; every page passes axe', { timeout: 180_000 }, async () => {
   const english = await openPage(env.browser, { locale: 'en-US' });
   await english.goto(`${env.server.url}/book`);
   await english.getByRole('heading', { name: 'Book an appointment' }).waitFor();
@@ -102,6 +104,25 @@ test('a citizen books, confirms by the mailed link and joins; every page passes 
   const other = await openPage(env.browser, { locale: 'de-DE' });
   await other.goto(cancelUrl);
   await audit(other, 'cancel');
+
+  // The citizen joins from the join link; the case worker from the dashboard.
+  const citizen = await openPage(env.browser);
+  const citizenId = await joinThroughUi(citizen, new URL(join, env.server.url).href, 'Erika');
+  const password = (await readFile(path.join(env.server.dataDir, 'admin-password'), 'utf8')).trim();
+  const context = await env.browser.newContext({
+    locale: 'en-US',
+    httpCredentials: { username: 'admin', password },
+    viewport: { width: 1024, height: 768 },
+  });
+  await context.grantPermissions(['camera', 'microphone']);
+  const worker = await context.newPage();
+  await worker.goto(`${env.server.url}/staff`);
+  const hostLink = worker.getByRole('link', { name: /^Join as host/ }).first();
+  const meetingPath = await hostLink.getAttribute('href');
+  assert.equal(new URL(meetingPath, env.server.url).pathname, new URL(page.url()).pathname, 'the dashboard links the appointment\'s meeting');
+  const workerId = await joinThroughUi(worker, new URL(meetingPath, env.server.url).href, 'Case worker');
+  await assertMediaFlowsFrom(citizen, [workerId]);
+  await assertMediaFlowsFrom(worker, [citizenId]);
 
   // No script errors or CSP violations (the form's 400 answer is logged by
   // Chromium as a failed load, which is expected), nothing from elsewhere.
