@@ -14,6 +14,7 @@
 //! logs, and no error message carries personal data.
 
 mod appointment;
+mod dates;
 mod error;
 pub mod ics;
 mod message;
@@ -23,6 +24,7 @@ mod transport;
 use chrono::{DateTime, Duration, Utc};
 
 pub use appointment::{Appointment, Citizen, Links, Locale, MailKind, Office, Sender};
+pub use dates::long_date;
 pub use error::{Error, SmtpFailure};
 pub use message::{RenderedMail, render};
 pub use transport::{

@@ -1,40 +1,14 @@
 //! German texts, formal address ("Sie").
 
-use chrono::{DateTime, Datelike};
+use chrono::DateTime;
 use chrono_tz::Tz;
 
 use super::{Texts, View, bullet_list, span};
 use crate::appointment::MailKind;
 
-const WEEKDAYS: [&str; 7] = [
-    "Montag",
-    "Dienstag",
-    "Mittwoch",
-    "Donnerstag",
-    "Freitag",
-    "Samstag",
-    "Sonntag",
-];
-const MONTHS: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-
 /// "Dienstag, 31. März 2026"
 pub(super) fn day(at: DateTime<Tz>) -> String {
-    let weekday = WEEKDAYS[at.weekday().num_days_from_monday() as usize];
-    let month = MONTHS[at.month0() as usize];
-    format!("{weekday}, {}. {month} {}", at.day(), at.year())
+    crate::dates::long_date(crate::Locale::De, at.date_naive())
 }
 
 /// "10:00"

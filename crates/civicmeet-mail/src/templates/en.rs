@@ -1,40 +1,14 @@
 //! English texts.
 
-use chrono::{DateTime, Datelike};
+use chrono::DateTime;
 use chrono_tz::Tz;
 
 use super::{Texts, View, bullet_list, span};
 use crate::appointment::MailKind;
 
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// "Tuesday, 31 March 2026"
 pub(super) fn day(at: DateTime<Tz>) -> String {
-    let weekday = WEEKDAYS[at.weekday().num_days_from_monday() as usize];
-    let month = MONTHS[at.month0() as usize];
-    format!("{weekday}, {} {month} {}", at.day(), at.year())
+    crate::dates::long_date(crate::Locale::En, at.date_naive())
 }
 
 /// "10:00" (24-hour clock, as the office keeps it)
@@ -52,13 +26,8 @@ fn when(view: &View<'_>) -> String {
 
 /// "31 Mar 2026, 10:00", short enough for a subject line.
 fn short(at: DateTime<Tz>) -> String {
-    format!(
-        "{} {} {}, {}",
-        at.day(),
-        &MONTHS[at.month0() as usize][..3],
-        at.year(),
-        time(at)
-    )
+    // chrono's `%b` is the English month abbreviation.
+    at.format("%-d %b %Y, %H:%M").to_string()
 }
 
 fn greeting(view: &View<'_>) -> String {

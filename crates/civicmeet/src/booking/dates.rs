@@ -2,78 +2,14 @@
 //! office's time zone. Full forms are the accessible names of slot links,
 //! so a screen reader says the whole date, not just "10:00".
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use civicmeet_booking::Tz;
 
 use crate::web::Lang;
 
-const DAYS_DE: [&str; 7] = [
-    "Montag",
-    "Dienstag",
-    "Mittwoch",
-    "Donnerstag",
-    "Freitag",
-    "Samstag",
-    "Sonntag",
-];
-const DAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS_DE: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// "Montag, 30. März 2026" / "Monday, 30 March 2026".
 pub fn day(lang: Lang, date: NaiveDate) -> String {
-    let weekday = date.weekday().num_days_from_monday() as usize;
-    let month = date.month0() as usize;
-    match lang {
-        Lang::De => format!(
-            "{}, {}. {} {}",
-            DAYS_DE[weekday],
-            date.day(),
-            MONTHS_DE[month],
-            date.year()
-        ),
-        Lang::En => format!(
-            "{}, {} {} {}",
-            DAYS_EN[weekday],
-            date.day(),
-            MONTHS_EN[month],
-            date.year()
-        ),
-    }
+    civicmeet_mail::long_date(lang.mail_locale(), date)
 }
 
 /// "10:00" on the office's wall clock.

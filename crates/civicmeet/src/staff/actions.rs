@@ -154,35 +154,9 @@ pub fn day_bounds(tz: Tz, date: NaiveDate) -> (i64, i64) {
     (start_of(date), start_of(next))
 }
 
-/// The installation's sender, from `mail.from` (`Name <address>` or a bare
-/// address) and the public URL's host.
+/// The installation's sender, the same the citizen pages use.
 pub fn sender(state: &AppState) -> Sender {
-    let from = state.config.mail.from.trim();
-    let (name, email) = match (from.find('<'), from.rfind('>')) {
-        (Some(open), Some(close)) if open < close => (
-            from[..open].trim().trim_matches('"').to_string(),
-            from[open + 1..close].trim().to_string(),
-        ),
-        _ => ("civicmeet".to_string(), from.to_string()),
-    };
-    let host = state
-        .public_url
-        .split("://")
-        .nth(1)
-        .unwrap_or("localhost")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("localhost")
-        .to_string();
-    Sender {
-        name: if name.is_empty() {
-            "civicmeet".into()
-        } else {
-            name
-        },
-        email,
-        host,
-    }
+    state.booking.sender.clone()
 }
 
 /// Renders the cancellation mail and puts it in the outbox. Returns
