@@ -5,11 +5,13 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use civicmeet_store::{Store, StoreConfig, StoreError};
 use tokio::net::{TcpListener, UdpSocket};
 
 use crate::api::webhooks::DeliveryWaker;
 use crate::config::Config;
+use crate::http::tls::TlsListener;
 use crate::media_task::{MediaSetupError, MediaTask};
 use crate::signalling::roster::Roster;
 use crate::staff::auth::{AdminCredential, CredentialError};
@@ -34,6 +36,8 @@ pub enum AppError {
     Media(#[from] MediaSetupError),
     #[error(transparent)]
     AdminCredential(#[from] CredentialError),
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] crate::http::tls::TlsError),
     #[error("the system random number generator failed")]
     Random,
     #[error("the HTTP server failed: {0}")]
@@ -43,6 +47,8 @@ pub enum AppError {
 /// A built, not yet serving, application.
 pub struct Application {
     listener: TcpListener,
+    /// `None`: plain HTTP.
+    tls: Option<Arc<rustls::ServerConfig>>,
     http_addr: SocketAddr,
     media_addr: SocketAddr,
     state: AppState,
@@ -60,6 +66,7 @@ impl Application {
         })
         .await?;
         let admin = Arc::new(AdminCredential::load_or_create(&config)?);
+        let tls = crate::http::tls::server_config(&config)?;
 
         let listener = TcpListener::bind(config.http.listen)
             .await
@@ -108,9 +115,11 @@ impl Application {
             deliveries: DeliveryWaker::default(),
             slots_limiter,
             booking,
+            tls: tls.is_some(),
         };
         Ok(Application {
             listener,
+            tls,
             http_addr,
             media_addr,
             state,
@@ -122,6 +131,11 @@ impl Application {
     /// The bound HTTP address (the real port when 0 was asked for).
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
+    }
+
+    /// The bound address as a URL, `http://` or (with TLS) `https://`.
+    pub fn url(&self) -> String {
+        format!("{}://{}/", self.state.config.scheme(), self.http_addr)
     }
 
     /// The admin password, if this start generated it (first start with
@@ -160,6 +174,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
         let Application {
             listener,
+            tls,
             state,
             media_task,
             jobs_task,
@@ -170,11 +185,22 @@ impl Application {
             state.store.clone(),
             state.deliveries.clone(),
         ));
-        let app = crate::http::router(state);
+        // The peer address feeds the booking rate limit (never logged).
+        let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let serve = async move {
+            match tls {
+                Some(tls) => {
+                    let listener = TlsListener::new(listener, tls).map_err(AppError::Serve)?;
+                    // `tap_io` does nothing but lets axum's connect info read
+                    // the peer address of a listener that is not its own.
+                    axum::serve(listener.tap_io(|_| ()), app).await
+                }
+                None => axum::serve(listener, app).await,
+            }
+            .map_err(AppError::Serve)
+        };
         let result = tokio::select! {
-            // The peer address feeds the booking rate limit (never logged).
-            served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                => served.map_err(AppError::Serve),
+            served = serve => served,
             () = shutdown => Ok(()),
         };
         media_task.abort();

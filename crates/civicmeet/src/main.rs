@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("civicmeet is running at http://{}/", app.http_addr());
+    println!("civicmeet is running at {}", app.url());
     println!("media on udp {}", app.media_addr());
     if let Some(password) = app.generated_admin_password() {
         // Shown this once; it is kept in the data folder for later starts.

@@ -80,6 +80,8 @@ mod tests {
                 ("CIVICMEET_BOOKING_SEED_DEMO", "false"),
                 ("CIVICMEET_MAIL_SMTP_HOST", "mail.example.de"),
                 ("CIVICMEET_MEDIA_PUBLIC_ADDRESSES", "192.0.2.1, 192.0.2.2"),
+                ("CIVICMEET_HTTP_TLS", "files"),
+                ("CIVICMEET_HTTP_CERT_FILE", "/etc/civicmeet/cert.pem"),
             ]),
         )
         .unwrap();
@@ -87,6 +89,11 @@ mod tests {
         assert!(!config.booking.seed_demo);
         assert_eq!(config.mail.smtp_host, "mail.example.de");
         assert_eq!(config.media.public_addresses.len(), 2);
+        assert_eq!(config.http.tls, crate::config::TlsMode::Files);
+        assert_eq!(
+            config.http.cert_file,
+            std::path::Path::new("/etc/civicmeet/cert.pem")
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 
-pub use sections::{AdminConfig, BookingConfig, DatabaseConfig, MailConfig, SmtpSecurity};
+pub use sections::{AdminConfig, BookingConfig, DatabaseConfig, MailConfig, SmtpSecurity, TlsMode};
 
 /// The resolved settings the application is built from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -37,8 +37,14 @@ pub struct HttpConfig {
     pub listen: SocketAddr,
     /// The address people reach civicmeet at, for links in e-mails and
     /// calendar files, e.g. `https://termine.example.de`. Empty: the
-    /// listen address as an `http://` URL.
+    /// listen address as an `http://` (or, with TLS, `https://`) URL.
     pub public_url: String,
+    /// Whether the web server speaks TLS itself (see [`TlsMode`]).
+    pub tls: TlsMode,
+    /// PEM certificate chain, for `tls = "files"`.
+    pub cert_file: PathBuf,
+    /// PEM private key, for `tls = "files"`.
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -70,6 +76,9 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: String::new(),
+            tls: TlsMode::Off,
+            cert_file: PathBuf::new(),
+            key_file: PathBuf::new(),
         }
     }
 }
@@ -231,6 +240,14 @@ impl Config {
         self.database.validate()?;
         self.mail.validate()?;
         self.booking.validate()?;
+        if self.http.tls == TlsMode::Files
+            && (self.http.cert_file.as_os_str().is_empty()
+                || self.http.key_file.as_os_str().is_empty())
+        {
+            return Err(ConfigError::Invalid(
+                "http.tls = \"files\" needs http.cert_file and http.key_file".into(),
+            ));
+        }
         let url = &self.http.public_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ConfigError::Invalid(format!(
@@ -269,11 +286,25 @@ impl Config {
         self.storage.data_dir.join("mail")
     }
 
+    /// Where the self-signed certificate and its key are kept.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("tls")
+    }
+
+    /// `https` when the server speaks TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.http.tls == TlsMode::Off {
+            "http"
+        } else {
+            "https"
+        }
+    }
+
     /// The base of links in mails: `http.public_url` without a trailing
     /// slash, or the bound HTTP address.
     pub fn public_url(&self, bound: SocketAddr) -> String {
         if self.http.public_url.is_empty() {
-            format!("http://{bound}")
+            format!("{}://{bound}", self.scheme())
         } else {
             self.http.public_url.trim_end_matches('/').to_string()
         }
@@ -315,5 +346,16 @@ mod tests {
         assert!(err.contains("media.public_addresses"), "{err}");
         config.media.public_addresses = vec!["192.0.2.10".parse().unwrap()];
         config.validate().unwrap();
+    }
+
+    #[test]
+    fn tls_from_files_needs_both_files() {
+        let config = Config::from_toml("[http]\ntls = \"files\"\ncert_file = \"c.pem\"").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("http.key_file"), "{err}");
+        let config = Config::from_toml("[http]\ntls = \"self-signed\"").unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.scheme(), "https");
+        assert!(Config::from_toml("[http]\ntls = \"on\"").is_err());
     }
 }

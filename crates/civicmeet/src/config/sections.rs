@@ -1,9 +1,24 @@
 //! The config sections that booking (issue 3) added: database, mail,
-//! booking rules of the service as a whole, and the admin credential.
+//! booking rules of the service as a whole, and the admin credential;
+//! and the TLS mode of the web server (issue 4).
 
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
+
+/// Whether the web server speaks TLS itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain HTTP: loopback (a secure context for browsers), or behind a
+    /// reverse proxy that terminates TLS.
+    Off,
+    /// The certificate chain and key in `http.cert_file` / `http.key_file`.
+    Files,
+    /// A certificate made on first start and kept in `<data_dir>/tls/`;
+    /// browsers warn until it is trusted, which suits a LAN or a trial.
+    SelfSigned,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]

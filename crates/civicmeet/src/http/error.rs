@@ -12,6 +12,9 @@ pub enum HttpError {
     MeetingNotFound,
     #[error("not found")]
     NotFound,
+    /// A browser sent this from another site (see `http::origin`).
+    #[error("cross-site request refused: send it from civicmeet's own pages")]
+    CrossSite,
     /// Something on the server failed. The detail is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -22,6 +25,7 @@ impl HttpError {
         match self {
             HttpError::MeetingNotFound => (StatusCode::NOT_FOUND, "meeting_not_found"),
             HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            HttpError::CrossSite => (StatusCode::FORBIDDEN, "cross_site"),
             HttpError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -7,14 +7,21 @@
 //! - `POST /meetings` (form, 303), `POST /api/meetings` (201 JSON),
 //!   `GET /api/meetings/{id}`, `GET /api/meetings/{id}/ws` (WebSocket)
 //! - `GET /health`
+//!
+//! Every response carries the security headers (`security`); requests
+//! with unsafe methods from other sites are refused (`origin`); with
+//! `http.tls` the server speaks TLS itself (`tls`).
 
 pub mod assets;
 pub mod error;
 pub mod meetings;
+pub mod origin;
 pub mod security;
+pub mod tls;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -36,9 +43,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::staff::router(&state))
         .merge(crate::booking::router())
         .fallback(not_found)
+        // Inside the page context, so that a refused form gets its page.
+        .layer(from_fn_with_state(state.clone(), origin::refuse_cross_site))
         // Language, CSRF cookie and error pages of the server-rendered pages.
-        .layer(axum::middleware::from_fn(crate::web::context::attach))
-        .layer(axum::middleware::from_fn(security::add_headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::web::context::attach,
+        ))
+        .layer(from_fn_with_state(state.clone(), security::add_headers))
         .with_state(state)
 }
 

@@ -6,7 +6,7 @@
 //! Language: `?lang=de|en` (then remembered in the `lang` cookie), else
 //! the `lang` cookie, else `Accept-Language`, else German.
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -16,6 +16,7 @@ use super::csrf;
 use super::error::PageError;
 use super::i18n::Lang;
 use super::layout;
+use crate::state::AppState;
 
 /// The `lang` cookie lives a year.
 const LANG_COOKIE_MAX_AGE: u32 = 365 * 24 * 3600;
@@ -75,8 +76,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 
 /// The middleware: builds the [`PageContext`], runs the handler, sets the
 /// `lang` and `csrf` cookies when they change, and renders a [`PageError`]
-/// as a page. Assets and the JSON API pass through untouched.
-pub async fn attach(mut request: Request, next: Next) -> Response {
+/// as a page. Assets and the JSON API pass through untouched. Under TLS
+/// the cookies are `Secure`, so they never travel over plain HTTP.
+pub async fn attach(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     if path.starts_with("/assets/") || path.starts_with("/api/") || path == "/health" {
         return next.run(request).await;
@@ -131,17 +133,23 @@ pub async fn attach(mut request: Request, next: Next) -> Response {
         }
     }
     let headers = response.headers_mut();
+    let secure = if state.tls { "; Secure" } else { "" };
     if new_csrf {
+        // HttpOnly: pages carry the token in their forms, so no script
+        // ever needs to read the cookie.
         add_cookie(
             headers,
-            &format!("{}={token}; Path=/; HttpOnly; SameSite=Lax", csrf::NAME),
+            &format!(
+                "{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                csrf::NAME
+            ),
         );
     }
     if query_lang.is_some_and(|l| Some(l) != cookie_lang) {
         add_cookie(
             headers,
             &format!(
-                "lang={}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE}; SameSite=Lax",
+                "lang={}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE}; SameSite=Lax{secure}",
                 lang.code()
             ),
         );

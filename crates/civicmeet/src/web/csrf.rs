@@ -1,12 +1,13 @@
 //! CSRF protection for POST forms: the double-submit token.
 //!
 //! Every page response carries a random `csrf` cookie (HttpOnly,
-//! SameSite=Lax), made once per browser by the [`context`](super::context)
+//! SameSite=Lax, and Secure under TLS), made once per browser by the [`context`](super::context)
 //! middleware. Each form repeats the same value in a hidden field
 //! ([`hidden_field`]); a POST handler calls [`verify`]. Another site can
 //! make a browser send the cookie (not with SameSite=Lax on a POST, but
 //! older browsers) yet cannot read it to fill the field, so a forged form
-//! fails the comparison. The comparison takes constant time.
+//! fails the comparison. The comparison takes constant time. Cross-site
+//! requests are also refused before any handler (`http::origin`).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
