@@ -43,8 +43,12 @@ struct Https {
 
 impl Https {
     fn new(app: &TestApp, version: &'static SupportedProtocolVersion) -> Https {
+        Https::trusting(app, &cert_pem(&app.data_dir), version)
+    }
+
+    fn trusting(app: &TestApp, pem: &[u8], version: &'static SupportedProtocolVersion) -> Https {
         let mut roots = RootCertStore::empty();
-        let cert = CertificateDer::from_pem_slice(&cert_pem(&app.data_dir)).expect("PEM");
+        let cert = CertificateDer::from_pem_slice(pem).expect("PEM");
         roots.add(cert).expect("a usable certificate");
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = ClientConfig::builder_with_provider(provider)
@@ -159,6 +163,39 @@ async fn a_self_signed_server_answers_over_tls_1_2_and_1_3() {
             .unwrap();
         assert!(sender.send_request(request).await.is_err());
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tls_from_files_serves_the_given_certificate() {
+    // A certificate and key from a self-signed first start, used as files.
+    let made = tempfile::tempdir().unwrap();
+    tls_app_in(made.path()).await.stop().await;
+    let tls_dir = made.path().join("tls");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = dir.path().to_path_buf();
+    config.booking.seed_demo = false;
+    config.http.tls = TlsMode::Files;
+    config.http.cert_file = tls_dir.join("cert.pem");
+    config.http.key_file = tls_dir.join("missing.pem");
+    let err = civicmeet::Application::build(config.clone())
+        .await
+        .err()
+        .expect("a missing key file is refused");
+    assert!(err.to_string().contains("missing.pem"), "{err}");
+
+    config.http.key_file = tls_dir.join("key.pem");
+    let app = spawn_app_with_config(config).await;
+    let pem = std::fs::read(tls_dir.join("cert.pem")).unwrap();
+    let health = Https::trusting(&app, &pem, &rustls::version::TLS13)
+        .get("/health")
+        .await;
+    assert_eq!(health.body, "ok");
+    assert!(!dir.path().join("tls").exists(), "nothing self-signed made");
     app.stop().await;
 }
 
