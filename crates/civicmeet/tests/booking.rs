@@ -25,6 +25,7 @@ async fn a_citizen_books_confirms_joins_and_cancels() {
         .unwrap()
         .parse()
         .unwrap();
+    single_staffed(&app, service).await;
 
     let starts = free_starts(&browser, service).await;
     let form = filled_form(&browser, service, starts[0], "Erika@Example.org").await;

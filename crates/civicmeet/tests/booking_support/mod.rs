@@ -53,6 +53,19 @@ pub async fn store(app: &TestApp) -> Store {
         .expect("store")
 }
 
+/// Leaves one staff member on `service`. The demo office's two people
+/// overlap from 10:00 to 16:00, where a slot stays on offer after one
+/// booking (the other person is still free): whether a held slot vanishes
+/// would then depend on the time of day the test runs.
+pub async fn single_staffed(app: &TestApp, service: i64) {
+    let store = store(app).await;
+    let staff = store.service_staff(service).await.expect("service staff");
+    store
+        .set_service_staff(service, &staff[..1])
+        .await
+        .expect("one staff member");
+}
+
 /// "Testamt" open every day around the clock, one staff member, and
 /// "Testberatung": 30 minutes, one seat, no notice, a week ahead. Returns
 /// the service id.
