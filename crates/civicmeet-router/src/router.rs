@@ -1,6 +1,6 @@
 //! The router: all participants of all rooms behind one UDP port.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -50,7 +50,9 @@ pub struct RouterStats {
 pub struct Router {
     config: RouterConfig,
     candidates: Vec<Candidate>,
-    participants: HashMap<ParticipantId, Participant>,
+    /// Ordered, so that time and output are handled in the same order on
+    /// every run: the simulations stay deterministic.
+    participants: BTreeMap<ParticipantId, Participant>,
     rooms: HashMap<RoomId, Vec<ParticipantId>>,
     /// Where each participant's datagrams came from last: a shortcut past
     /// asking every `Rtc` whether it accepts a datagram.
@@ -73,7 +75,7 @@ impl Router {
         Ok(Router {
             config,
             candidates,
-            participants: HashMap::new(),
+            participants: BTreeMap::new(),
             rooms: HashMap::new(),
             by_source: HashMap::new(),
             out: Outputs::default(),
