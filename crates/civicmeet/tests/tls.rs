@@ -268,6 +268,7 @@ async fn a_cross_site_post_is_refused_and_a_same_origin_one_works() {
     for headers in [
         vec![("origin", "https://evil.example")],
         vec![("sec-fetch-site", "cross-site")],
+        vec![("sec-fetch-site", "same-site")],
         vec![("origin", "null")],
         // Our host, but over plain HTTP: not our origin under TLS.
         vec![("origin", &*format!("http://{}", app.http))],
@@ -285,6 +286,10 @@ async fn a_cross_site_post_is_refused_and_a_same_origin_one_works() {
 
     for headers in [
         vec![("origin", own.as_str()), ("sec-fetch-site", "same-origin")],
+        // What Chromium sends for a form POST from a page with
+        // `Referrer-Policy: no-referrer`: the origin is hidden, the fetch
+        // metadata is not.
+        vec![("origin", "null"), ("sec-fetch-site", "same-origin")],
         // A program, not a browser: no headers to judge by.
         vec![],
     ] {

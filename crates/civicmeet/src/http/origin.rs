@@ -6,8 +6,9 @@
 //!
 //! Browsers say where a request comes from: `Sec-Fetch-Site` (all current
 //! browsers) and `Origin` (sent with every POST). A request is refused
-//! when `Sec-Fetch-Site` is `cross-site`, or when `Origin` names another
-//! origin than the host the request was sent to or `http.public_url`.
+//! when `Sec-Fetch-Site` is anything but `same-origin` or `none`, or, when
+//! that header is missing, when `Origin` names another origin than the
+//! host the request was sent to or `http.public_url`.
 //! Requests with neither header pass: they come from programs (curl, API
 //! clients), which a forged web page cannot drive.
 
@@ -36,12 +37,16 @@ pub async fn refuse_cross_site(
     }
 }
 
-/// Whether a request may be acted on: it is not marked cross-site and its
+/// Whether a request may be acted on: the browser marks it same-origin
+/// (or user-initiated), or, from browsers without `Sec-Fetch-Site`, its
 /// `Origin`, if any, is ours.
 fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if fetch_site.is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
-        return false;
+    // Where a browser sends Sec-Fetch-Site it is the authority: it cannot
+    // be set by page script, and it is right even where `Origin` is `null`
+    // (a form POST from a page under `Referrer-Policy: no-referrer`).
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or("");
+        return site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none");
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
