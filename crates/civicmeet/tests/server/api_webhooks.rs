@@ -2,8 +2,8 @@
 //! the HMAC itself), failures visible through the API, and the staff .ics
 //! feed read back by Python's icalendar.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! kept across restarts, cross-site POSTs refused, the security headers
 //! on every page. The client trusts exactly the generated certificate.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -3,8 +3,7 @@
 //! catalogue, the whole flow from the service list to the meeting, the
 //! mails with their links, cancelling, and bad input.
 
-mod booking_support;
-mod common;
+use crate::booking_support;
 
 use booking_support::*;
 

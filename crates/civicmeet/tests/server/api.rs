@@ -3,8 +3,8 @@
 //! outbox, no-show, bulk cancel), and the OpenAPI document against the
 //! router's route tables.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -2,8 +2,7 @@
 //! rate limit, the per-address cap, a reused proof of work, an expired
 //! hold, and 50 concurrent requests for the last seat.
 
-mod booking_support;
-mod common;
+use crate::booking_support;
 
 use booking_support::*;
 use futures_util::future::join_all;

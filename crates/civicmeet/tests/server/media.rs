@@ -3,7 +3,7 @@
 //! over the real WebSocket. Also: bad input from strangers, on both the
 //! socket and the media port, while a call runs, and the call goes on.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

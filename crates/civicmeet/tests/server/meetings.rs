@@ -1,6 +1,6 @@
 //! Meetings over HTTP, pages, assets and headers, against a real server.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, spawn_app_in};
 
@@ -85,7 +85,7 @@ async fn pages_assets_and_health() {
     let app = spawn_app().await;
     let index = app.get("/").await;
     assert_eq!(index.status, 200);
-    assert_eq!(index.body, include_str!("../assets/index.html"));
+    assert_eq!(index.body, include_str!("../../assets/index.html"));
     assert_eq!(index.header("cache-control"), "no-cache");
 
     let health = app.get("/health").await;
@@ -152,9 +152,9 @@ async fn security_headers_are_on_pages() {
 }
 
 fn meeting_html() -> &'static str {
-    include_str!("../assets/meeting.html")
+    include_str!("../../assets/meeting.html")
 }
 
 fn not_found_html() -> &'static str {
-    include_str!("../assets/not-found.html")
+    include_str!("../../assets/not-found.html")
 }

@@ -3,8 +3,8 @@
 //! with a mail, bulk cancel with a confirmation step and one mail each,
 //! the feed link, and the retry buttons.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
 use api_support::{Api, basic, catalogue, confirmed_appointment, store};
 use common::spawn_app;

@@ -1,7 +1,7 @@
 //! The meeting WebSocket with a real client: joins, typed errors, bad
 //! input that must not disturb anyone else, and garbage on the media port.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

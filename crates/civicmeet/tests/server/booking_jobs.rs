@@ -3,8 +3,8 @@
 //! reminders go out once, and a mail the relay refuses stays in the
 //! outbox with a retry instead of being lost.
 
-mod booking_support;
-mod common;
+use crate::booking_support;
+use crate::common;
 
 use booking_support::*;
 use chrono::{TimeDelta, Utc};

@@ -5,10 +5,9 @@
 //! PostgreSQL binaries are a failure, not a skip (`cargo xtask test`
 //! installs them).
 
-mod booking_support;
-mod common;
+use crate::booking_support;
 #[allow(dead_code)]
-#[path = "../../civicmeet-store/tests/store/pg.rs"]
+#[path = "../../../civicmeet-store/tests/store/pg.rs"]
 mod pg;
 
 use booking_support::*;

@@ -2,8 +2,8 @@
 //! webhooks; bad input re-renders with an error summary and changes
 //! nothing; names are shown escaped.
 
-mod api_support;
-mod common;
+use crate::api_support;
+use crate::common;
 
 use api_support::{Api, catalogue};
 use common::spawn_app;
