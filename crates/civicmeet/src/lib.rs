@@ -6,6 +6,7 @@
 //! `civicmeet-store`. It is the only crate that knows axum.
 //!
 //! Module map:
+//! - [`access`]: the permission table (roles × actions)
 //! - [`config`]: settings from defaults, file, environment and flags
 //! - [`app`]: [`Application::build`], used by `main` and every test
 //! - [`http`]: routes, assets, meetings API, security headers, errors
@@ -21,6 +22,7 @@
 //! - [`web`]: shared parts of the server-rendered pages (layout, language,
 //!   CSRF, forms, error pages)
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod booking;
