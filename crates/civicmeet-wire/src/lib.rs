@@ -7,14 +7,20 @@
 //!
 //! Every message is a JSON object with a `type` field (snake_case). The first
 //! client message on a socket must be [`ClientMessage::Join`] carrying the
-//! protocol version; the server answers [`ServerMessage::Welcome`] or an
-//! [`ServerMessage::Error`]. Errors are always a typed message before the
+//! protocol version and the meeting link's key; the server answers
+//! [`ServerMessage::Welcome`] (in the meeting), [`ServerMessage::Waiting`]
+//! (in the waiting room until a host admits), or an [`ServerMessage::Error`].
+//! A `join` refused with a non-fatal error (a PIN or the hearing notice is
+//! needed) may be sent again. Errors are always a typed message before the
 //! server closes a socket, never a silent disconnect.
+//!
+//! Who may send which message is the server's permission table; a message
+//! the sender's role may not send is answered with [`ErrorCode::NotAllowed`].
 
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this server speaks. Clients send it in `join`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest text message the server accepts, in bytes. SDP offers of
 /// browsers are well below 16 KiB; anything larger is refused with
@@ -41,12 +47,21 @@ impl std::fmt::Display for ParticipantId {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
-    /// First message on a socket: enter the meeting under a display name.
+    /// First message on a socket: enter the meeting under a display name
+    /// with the key of a meeting link (the part after `#` in the link).
     Join {
         version: u32,
         name: String,
         #[serde(default)]
         media: MediaState,
+        key: String,
+        /// The PIN, when the meeting asked for one (`pin_required`).
+        #[serde(default)]
+        pin: Option<String>,
+        /// The participant confirmed the hearing notice (recording is
+        /// forbidden, §128a ZPO); hearings refuse a join without it.
+        #[serde(default)]
+        notice_acknowledged: bool,
     },
     /// An SDP offer from the browser (its first offer, or a renegotiation).
     Offer { sdp: String },
@@ -58,6 +73,24 @@ pub enum ClientMessage {
     /// A struct variant, not a unit one: serde ignores
     /// `deny_unknown_fields` on unit variants of tagged enums.
     Leave {},
+    /// Host: let someone in from the waiting room.
+    Admit { id: ParticipantId },
+    /// Host: turn someone away from the waiting room.
+    Reject { id: ParticipantId },
+    /// Host: stop forwarding someone's microphone or camera. They are told
+    /// and asked to switch it off; only they can switch it on again.
+    Mute { id: ParticipantId, kind: MediaKind },
+    /// Host: send an admitted participant back to the waiting room.
+    SendToWaitingRoom { id: ParticipantId },
+    /// Host: remove someone; the link they came with stops working.
+    Remove { id: ParticipantId },
+    /// Host: a locked meeting holds every newcomer but hosts in the
+    /// waiting room, whatever their link.
+    Lock { locked: bool },
+    /// Host: end the meeting for everyone, waiting room included.
+    EndMeeting {},
+    /// Host: make a new personal link to this meeting.
+    Invite { role: ParticipantRole },
 }
 
 /// Messages from the server to the browser.
@@ -68,8 +101,22 @@ pub enum ServerMessage {
     Welcome {
         version: u32,
         you: ParticipantId,
+        role: ParticipantRole,
+        meeting: MeetingInfo,
         participants: Vec<Participant>,
     },
+    /// You are in the waiting room: a host will admit you (also sent after
+    /// a host sent you back; the browser drops its media connection).
+    Waiting { you: ParticipantId, meeting: MeetingInfo },
+    /// To hosts: who is waiting now (the whole list, on every change).
+    WaitingList { waiting: Vec<WaitingParticipant> },
+    /// The meeting's state changed (locked or not).
+    MeetingUpdated { meeting: MeetingInfo },
+    /// A host stopped your microphone or camera: switch it off and tell
+    /// the user; it comes back only when they switch it on.
+    MutedByHost { kind: MediaKind },
+    /// Answer to `invite`: the new link (absolute URL).
+    InviteCreated { role: ParticipantRole, url: String },
     /// The server's answer to a browser offer.
     Answer { sdp: String },
     /// The server offers a change (tracks of others added or removed); the
@@ -96,6 +143,57 @@ pub struct Participant {
     pub id: ParticipantId,
     pub name: String,
     pub media: MediaState,
+    pub role: ParticipantRole,
+    /// The name comes from a staff login, not from what was typed.
+    pub verified: bool,
+}
+
+/// Someone in the waiting room, as hosts see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitingParticipant {
+    pub id: ParticipantId,
+    pub name: String,
+    pub verified: bool,
+}
+
+/// A participant's role in one meeting, from the link they joined with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantRole {
+    Host,
+    /// A host whose tile is pinned in everyone's layout (hearings).
+    Judge,
+    Guest,
+}
+
+/// What kind of meeting this is; it decides a few rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKind {
+    /// Any number of participants.
+    Open,
+    /// A booked 1:1 consultation: it ends when one side leaves.
+    Consultation,
+    /// A court hearing: everyone acknowledges that recording is forbidden
+    /// before entering; judges are pinned.
+    Hearing,
+}
+
+/// The meeting as its participants see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingInfo {
+    pub kind: MeetingKind,
+    pub locked: bool,
+}
+
+/// Microphone or camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Audio,
+    Video,
 }
 
 /// Whether microphone and camera are on.
@@ -136,6 +234,28 @@ pub enum ErrorCode {
     SdpRejected,
     /// The server could not do it right now; try again.
     Unavailable,
+    /// The link's key is unknown, revoked, expired, or for another meeting.
+    /// The four are not told apart.
+    LinkInvalid,
+    /// This meeting needs a PIN for this link: send `join` again with it.
+    PinRequired,
+    /// The PIN was wrong; `join` may be sent again while attempts remain.
+    PinWrong,
+    /// Too many wrong PINs: this link is refused for a while. Fatal.
+    PinBlocked,
+    /// A hearing: send `join` again with `notice_acknowledged: true`.
+    NoticeRequired,
+    /// The sender's role may not do this.
+    NotAllowed,
+    /// A host action named someone who is not (or no longer) there.
+    UnknownParticipant,
+    /// A host turned the waiting participant away. Fatal.
+    Rejected,
+    /// A host removed the participant; the link no longer works. Fatal.
+    Removed,
+    /// The meeting was ended (by a host, or the other side of a 1:1
+    /// consultation left). Fatal.
+    MeetingEnded,
 }
 
 /// Why a client message could not be read.
@@ -190,13 +310,17 @@ mod tests {
 
     #[test]
     fn join_round_trips_with_default_media() {
-        let m = ClientMessage::decode(r#"{"type":"join","version":1,"name":"Ada"}"#).unwrap();
+        let m = ClientMessage::decode(r#"{"type":"join","version":2,"name":"Ada","key":"k"}"#)
+            .unwrap();
         assert_eq!(
             m,
             ClientMessage::Join {
-                version: 1,
+                version: 2,
                 name: "Ada".into(),
-                media: MediaState::default()
+                media: MediaState::default(),
+                key: "k".into(),
+                pin: None,
+                notice_acknowledged: false,
             }
         );
     }
@@ -211,6 +335,22 @@ mod tests {
             ClientMessage::decode(r#"{"type":"leave","extra":1}"#),
             Err(DecodeError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn host_messages_name_their_target() {
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"mute","id":3,"kind":"audio"}"#),
+            Ok(ClientMessage::Mute {
+                id: ParticipantId(3),
+                kind: MediaKind::Audio
+            })
+        );
+        assert!(ClientMessage::decode(r#"{"type":"admit"}"#).is_err());
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"end_meeting"}"#),
+            Ok(ClientMessage::EndMeeting {})
+        );
     }
 
     #[test]
