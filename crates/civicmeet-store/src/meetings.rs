@@ -99,7 +99,7 @@ impl NewMeeting {
 }
 
 /// Where a link key lives, so it can be revoked. Opaque to callers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LinkRef {
     hash: String,
     /// A booked appointment's token rather than a meeting link.
