@@ -132,8 +132,14 @@ impl Store {
 
     /// Stores a new meeting as described.
     pub async fn create_meeting_with(&self, meeting: &NewMeeting) -> Result<(), StoreError> {
-        let host = meeting.host_pin.as_deref().map(|p| pin_hash(&meeting.id, p));
-        let guest = meeting.guest_pin.as_deref().map(|p| pin_hash(&meeting.id, p));
+        let host = meeting
+            .host_pin
+            .as_deref()
+            .map(|p| pin_hash(&meeting.id, p));
+        let guest = meeting
+            .guest_pin
+            .as_deref()
+            .map(|p| pin_hash(&meeting.id, p));
         with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO meetings (id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash) \

@@ -1,6 +1,6 @@
 //! The store against a real SQLite file in a temporary folder.
 
-use civicmeet_store::{MeetingRecord, Store, StoreError};
+use civicmeet_store::{MeetingKind, MeetingRecord, Store, StoreError};
 
 const ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -23,13 +23,10 @@ async fn meetings_persist_across_reopen() {
     drop(store);
 
     let reopened = Store::open(&path).await.unwrap();
-    assert_eq!(
-        reopened.meeting(ID).await.unwrap(),
-        Some(MeetingRecord {
-            id: ID.into(),
-            created_at: 1_700_000_000
-        })
-    );
+    let meeting: MeetingRecord = reopened.meeting(ID).await.unwrap().unwrap();
+    assert_eq!((meeting.id.as_str(), meeting.created_at), (ID, 1_700_000_000));
+    assert_eq!(meeting.kind, MeetingKind::Open);
+    assert!(meeting.waiting_room, "the waiting room is on by default");
 }
 
 #[tokio::test]

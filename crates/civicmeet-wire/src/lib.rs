@@ -107,7 +107,10 @@ pub enum ServerMessage {
     },
     /// You are in the waiting room: a host will admit you (also sent after
     /// a host sent you back; the browser drops its media connection).
-    Waiting { you: ParticipantId, meeting: MeetingInfo },
+    Waiting {
+        you: ParticipantId,
+        meeting: MeetingInfo,
+    },
     /// To hosts: who is waiting now (the whole list, on every change).
     WaitingList { waiting: Vec<WaitingParticipant> },
     /// The meeting's state changed (locked or not).
@@ -310,8 +313,8 @@ mod tests {
 
     #[test]
     fn join_round_trips_with_default_media() {
-        let m = ClientMessage::decode(r#"{"type":"join","version":2,"name":"Ada","key":"k"}"#)
-            .unwrap();
+        let m =
+            ClientMessage::decode(r#"{"type":"join","version":2,"name":"Ada","key":"k"}"#).unwrap();
         assert_eq!(
             m,
             ClientMessage::Join {

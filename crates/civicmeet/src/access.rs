@@ -28,7 +28,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Staff, Role::Host, Role::Judge, Role::Guest];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Staff,
+        Role::Host,
+        Role::Judge,
+        Role::Guest,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -137,7 +143,11 @@ pub fn markdown_table() -> String {
     for action in Action::ALL {
         out.push_str(&format!("| {action:?} |"));
         for role in Role::ALL {
-            out.push_str(if allows(role, action) { " yes |" } else { " – |" });
+            out.push_str(if allows(role, action) {
+                " yes |"
+            } else {
+                " – |"
+            });
         }
         out.push('\n');
     }
@@ -171,7 +181,15 @@ mod tests {
     fn account_roles_open_no_meeting_and_guests_lead_nothing() {
         assert!(!allows(Admin, JoinMeeting));
         assert!(!allows(Staff, JoinMeeting));
-        for action in [Admit, MuteOthers, SendToWaitingRoom, Remove, Lock, EndForAll, Invite] {
+        for action in [
+            Admit,
+            MuteOthers,
+            SendToWaitingRoom,
+            Remove,
+            Lock,
+            EndForAll,
+            Invite,
+        ] {
             assert!(!allows(Guest, action), "{action:?}");
         }
     }

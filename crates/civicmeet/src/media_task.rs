@@ -263,9 +263,7 @@ impl MediaTask {
                 allowed,
             } => {
                 // Unknown means it left meanwhile: nothing left to gate.
-                let _ = self
-                    .router
-                    .set_publishing(now, participant, kind, allowed);
+                let _ = self.router.set_publishing(now, participant, kind, allowed);
             }
         }
     }

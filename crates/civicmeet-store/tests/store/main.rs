@@ -7,8 +7,8 @@ mod pg;
 
 mod appointments;
 mod catalog;
-mod meeting_links;
 mod fixtures;
+mod meeting_links;
 mod outbox;
 mod race;
 mod schema;

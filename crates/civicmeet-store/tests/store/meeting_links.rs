@@ -19,13 +19,22 @@ const M2: &str = "fedcba9876543210fedcba9876543210";
 async fn links_grant_their_role_until_revoked(db: &TestDb) {
     let store = &db.store;
     store.create_meeting(M1, T0).await.unwrap();
-    let host = store.issue_meeting_link(M1, LinkRole::Host, T0).await.unwrap();
-    let guest = store.issue_meeting_link(M1, LinkRole::Guest, T0).await.unwrap();
+    let host = store
+        .issue_meeting_link(M1, LinkRole::Host, T0)
+        .await
+        .unwrap();
+    let guest = store
+        .issue_meeting_link(M1, LinkRole::Guest, T0)
+        .await
+        .unwrap();
     assert_ne!(host, guest);
     assert!(host.len() >= 43, "256 bits: {host}");
 
     let granted = store.meeting_link(&host, T0).await.unwrap().unwrap();
-    assert_eq!((granted.meeting_id.as_str(), granted.role), (M1, LinkRole::Host));
+    assert_eq!(
+        (granted.meeting_id.as_str(), granted.role),
+        (M1, LinkRole::Host)
+    );
     let granted = store.meeting_link(&guest, T0).await.unwrap().unwrap();
     assert_eq!(granted.role, LinkRole::Guest);
 
@@ -37,14 +46,28 @@ async fn links_grant_their_role_until_revoked(db: &TestDb) {
     // Unknown, oversized and revoked keys grant nothing; revoking is
     // idempotent and leaves the other link working.
     assert_eq!(store.meeting_link("nope", T0).await.unwrap(), None);
-    assert_eq!(store.meeting_link(&"a".repeat(1000), T0).await.unwrap(), None);
-    store.revoke_meeting_link(&granted.link, T0 + 1).await.unwrap();
-    store.revoke_meeting_link(&granted.link, T0 + 2).await.unwrap();
+    assert_eq!(
+        store.meeting_link(&"a".repeat(1000), T0).await.unwrap(),
+        None
+    );
+    store
+        .revoke_meeting_link(&granted.link, T0 + 1)
+        .await
+        .unwrap();
+    store
+        .revoke_meeting_link(&granted.link, T0 + 2)
+        .await
+        .unwrap();
     assert_eq!(store.meeting_link(&guest, T0 + 3).await.unwrap(), None);
     assert!(store.meeting_link(&host, T0 + 3).await.unwrap().is_some());
 
     // A link for a meeting that does not exist cannot be made.
-    assert!(store.issue_meeting_link(M2, LinkRole::Guest, T0).await.is_err());
+    assert!(
+        store
+            .issue_meeting_link(M2, LinkRole::Guest, T0)
+            .await
+            .is_err()
+    );
 }
 
 async fn appointment_tokens_are_links_of_the_appointments_meeting(db: &TestDb) {
@@ -64,12 +87,24 @@ async fn appointment_tokens_are_links_of_the_appointments_meeting(db: &TestDb) {
     store.set_appointment_meeting(&a.id, M1).await.unwrap();
     let subject = TokenSubject::Appointment(a.id.clone());
     let until = T0 + 180 * MIN;
-    let join = store.issue_token(TokenPurpose::Join, &subject, until).await.unwrap();
-    let host = store.issue_token(TokenPurpose::Host, &subject, until).await.unwrap();
-    let cancel = store.issue_token(TokenPurpose::Cancel, &subject, until).await.unwrap();
+    let join = store
+        .issue_token(TokenPurpose::Join, &subject, until)
+        .await
+        .unwrap();
+    let host = store
+        .issue_token(TokenPurpose::Host, &subject, until)
+        .await
+        .unwrap();
+    let cancel = store
+        .issue_token(TokenPurpose::Cancel, &subject, until)
+        .await
+        .unwrap();
 
     let granted = store.meeting_link(&join, T0).await.unwrap().unwrap();
-    assert_eq!((granted.meeting_id.as_str(), granted.role), (M1, LinkRole::Guest));
+    assert_eq!(
+        (granted.meeting_id.as_str(), granted.role),
+        (M1, LinkRole::Guest)
+    );
     let host_grant = store.meeting_link(&host, T0).await.unwrap().unwrap();
     assert_eq!(host_grant.role, LinkRole::Host);
     // A cancel link opens no meeting; an expired join link neither.

@@ -115,7 +115,10 @@ pub async fn page(
 }
 
 async fn create(state: &AppState, request: CreateMeeting) -> Result<CreatedMeeting, HttpError> {
-    for pin in [&request.host_pin, &request.guest_pin].into_iter().flatten() {
+    for pin in [&request.host_pin, &request.guest_pin]
+        .into_iter()
+        .flatten()
+    {
         if !valid_pin_format(pin) {
             return Err(HttpError::BadRequest("a PIN is 4 to 10 digits".into()));
         }

@@ -22,6 +22,8 @@ use crate::state::AppState;
 
 /// How long a socket may stay open without sending its first `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Above this many links with PIN history, old history is dropped.
+const PRUNE_ABOVE: usize = 1024;
 /// How long a person may take to type a PIN or read the notice.
 const RETRY_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -71,7 +73,9 @@ pub async fn enter(
     loop {
         let message = tokio::time::timeout(timeout, next_message(socket))
             .await
-            .map_err(|_| Ending::fatal(ErrorCode::BadMessage, "no join message arrived in time"))??;
+            .map_err(|_| {
+                Ending::fatal(ErrorCode::BadMessage, "no join message arrived in time")
+            })??;
         let ClientMessage::Join {
             version,
             name,
@@ -109,7 +113,8 @@ pub async fn enter(
             .await?;
             continue;
         }
-        if record.needs_pin(role) && !pin_accepted(socket, state, &record, role, &link, pin).await? {
+        if record.needs_pin(role) && !pin_accepted(socket, state, &record, role, &link, pin).await?
+        {
             continue;
         }
         return Ok(Entrant {
@@ -157,7 +162,10 @@ async fn resolve_link(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot look up a meeting link");
-            Ending::fatal(ErrorCode::Unavailable, "the link cannot be checked right now")
+            Ending::fatal(
+                ErrorCode::Unavailable,
+                "the link cannot be checked right now",
+            )
         })?
         .ok_or_else(invalid)?;
     if link.meeting_id != meeting.to_string() {
@@ -197,7 +205,13 @@ async fn pin_accepted(
         tracing::info!(meeting, "pin accepted");
         return Ok(true);
     }
-    let failure = lock_pins(state).failed(link, now);
+    let failure = {
+        let mut pins = lock_pins(state);
+        if pins.tracked_links() > PRUNE_ABOVE {
+            pins.prune(now);
+        }
+        pins.failed(link, now)
+    };
     tracing::info!(meeting, "wrong pin");
     match failure {
         Failure::Retry { attempts_left } => {
@@ -218,9 +232,7 @@ pub fn valid_pin_format(pin: &str) -> bool {
     (4..=10).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn lock_pins(
-    state: &AppState,
-) -> std::sync::MutexGuard<'_, super::pin_guard::PinGuard<LinkRef>> {
+fn lock_pins(state: &AppState) -> std::sync::MutexGuard<'_, super::pin_guard::PinGuard<LinkRef>> {
     // Every section under this lock is a few map operations that do not
     // panic; a poisoned lock still holds consistent counts.
     state

@@ -36,12 +36,15 @@ pub(super) async fn act(
             }
             done
         }
-        ClientMessage::Mute { id, kind } => roster.notify_member(meeting, id, Notice::MutedByHost(kind)),
+        ClientMessage::Mute { id, kind } => {
+            roster.notify_member(meeting, id, Notice::MutedByHost(kind))
+        }
         ClientMessage::SendToWaitingRoom { id } => {
             not_self(session.id, id)? && roster.notify_member(meeting, id, Notice::SentBack)
         }
         ClientMessage::Remove { id } => {
-            let done = not_self(session.id, id)? && roster.notify_member(meeting, id, Notice::Removed);
+            let done =
+                not_self(session.id, id)? && roster.notify_member(meeting, id, Notice::Removed);
             if done {
                 tracing::info!(meeting = %short, participant = %id, "removed");
             }
@@ -64,7 +67,12 @@ pub(super) async fn act(
     if done {
         Ok(())
     } else {
-        refuse(socket, ErrorCode::UnknownParticipant, "nobody with this id is there").await
+        refuse(
+            socket,
+            ErrorCode::UnknownParticipant,
+            "nobody with this id is there",
+        )
+        .await
     }
 }
 
@@ -97,7 +105,12 @@ async fn invite(
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot make a meeting link");
-            refuse(socket, ErrorCode::Unavailable, "no link could be made right now").await
+            refuse(
+                socket,
+                ErrorCode::Unavailable,
+                "no link could be made right now",
+            )
+            .await
         }
     }
 }

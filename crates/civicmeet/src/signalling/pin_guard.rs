@@ -91,7 +91,8 @@ impl<K: Hash + Eq + Clone> PinGuard<K> {
         });
     }
 
-    pub fn len(&self) -> usize {
+    /// How many links have history.
+    pub fn tracked_links(&self) -> usize {
         self.links.len()
     }
 }
@@ -110,9 +111,14 @@ mod tests {
         assert_eq!(guard.failed(&link, t0), Failure::Retry { attempts_left: 1 });
         assert_eq!(
             guard.failed(&link, t0),
-            Failure::Blocked { until: t0 + FIRST_BLOCK }
+            Failure::Blocked {
+                until: t0 + FIRST_BLOCK
+            }
         );
-        assert_eq!(guard.check(&link, t0 + FIRST_BLOCK / 2), Err(t0 + FIRST_BLOCK));
+        assert_eq!(
+            guard.check(&link, t0 + FIRST_BLOCK / 2),
+            Err(t0 + FIRST_BLOCK)
+        );
         // Another link is not affected.
         assert_eq!(guard.check(&"b", t0), Ok(()));
 
@@ -122,7 +128,9 @@ mod tests {
         guard.failed(&link, t1);
         assert_eq!(
             guard.failed(&link, t1),
-            Failure::Blocked { until: t1 + 2 * FIRST_BLOCK }
+            Failure::Blocked {
+                until: t1 + 2 * FIRST_BLOCK
+            }
         );
     }
 
@@ -155,6 +163,6 @@ mod tests {
         }
         guard.failed(&2, t0);
         guard.prune(t0 + FIRST_BLOCK + MAX_BLOCK);
-        assert_eq!(guard.len(), 1, "link 2 has a pending failure");
+        assert_eq!(guard.tracked_links(), 1, "link 2 has a pending failure");
     }
 }

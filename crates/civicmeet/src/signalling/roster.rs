@@ -293,9 +293,13 @@ impl Roster {
     /// The meeting's state as participants see it (unlocked if nobody is
     /// there yet).
     pub fn info(&self, meeting: MeetingId, kind: MeetingKind) -> MeetingInfo {
-        self.lock()
-            .get(&meeting)
-            .map_or(MeetingInfo { kind, locked: false }, Room::info)
+        self.lock().get(&meeting).map_or(
+            MeetingInfo {
+                kind,
+                locked: false,
+            },
+            Room::info,
+        )
     }
 
     fn room<'a>(
@@ -628,9 +632,11 @@ mod tests {
         assert_eq!(last, Some(Notice::Ended));
         assert_eq!(roster.count(meeting()), 0);
         let (o, _i) = outbox();
-        let Entered::Meeting(second) =
-            roster.enter(meeting(), person(&roster, "Hanna", ParticipantRole::Host), o)
-        else {
+        let Entered::Meeting(second) = roster.enter(
+            meeting(),
+            person(&roster, "Hanna", ParticipantRole::Host),
+            o,
+        ) else {
             panic!("hosts enter");
         };
         assert_ne!(first, second);

@@ -166,7 +166,9 @@ impl Session {
         }
         // Host mutes outlive a trip to the waiting room.
         for kind in self.host_muted.clone() {
-            self.state.media.set_publishing(router_id, track(kind), false);
+            self.state
+                .media
+                .set_publishing(router_id, track(kind), false);
         }
         let result = loop {
             let step = tokio::select! {
@@ -216,15 +218,22 @@ impl Session {
                 {
                     tracing::error!(error = %e, "cannot revoke a removed participant's link");
                 }
-                Err(Ending::fatal(ErrorCode::Removed, "a host removed you from the meeting"))
+                Err(Ending::fatal(
+                    ErrorCode::Removed,
+                    "a host removed you from the meeting",
+                ))
             }
             Some(Notice::MutedByHost(kind)) => {
                 let router_id = civicmeet_router::ParticipantId(self.id.0);
-                self.state.media.set_publishing(router_id, track(kind), false);
+                self.state
+                    .media
+                    .set_publishing(router_id, track(kind), false);
                 if !self.host_muted.contains(&kind) {
                     self.host_muted.push(kind);
                 }
-                send(socket, &ServerMessage::MutedByHost { kind }).await.map(|()| None)
+                send(socket, &ServerMessage::MutedByHost { kind })
+                    .await
+                    .map(|()| None)
             }
             Some(Notice::Ended) => Err(ended()),
             // Only waiting participants are admitted or rejected.
@@ -234,7 +243,11 @@ impl Session {
     }
 
     /// Handles one client message inside the meeting. `Err` ends the session.
-    async fn handle(&mut self, socket: &mut WebSocket, message: ClientMessage) -> Result<(), Ending> {
+    async fn handle(
+        &mut self,
+        socket: &mut WebSocket,
+        message: ClientMessage,
+    ) -> Result<(), Ending> {
         let action = action_of(&message);
         if !access::allows(role_of(self.entrant.role), action) {
             return refuse(socket, ErrorCode::NotAllowed, "your role may not do this").await;
@@ -254,7 +267,9 @@ impl Session {
             },
             ClientMessage::MediaState { media } => {
                 self.switched(media);
-                self.state.roster.update_media(self.meeting(), self.id, media);
+                self.state
+                    .roster
+                    .update_media(self.meeting(), self.id, media);
                 Ok(())
             }
             ClientMessage::Leave {} => Err(Ending::Left),
@@ -272,7 +287,9 @@ impl Session {
                 MediaKind::Video => media.video,
             };
             if on {
-                self.state.media.set_publishing(router_id, track(*kind), true);
+                self.state
+                    .media
+                    .set_publishing(router_id, track(*kind), true);
             }
             !on
         });

@@ -143,7 +143,11 @@ pub async fn host(
 ) -> Result<Redirect, PageError> {
     ctx.check_csrf(&form(submitted)?.csrf)?;
     valid_appointment_id(&id)?;
-    let appointment = state.store.appointment(&id).await?.ok_or(PageError::NotFound)?;
+    let appointment = state
+        .store
+        .appointment(&id)
+        .await?
+        .ok_or(PageError::NotFound)?;
     let meeting = appointment
         .meeting_id
         .as_deref()

@@ -94,8 +94,7 @@ async fn malformed_messages_are_answered_and_the_socket_keeps_working() {
         (error["code"].as_str(), error["fatal"].as_bool()),
         (Some("bad_message"), Some(false))
     );
-    ada.send(common::join_message(&meeting.host, "Ada"))
-        .await;
+    ada.send(common::join_message(&meeting.host, "Ada")).await;
     assert_eq!(ada.recv().await["type"], "welcome");
 
     let (mut bob, _) = app.join(&meeting, "Bob").await;
@@ -121,8 +120,7 @@ async fn malformed_messages_are_answered_and_the_socket_keeps_working() {
     assert_eq!(error["code"], "bad_message");
 
     // A second join is refused without ending the session.
-    bob.send(common::join_message(&meeting.host, "Bob"))
-        .await;
+    bob.send(common::join_message(&meeting.host, "Bob")).await;
     let error = bob.recv().await;
     assert_eq!(
         (error["code"].as_str(), error["fatal"].as_bool()),
@@ -180,9 +178,7 @@ async fn a_wrong_version_or_name_is_refused() {
 
     for name in ["   ", &"x".repeat(65), "a\u{7}b"] {
         let mut client = app.connect(&meeting).await;
-        client
-            .send(common::join_message(&meeting.host, name))
-            .await;
+        client.send(common::join_message(&meeting.host, name)).await;
         let error = client.recv().await;
         assert_eq!(error["code"], "invalid_name");
         assert_eq!(error["fatal"], true);

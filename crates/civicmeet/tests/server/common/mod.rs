@@ -197,8 +197,14 @@ impl TestApp {
     /// A socket that sent `join` with `key`; returns it and the first answer
     /// (welcome, waiting or an error).
     pub async fn join_with(&self, meeting: &str, key: &str, name: &str) -> (Client, Value) {
+        self.join_with_message(meeting, join_message(key, name))
+            .await
+    }
+
+    /// A socket that sent this `join`; returns it and the first answer.
+    pub async fn join_with_message(&self, meeting: &str, join: Value) -> (Client, Value) {
         let mut client = self.connect(meeting).await;
-        client.send(join_message(key, name)).await;
+        client.send(join).await;
         let first = client.recv().await;
         (client, first)
     }
