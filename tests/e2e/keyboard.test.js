@@ -96,7 +96,7 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   await actions.focus();
   await page.keyboard.press('Enter');
   assert.equal(await actions.getAttribute('aria-expanded'), 'true');
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Mute: Ada');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Mute: Ada');
   await page.keyboard.press('Escape');
   assert.equal(await actions.getAttribute('aria-expanded'), 'false');
   assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tile-actions-toggle')), true);

@@ -77,6 +77,12 @@ export async function hostActionOnTile(host, participantId, action) {
   await tile.getByRole('button', { name: new RegExp(`^${action}:`) }).click();
 }
 
+/** Opens a meeting link and types a name, ready to click Join. */
+export async function fillJoinForm(page, meetingUrl, name) {
+  await page.goto(meetingUrl);
+  await page.getByLabel('Your name').fill(name);
+}
+
 /** Our participant id, once we are in the meeting (our tile is there). */
 export async function ownId(page) {
   const self = page.locator('#tiles .tile.self');
@@ -109,6 +115,7 @@ export function inboundByParticipant(page) {
         frameWidth: stat.frameWidth ?? 0,
         frameHeight: stat.frameHeight ?? 0,
         bytesReceived: stat.bytesReceived ?? 0,
+        packetsReceived: stat.packetsReceived ?? 0,
         packetsLost: stat.packetsLost ?? 0,
         codec: report.get(stat.codecId)?.mimeType ?? '',
       };

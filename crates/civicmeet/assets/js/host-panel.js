@@ -119,12 +119,9 @@ export class HostPanel {
     const button = document.createElement('button');
     button.type = 'button';
     if (className) button.className = className;
-    const text = document.createElement('span');
-    text.textContent = t(key);
-    const who = document.createElement('span');
-    who.className = 'visually-hidden';
-    who.textContent = `: ${name}`;
-    button.append(text, who);
+    button.textContent = t(key);
+    // The visible text starts the accessible name (WCAG 2.5.3): "Admit: Ada".
+    button.setAttribute('aria-label', `${t(key)}: ${name}`);
     button.addEventListener('click', onClick);
     return button;
   }

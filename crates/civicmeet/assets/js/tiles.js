@@ -160,7 +160,8 @@ export class Tiles {
     const listId = `actions-${tile.dataset.participantId}`;
     menu.id = listId;
     toggle.setAttribute('aria-controls', listId);
-    toggle.append(i18nSpan('host.actions'), hiddenName());
+    toggle.dataset.labelKey = 'host.actions';
+    toggle.append(i18nSpan('host.actions'));
     toggle.addEventListener('click', () => {
       const open = toggle.getAttribute('aria-expanded') !== 'true';
       if (open) this.expand(tile); else this.collapse(tile);
@@ -170,7 +171,8 @@ export class Tiles {
       const button = element('button', danger ? 'danger' : '');
       button.type = 'button';
       button.dataset.action = action;
-      button.append(i18nSpan(key), hiddenName());
+      button.dataset.labelKey = key;
+      button.append(i18nSpan(key));
       button.addEventListener('click', () => {
         this.collapse(tile, { focus: action !== 'remove' });
         this.onHostAction(tile.dataset.participantId, action, toggle);
@@ -210,8 +212,11 @@ export class Tiles {
     const name = tile.dataset.name ?? '';
     tile.querySelector('.tile-name').textContent = tile.classList.contains('self') ? t('tile.you', { name }) : name;
     for (const span of tile.querySelectorAll('[data-i18n]')) span.textContent = t(span.dataset.i18n);
-    // Each action's button says whose tile it acts on ("Mute: Ada").
-    for (const span of tile.querySelectorAll('.action-name')) span.textContent = `: ${name}`;
+    // Each action's button says whose tile it acts on ("Mute: Ada"); the
+    // visible text starts the accessible name (WCAG 2.5.3).
+    for (const button of tile.querySelectorAll('[data-label-key]')) {
+      button.setAttribute('aria-label', `${t(button.dataset.labelKey)}: ${name}`);
+    }
   }
 }
 
@@ -226,10 +231,6 @@ function i18nSpan(key) {
   span.dataset.i18n = key;
   span.textContent = t(key);
   return span;
-}
-
-function hiddenName() {
-  return element('span', 'visually-hidden action-name');
 }
 
 function marker(kind, key, variant = 'alert') {
