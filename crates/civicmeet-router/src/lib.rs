@@ -4,6 +4,8 @@
 //! forwards each participant's audio and video frames to every other
 //! participant of the same room, relays keyframe requests back to the
 //! publisher, and asks the shell to renegotiate SDP when tracks come and go.
+//! A per-participant publish gate ([`Router::set_publishing`]) lets the
+//! shell stop a participant's audio or video at the router.
 //!
 //! What it must never do: read the clock, touch a socket, spawn, or lock.
 //! Time and datagrams are arguments; datagrams and events are outputs. It
@@ -19,11 +21,13 @@
 
 mod config;
 mod error;
+mod gate;
 mod participant;
 mod router;
 
 pub use config::RouterConfig;
 pub use error::RouterError;
+pub use gate::TrackKind;
 pub use router::{Router, RouterEvent, RouterStats, Transmit};
 
 /// A room: the set of participants that see and hear each other. The shell

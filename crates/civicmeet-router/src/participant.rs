@@ -8,6 +8,7 @@ use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 
+use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::router::{RouterEvent, Transmit};
 use crate::{ParticipantId, RoomId, RouterError};
 
@@ -49,6 +50,8 @@ pub(crate) struct Outputs {
     pub transmits: VecDeque<Transmit>,
     pub events: VecDeque<RouterEvent>,
     pub propagate: VecDeque<Propagated>,
+    /// Frames the publish gate dropped, for [`crate::RouterStats`].
+    pub gated_frames: u64,
 }
 
 /// A track this participant publishes.
@@ -115,6 +118,7 @@ pub(crate) struct Participant {
     dead_reported: bool,
     tracks_in: Vec<TrackIn>,
     tracks_out: Vec<TrackOut>,
+    gate: PublishGate,
 }
 
 impl Participant {
@@ -130,6 +134,7 @@ impl Participant {
             dead_reported: false,
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
+            gate: PublishGate::default(),
         }
     }
 
@@ -273,6 +278,33 @@ impl Participant {
         self.rtc.media(mid).map(|m| m.kind())
     }
 
+    pub fn publishing(&self, kind: TrackKind) -> bool {
+        self.gate.allows(kind)
+    }
+
+    /// Opens or closes the publish gate for `kind`. Reopened video asks for
+    /// a keyframe on every video track it publishes. Returns how many
+    /// requests went out now (the throttle may defer some).
+    pub fn set_publishing(&mut self, now: Instant, kind: TrackKind, allowed: bool) -> u64 {
+        if !self.gate.set(kind, allowed) || kind != TrackKind::Video || !allowed {
+            return 0;
+        }
+        let video: Vec<Mid> = self
+            .tracks_in
+            .iter()
+            .map(|t| t.mid)
+            .filter(|mid| self.published_kind(*mid) == Some(MediaKind::Video))
+            .collect();
+        let mut sent = 0;
+        for mid in video {
+            self.gate.await_keyframe(mid);
+            if self.request_keyframe(now, mid, KeyframeRequestKind::Pli) {
+                sent += 1;
+            }
+        }
+        sent
+    }
+
     /// Writes a frame of another participant into the matching track.
     /// Returns whether it was written.
     pub fn forward(&mut self, origin: ParticipantId, data: &MediaData) -> bool {
@@ -312,6 +344,11 @@ impl Participant {
         let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == mid) else {
             return false;
         };
+        if !self.gate.allows(TrackKind::Video) {
+            // No frame of it reaches anyone; reopening asks afresh.
+            track.deferred = None;
+            return false;
+        }
         if track
             .last_keyframe_request
             .is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_REQUEST_INTERVAL)
@@ -396,6 +433,19 @@ impl Participant {
             Event::MediaData(data) => {
                 if !forwardable_layer(data.rid) {
                     return;
+                }
+                let kind = self.published_kind(data.mid).map(TrackKind::from);
+                match self.gate.admit(kind, data.mid, data.is_keyframe()) {
+                    Admit::Forward => {}
+                    Admit::Drop => {
+                        out.gated_frames += 1;
+                        return;
+                    }
+                    Admit::DropAndRequestKeyframe => {
+                        out.gated_frames += 1;
+                        self.request_keyframe(now, data.mid, KeyframeRequestKind::Pli);
+                        return;
+                    }
                 }
                 if !data.contiguous {
                     // Frames were lost beyond what NACK repaired: the

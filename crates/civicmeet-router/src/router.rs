@@ -9,7 +9,7 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::participant::{Outputs, Participant, Propagated};
-use crate::{ParticipantId, RoomId, RouterConfig, RouterError};
+use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind};
 
 /// A datagram to send from the router's UDP socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,10 @@ pub struct RouterStats {
     pub frames_forwarded: u64,
     /// Keyframe requests sent to publishers (relayed or on loss/subscribe).
     pub keyframe_requests: u64,
+    /// Frames of publishers whose gate was closed, dropped before
+    /// forwarding (one per frame, not per subscriber), including reopened
+    /// video held back until its keyframe. See [`Router::set_publishing`].
+    pub gated_frames: u64,
 }
 
 pub struct Router {
@@ -164,6 +168,37 @@ impl Router {
             }
         }
         self.drive(now);
+    }
+
+    /// Opens or closes a participant's publish gate for one kind of media.
+    /// While closed, none of its frames of that kind reach anyone in the
+    /// room, whatever its browser sends; tracks it adds later and
+    /// subscribers who join later meet the same gate. Reopened audio simply
+    /// flows again; reopened video asks the publisher for a keyframe and
+    /// holds its frames back until that keyframe, so nobody decodes a
+    /// broken picture. Open by default; setting the current state again
+    /// changes nothing.
+    pub fn set_publishing(
+        &mut self,
+        now: Instant,
+        id: ParticipantId,
+        kind: TrackKind,
+        allowed: bool,
+    ) -> Result<(), RouterError> {
+        let participant = self
+            .participants
+            .get_mut(&id)
+            .ok_or(RouterError::UnknownParticipant(id))?;
+        self.stats.keyframe_requests += participant.set_publishing(now, kind, allowed);
+        self.mark_dirty(id);
+        self.drive(now);
+        Ok(())
+    }
+
+    /// Whether a participant's gate lets `kind` through; `None` for a
+    /// participant not in the router.
+    pub fn publishing(&self, id: ParticipantId, kind: TrackKind) -> Option<bool> {
+        self.participants.get(&id).map(|p| p.publishing(kind))
     }
 
     /// Accepts an SDP offer from the participant's browser; returns the answer.
@@ -303,6 +338,7 @@ impl Router {
                     participant.drain(now, &mut self.out);
                 }
             }
+            self.stats.gated_frames += std::mem::take(&mut self.out.gated_frames);
             let Some(item) = self.out.propagate.pop_front() else {
                 return;
             };

@@ -210,6 +210,42 @@ impl Sim {
         id
     }
 
+    /// The peer starts publishing a track of `kind` it did not have, by
+    /// offering it to the router (a browser that turns on its camera later).
+    pub fn publish_new_track(&mut self, id: ParticipantId, kind: MediaKind) -> Mid {
+        let now = self.now;
+        let peer = self
+            .peers
+            .iter_mut()
+            .find(|p| p.id == id)
+            .expect("a peer of this sim");
+        let mut change = peer.rtc.sdp_api();
+        let mid = change.add_media(kind, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer with the new track");
+        let answer = self
+            .router
+            .accept_offer(now, id, &offer.to_sdp_string())
+            .expect("the router answers a renegotiation");
+        let answer = SdpAnswer::from_sdp_string(&answer).expect("the router's answer parses");
+        let peer = self.peer_mut(id);
+        peer.rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .expect("the peer accepts the router's answer");
+        match kind {
+            MediaKind::Audio => {
+                peer.audio_mid = Some(mid);
+                peer.next_audio = now;
+            }
+            MediaKind::Video => {
+                peer.video_mid = Some(mid);
+                peer.next_video = now;
+                peer.keyframe_requested = true;
+            }
+        }
+        mid
+    }
+
     /// The peer leaves through signalling: the router removes it.
     pub fn leave(&mut self, id: ParticipantId) {
         self.router.remove_participant(self.now, id);
