@@ -49,6 +49,8 @@ const ENDINGS = {
   rejected: { heading: 'end.rejected_heading', text: 'end.rejected_text', rejoin: false },
   removed: { heading: 'end.removed_heading', text: 'end.removed_text', rejoin: false },
   meeting_ended: { heading: 'end.ended_heading', text: 'end.ended_text', rejoin: false },
+  // A 1:1 consultation ends when one side leaves (UX-4).
+  consultation_ended: { heading: 'end.consultation_heading', text: 'end.consultation_text', rejoin: false },
 };
 
 const state = {
@@ -59,6 +61,7 @@ const state = {
   me: null, // our participant id, from `waiting` or `welcome`
   name: '',
   role: null, // host | judge | guest, from `welcome`
+  kind: 'open', // open | consultation | hearing, from `waiting` or `welcome`
   media: { audio: true, video: true }, // what we intend to send
   leaving: false, // we closed the socket on purpose
   ending: false, // we ended the meeting for everyone
@@ -270,6 +273,7 @@ function handleError(msg) {
     default:
       break;
   }
+  if (msg.code === 'meeting_ended' && state.kind === 'consultation') return end('consultation_ended');
   if (msg.code in ENDINGS) return end(msg.code);
   if (state.phase === 'join') setJoining(false);
   showError(errorText(msg.code, msg.message));
@@ -278,6 +282,7 @@ function handleError(msg) {
 function enterWaiting(waiting) {
   const wasInCall = state.phase === 'call';
   state.me = waiting.you;
+  state.kind = waiting.meeting?.kind ?? state.kind;
   state.phase = 'waiting';
   state.role = null;
   // Sent back by a host: the media connection goes, the devices stay.
@@ -308,6 +313,7 @@ function enterWaiting(waiting) {
 function enterMeeting(welcome) {
   state.me = welcome.you;
   state.role = welcome.role;
+  state.kind = welcome.meeting?.kind ?? state.kind;
   state.phase = 'call';
   const isHost = welcome.role === 'host' || welcome.role === 'judge';
   levelMeter.stop();
