@@ -6,7 +6,7 @@
 //! [`StoreConfig`]. Migrations for each are embedded in the binary and run
 //! on open.
 //!
-//! What is stored: meetings; the booking catalogue (offices, opening hours,
+//! What is stored: meetings and their links (keys hashed); the booking catalogue (offices, opening hours,
 //! closing days, services, staff and their hours); appointments; capability
 //! tokens (hashed); the mail and webhook outboxes. The store keeps plain
 //! records: the booking rules (which slots are free, time zones, DST) live
@@ -38,7 +38,7 @@ pub use catalog::{
     StaffException, WeeklyHours,
 };
 pub use error::StoreError;
-pub use meetings::MeetingRecord;
+pub use meetings::{LinkRef, LinkRole, MeetingKind, MeetingLink, MeetingRecord, NewMeeting};
 pub use outbox::{LEASE_SECS, MailStatus, NewMail, OutboxMail};
 pub use tokens::{TokenGrant, TokenPurpose, TokenSubject};
 pub use webhooks::{NewWebhook, Webhook, WebhookDelivery};

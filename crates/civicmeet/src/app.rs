@@ -108,6 +108,7 @@ impl Application {
         let state = AppState {
             store,
             roster: Arc::new(Roster::default()),
+            pins: Arc::default(),
             media,
             config: Arc::new(config),
             public_url,

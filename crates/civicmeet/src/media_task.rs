@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use civicmeet_router::{ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent};
+use civicmeet_router::{
+    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind,
+};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
@@ -62,6 +64,11 @@ enum Command {
     Leave {
         participant: ParticipantId,
     },
+    SetPublishing {
+        participant: ParticipantId,
+        kind: TrackKind,
+        allowed: bool,
+    },
 }
 
 /// A cheap, cloneable way to reach the media task.
@@ -78,6 +85,7 @@ impl std::fmt::Debug for Command {
             Command::Offer { .. } => "Offer",
             Command::Answer { .. } => "Answer",
             Command::Leave { .. } => "Leave",
+            Command::SetPublishing { .. } => "SetPublishing",
         };
         f.write_str(name)
     }
@@ -131,6 +139,17 @@ impl MediaHandle {
     pub fn leave(&self, participant: ParticipantId) {
         // If the task is gone, so is the participant.
         let _ = self.commands.send(Command::Leave { participant });
+    }
+
+    /// Opens or closes a participant's publish gate for one kind of media
+    /// (a host's mute): the router stops or resumes forwarding it. Fire and
+    /// forget; a participant already gone has nothing to gate.
+    pub fn set_publishing(&self, participant: ParticipantId, kind: TrackKind, allowed: bool) {
+        let _ = self.commands.send(Command::SetPublishing {
+            participant,
+            kind,
+            allowed,
+        });
     }
 
     fn send(&self, command: Command) -> Result<(), MediaError> {
@@ -237,6 +256,16 @@ impl MediaTask {
             Command::Leave { participant } => {
                 self.sessions.remove(&participant);
                 self.router.remove_participant(now, participant);
+            }
+            Command::SetPublishing {
+                participant,
+                kind,
+                allowed,
+            } => {
+                // Unknown means it left meanwhile: nothing left to gate.
+                let _ = self
+                    .router
+                    .set_publishing(now, participant, kind, allowed);
             }
         }
     }

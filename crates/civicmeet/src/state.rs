@@ -2,19 +2,22 @@
 
 use std::sync::Arc;
 
-use civicmeet_store::Store;
+use civicmeet_store::{LinkRef, Store};
 
 use crate::api::webhooks::DeliveryWaker;
 use crate::config::Config;
 use crate::staff::auth::AdminCredential;
 
 use crate::media_task::MediaHandle;
+use crate::signalling::pin_guard::PinGuard;
 use crate::signalling::roster::Roster;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub roster: Arc<Roster>,
+    /// Wrong-PIN counts and blocks per meeting link.
+    pub pins: Arc<std::sync::Mutex<PinGuard<LinkRef>>>,
     pub media: MediaHandle,
     pub config: Arc<Config>,
     /// The base of absolute links (mails, feeds): `http.public_url`, or

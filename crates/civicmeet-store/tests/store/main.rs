@@ -7,6 +7,7 @@ mod pg;
 
 mod appointments;
 mod catalog;
+mod meeting_links;
 mod fixtures;
 mod outbox;
 mod race;

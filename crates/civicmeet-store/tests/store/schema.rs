@@ -15,13 +15,9 @@ async fn meetings_round_trip(db: &TestDb) {
         store.create_meeting(id, 1).await,
         Err(StoreError::AlreadyExists)
     ));
-    assert_eq!(
-        store.meeting(id).await.unwrap(),
-        Some(MeetingRecord {
-            id: id.into(),
-            created_at: 1_700_000_000
-        })
-    );
+    let meeting: MeetingRecord = store.meeting(id).await.unwrap().unwrap();
+    assert_eq!(meeting.id, id);
+    assert_eq!(meeting.created_at, 1_700_000_000);
     assert_eq!(
         store
             .meeting("ffffffffffffffffffffffffffffffff")

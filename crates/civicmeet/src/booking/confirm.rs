@@ -7,7 +7,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use civicmeet_mail::{Links, MailKind};
-use civicmeet_store::{Appointment, StoreError, TokenPurpose, TokenSubject};
+use civicmeet_store::{
+    Appointment, MeetingKind, NewMeeting, StoreError, TokenPurpose, TokenSubject,
+};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -129,9 +131,15 @@ pub async fn open_appointment(
     now: DateTime<Utc>,
 ) -> Result<(Appointment, Links), PageError> {
     let meeting = MeetingId::random()?;
+    // A booked appointment is a 1:1 consultation: it ends when one side
+    // leaves. The citizen's join token and the case worker's host link
+    // are its links (see `staff::pages::host`).
     state
         .store
-        .create_meeting(&meeting.to_string(), now.timestamp())
+        .create_meeting_with(&NewMeeting {
+            kind: MeetingKind::Consultation,
+            ..NewMeeting::open(&meeting.to_string(), now.timestamp())
+        })
         .await?;
     state
         .store

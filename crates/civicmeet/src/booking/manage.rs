@@ -27,8 +27,10 @@ const LINKS: [TokenPurpose; 3] = [
     TokenPurpose::Rebook,
 ];
 
-/// `GET /a/{token}`: the join link leads to the appointment's meeting.
-/// (The waiting room comes with issue 4.)
+/// `GET /a/{token}`: the join link leads to the appointment's meeting,
+/// with the same token as the meeting link's key (after `#`, so the page
+/// sends it only over the meeting socket). The citizen enters as a guest
+/// and waits until the case worker admits them.
 pub async fn join(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -39,7 +41,7 @@ pub async fn join(
         .as_deref()
         .and_then(MeetingId::parse)
         .ok_or(PageError::NotFound)?;
-    Ok(Redirect::to(&meeting.url_path()))
+    Ok(Redirect::to(&format!("{}#{token}", meeting.url_path())))
 }
 
 /// `GET /book/ics/{join token}`: the invitation as a file.

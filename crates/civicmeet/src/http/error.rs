@@ -12,6 +12,9 @@ pub enum HttpError {
     MeetingNotFound,
     #[error("not found")]
     NotFound,
+    /// The request body was not acceptable; the text says why.
+    #[error("{0}")]
+    BadRequest(String),
     /// A browser sent this from another site (see `http::origin`).
     #[error("cross-site request refused: send it from civicmeet's own pages")]
     CrossSite,
@@ -25,6 +28,7 @@ impl HttpError {
         match self {
             HttpError::MeetingNotFound => (StatusCode::NOT_FOUND, "meeting_not_found"),
             HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            HttpError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             HttpError::CrossSite => (StatusCode::FORBIDDEN, "cross_site"),
             HttpError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -1,15 +1,22 @@
 //! Signalling: the meeting WebSocket at `/api/meetings/{id}/ws`.
 //!
-//! The protocol is `civicmeet-wire`. [`session`] runs one socket from the
-//! `join` to the end; [`roster`] knows who is in which meeting. SDP goes to
-//! and from the media task; this module never touches media itself.
+//! The protocol is `civicmeet-wire`. [`entry`] checks the first `join`
+//! (link key, PIN, hearing notice; [`pin_guard`] counts wrong PINs);
+//! [`session`] runs the socket from there, between waiting room and
+//! meeting; [`host`] carries out host actions; [`roster`] knows who is in
+//! which meeting and who waits; [`socket`] is the shared plumbing. SDP goes
+//! to and from the media task; this module never touches media itself.
 //!
 //! Rules every path keeps: nothing from the network panics; a problem with
 //! one socket only ever ends that socket; every ending the server chooses
 //! is a typed `error` message followed by a Close frame.
 
+pub mod entry;
+mod host;
+pub mod pin_guard;
 pub mod roster;
 pub mod session;
+pub mod socket;
 
 use axum::extract::{Path, State, WebSocketUpgrade};
 use axum::response::Response;

@@ -1,263 +1,320 @@
 //! One meeting socket, from `join` to the end.
 //!
-//! The session owns the participant's lifecycle: it enters the roster and
-//! the router after a valid `join`, relays SDP between the browser and the
-//! media task, forwards roster messages to the browser, and on every way
-//! out (leave, close, media loss, fatal error) removes the participant from
-//! both again.
+//! After [`entry`](super::entry) has checked the link, the session moves
+//! between two places: the waiting room (no media at all: the participant
+//! is not in the router, and any offer is refused) and the meeting (in the
+//! router, media flows). Hosts' decisions reach it as roster notices. On
+//! every way out (leave, close, media loss, removal, end) it leaves both
+//! roster and router again.
 
-use std::time::Duration;
-
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use axum::extract::ws::WebSocket;
+use civicmeet_router::TrackKind;
 use civicmeet_wire::{
-    ClientMessage, DecodeError, ErrorCode, MediaState, PROTOCOL_VERSION, Participant,
-    ParticipantId, ServerMessage, normalize_name,
+    ClientMessage, ErrorCode, MediaKind, MediaState, MeetingKind, Participant, ParticipantId,
+    ServerMessage,
 };
 use tokio::sync::mpsc;
 
+use super::entry::{self, Entrant};
+use super::host;
+use super::roster::{self, Entered, Newcomer, Notice, role_of};
+use super::socket::{Ending, Incoming, finish, handle_frame, refuse, send};
+use crate::access::{self, Action};
 use crate::media_task::{MediaError, MediaEvent};
 use crate::meeting_id::MeetingId;
-use crate::signalling::roster;
 use crate::state::AppState;
-
-/// How long a socket may stay open without sending `join`.
-const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long to wait for the browser's Close reply after ours.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Why a session ends.
-enum Ending {
-    /// The browser sent `leave`.
-    Left,
-    /// The socket closed or failed; nothing more can be sent.
-    Gone,
-    /// The server ends it with this error (always fatal) and a Close code.
-    Fatal(ServerMessage, u16),
-}
-
-impl Ending {
-    fn fatal(code: ErrorCode, message: &str) -> Ending {
-        let close = match code {
-            ErrorCode::MessageTooLarge => close_code::SIZE,
-            ErrorCode::Unavailable => close_code::AGAIN,
-            _ => close_code::POLICY,
-        };
-        Ending::Fatal(ServerMessage::error(code, message, true), close)
-    }
-}
 
 /// Runs one socket. `meeting` is `None` when the id in the URL was not a
 /// meeting id at all.
 pub async fn run(mut socket: WebSocket, state: AppState, meeting: Option<MeetingId>) {
-    let ending = match admit(&mut socket, &state, meeting).await {
-        Ok((meeting, join)) => attend(&mut socket, &state, meeting, join).await,
+    let ending = match entry::enter(&mut socket, &state, meeting).await {
+        Ok(entrant) => Session::new(state, entrant).run(&mut socket).await,
         Err(ending) => ending,
     };
     finish(socket, ending).await;
 }
 
-/// What a valid `join` carried.
-struct Join {
-    name: String,
-    media: MediaState,
+/// Where the participant goes next.
+enum Next {
+    /// A host admitted them: into the meeting.
+    Admitted,
+    /// A host sent them back: into the waiting room.
+    SentBack,
 }
 
-/// Checks the meeting and waits for a valid `join`.
-async fn admit(
-    socket: &mut WebSocket,
-    state: &AppState,
-    meeting: Option<MeetingId>,
-) -> Result<(MeetingId, Join), Ending> {
-    let not_found = || Ending::fatal(ErrorCode::MeetingNotFound, "no meeting has this id");
-    let meeting = meeting.ok_or_else(not_found)?;
-    match state.store.meeting(&meeting.to_string()).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return Err(not_found()),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot look up a meeting");
+pub(super) struct Session {
+    pub state: AppState,
+    pub entrant: Entrant,
+    pub id: ParticipantId,
+    outbox: roster::Outbox,
+    inbox: mpsc::Receiver<Notice>,
+    /// Kinds of media a host stopped and the participant has not switched
+    /// on again: the router's gate for them is closed.
+    host_muted: Vec<MediaKind>,
+}
+
+impl Session {
+    fn new(state: AppState, entrant: Entrant) -> Session {
+        let id = state.roster.allocate_participant();
+        let (outbox, inbox) = roster::outbox();
+        Session {
+            state,
+            entrant,
+            id,
+            outbox,
+            inbox,
+            host_muted: Vec::new(),
+        }
+    }
+
+    fn meeting(&self) -> MeetingId {
+        self.entrant.meeting
+    }
+
+    fn participant(&self, media: MediaState) -> Participant {
+        Participant {
+            id: self.id,
+            name: self.entrant.name.clone(),
+            media,
+            role: self.entrant.role,
+            verified: false,
+        }
+    }
+
+    async fn run(mut self, socket: &mut WebSocket) -> Ending {
+        let newcomer = Newcomer {
+            participant: self.participant(self.entrant.media),
+            kind: self.entrant.kind(),
+            waiting_room: self.entrant.record.waiting_room,
+        };
+        let mut place = self
+            .state
+            .roster
+            .enter(self.meeting(), newcomer, self.outbox.clone());
+        tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "participant entered");
+        let ending = loop {
+            let next = match place {
+                Entered::Waiting => self.wait(socket).await,
+                Entered::Meeting(room) => self.attend(socket, room).await,
+            };
+            place = match next {
+                Ok(Next::Admitted) => Entered::Meeting(self.state.roster.enter_admitted(
+                    self.meeting(),
+                    self.entrant.kind(),
+                    self.participant(self.entrant.media),
+                    self.outbox.clone(),
+                )),
+                Ok(Next::SentBack) => {
+                    self.state.roster.back_to_waiting(self.meeting(), self.id);
+                    Entered::Waiting
+                }
+                Err(ending) => break ending,
+            };
+        };
+        let was_member = self.state.roster.leave(self.meeting(), self.id);
+        if was_member == Some(MeetingKind::Consultation) && ending.is_departure() {
+            // A 1:1 consultation is over when one side leaves.
+            tracing::info!(meeting = %self.meeting().short(), "consultation ended: one side left");
+            self.state.roster.end(self.meeting());
+        }
+        tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "participant left");
+        ending
+    }
+
+    /// In the waiting room: no media, only `leave` is possible, until a
+    /// host decides.
+    async fn wait(&mut self, socket: &mut WebSocket) -> Result<Next, Ending> {
+        loop {
+            tokio::select! {
+                frame = socket.recv() => match handle_frame(socket, frame).await? {
+                    Incoming::Message(ClientMessage::Leave {}) => return Err(Ending::Left),
+                    Incoming::Message(_) => {
+                        refuse(socket, ErrorCode::UnexpectedMessage, "wait until a host admits you").await?;
+                    }
+                    Incoming::Nothing => {}
+                },
+                notice = self.inbox.recv() => match notice {
+                    Some(Notice::Send(message)) => send(socket, &message).await?,
+                    Some(Notice::Admitted) => return Ok(Next::Admitted),
+                    Some(Notice::Rejected) => {
+                        return Err(Ending::fatal(ErrorCode::Rejected, "a host did not let you in"));
+                    }
+                    Some(Notice::Ended) => return Err(ended()),
+                    // Meant for members; a waiting participant has no media.
+                    Some(Notice::SentBack | Notice::Removed | Notice::MutedByHost(_)) => {}
+                    None => return Err(fell_behind()),
+                },
+            }
+        }
+    }
+
+    /// In the meeting: in the router, relaying SDP and acting on notices,
+    /// until the participant goes or is sent back.
+    async fn attend(
+        &mut self,
+        socket: &mut WebSocket,
+        room: civicmeet_router::RoomId,
+    ) -> Result<Next, Ending> {
+        let router_id = civicmeet_router::ParticipantId(self.id.0);
+        let (media_events, mut media_inbox) = mpsc::unbounded_channel();
+        if let Err(e) = self.state.media.join(room, router_id, media_events).await {
+            tracing::error!(error = %e, "cannot add a participant to the router");
             return Err(Ending::fatal(
                 ErrorCode::Unavailable,
-                "the meeting cannot be looked up right now",
+                "media is not available right now",
             ));
         }
-    }
-    let first = tokio::time::timeout(JOIN_TIMEOUT, first_message(socket))
-        .await
-        .map_err(|_| Ending::fatal(ErrorCode::BadMessage, "no join message arrived in time"))??;
-    let ClientMessage::Join {
-        version,
-        name,
-        media,
-    } = first
-    else {
-        return Err(Ending::fatal(
-            ErrorCode::UnexpectedMessage,
-            "the first message must be join",
-        ));
-    };
-    if version != PROTOCOL_VERSION {
-        return Err(Ending::fatal(
-            ErrorCode::UnsupportedVersion,
-            &format!("this server speaks protocol version {PROTOCOL_VERSION}"),
-        ));
-    }
-    let name = normalize_name(&name).ok_or_else(|| {
-        Ending::fatal(
-            ErrorCode::InvalidName,
-            "the name must be 1 to 64 characters without control characters",
-        )
-    })?;
-    Ok((meeting, Join { name, media }))
-}
-
-/// The first well-formed client message. Malformed ones are answered and
-/// skipped, as they are later in the session.
-async fn first_message(socket: &mut WebSocket) -> Result<ClientMessage, Ending> {
-    loop {
-        match socket.recv().await {
-            Some(Ok(Message::Text(text))) => match read(&text) {
-                Ok(message) => return Ok(message),
-                Err(Reply::Fatal(ending)) => return Err(ending),
-                Err(Reply::Send(error)) => send(socket, &error).await?,
-            },
-            Some(Ok(Message::Binary(_))) => send(socket, &binary_refused()).await?,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            Some(Ok(Message::Close(_)) | Err(_)) | None => return Err(Ending::Gone),
+        // Host mutes outlive a trip to the waiting room.
+        for kind in self.host_muted.clone() {
+            self.state.media.set_publishing(router_id, track(kind), false);
         }
-    }
-}
-
-/// A message that could not be used.
-enum Reply {
-    /// Answer with this non-fatal error and carry on.
-    Send(ServerMessage),
-    /// End the session.
-    Fatal(Ending),
-}
-
-fn read(text: &str) -> Result<ClientMessage, Reply> {
-    ClientMessage::decode(text).map_err(|e| match e {
-        DecodeError::TooLarge => Reply::Fatal(Ending::fatal(
-            ErrorCode::MessageTooLarge,
-            &format!(
-                "messages may be at most {} bytes",
-                civicmeet_wire::MAX_MESSAGE_BYTES
-            ),
-        )),
-        DecodeError::Invalid(reason) => Reply::Send(ServerMessage::error(
-            ErrorCode::BadMessage,
-            format!("not a valid message: {reason}"),
-            false,
-        )),
-    })
-}
-
-fn binary_refused() -> ServerMessage {
-    ServerMessage::error(
-        ErrorCode::BadMessage,
-        "binary messages are not part of the protocol",
-        false,
-    )
-}
-
-/// In the meeting: enters roster and router, runs the message loop, and
-/// leaves both again however the loop ends.
-async fn attend(
-    socket: &mut WebSocket,
-    state: &AppState,
-    meeting: MeetingId,
-    join: Join,
-) -> Ending {
-    let id = state.roster.allocate_participant();
-    let router_id = civicmeet_router::ParticipantId(id.0);
-    let (outbox, mut inbox) = roster::outbox();
-    let (media_events, mut media_inbox) = mpsc::unbounded_channel();
-    let participant = Participant {
-        id,
-        name: join.name,
-        media: join.media,
-    };
-    let room = state.roster.join(meeting, participant, outbox);
-    if let Err(e) = state.media.join(room, router_id, media_events).await {
-        tracing::error!(error = %e, "cannot add a participant to the router");
-        state.roster.leave(meeting, id);
-        return Ending::fatal(ErrorCode::Unavailable, "media is not available right now");
-    }
-    tracing::info!(meeting = %meeting.short(), participant = %id, "participant joined");
-
-    let ending = loop {
-        let step = tokio::select! {
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => handle_text(socket, state, meeting, id, &text).await,
-                Some(Ok(Message::Binary(_))) => send(socket, &binary_refused()).await,
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-                Some(Ok(Message::Close(_)) | Err(_)) | None => Err(Ending::Gone),
-            },
-            message = inbox.recv() => match message {
-                Some(message) => send(socket, &message).await,
-                // The roster dropped us: this socket fell too far behind.
-                None => Err(Ending::fatal(
-                    ErrorCode::Unavailable,
-                    "the connection fell too far behind; join again",
-                )),
-            },
-            Some(event) = media_inbox.recv() => match event {
-                MediaEvent::Offer(sdp) => send(socket, &ServerMessage::Offer { sdp }).await,
-                MediaEvent::Connected => {
-                    tracing::debug!(participant = %id, "media connected");
-                    Ok(())
-                }
-                MediaEvent::Disconnected => Err(Ending::fatal(
-                    ErrorCode::Unavailable,
-                    "the media connection was lost; join again",
-                )),
-            },
+        let result = loop {
+            let step = tokio::select! {
+                frame = socket.recv() => match handle_frame(socket, frame).await {
+                    Ok(Incoming::Message(message)) => self.handle(socket, message).await.map(|()| None),
+                    Ok(Incoming::Nothing) => Ok(None),
+                    Err(ending) => Err(ending),
+                },
+                notice = self.inbox.recv() => self.on_notice(socket, notice).await,
+                Some(event) = media_inbox.recv() => match event {
+                    MediaEvent::Offer(sdp) => send(socket, &ServerMessage::Offer { sdp }).await.map(|()| None),
+                    MediaEvent::Connected => {
+                        tracing::debug!(participant = %self.id, "media connected");
+                        Ok(None)
+                    }
+                    MediaEvent::Disconnected => Err(Ending::fatal(
+                        ErrorCode::Unavailable,
+                        "the media connection was lost; join again",
+                    )),
+                },
+            };
+            match step {
+                Ok(None) => {}
+                Ok(Some(next)) => break Ok(next),
+                Err(ending) => break Err(ending),
+            }
         };
-        if let Err(ending) = step {
-            break ending;
-        }
-    };
+        self.state.media.leave(router_id);
+        result
+    }
 
-    state.media.leave(router_id);
-    state.roster.leave(meeting, id);
-    tracing::info!(meeting = %meeting.short(), participant = %id, "participant left");
-    ending
+    async fn on_notice(
+        &mut self,
+        socket: &mut WebSocket,
+        notice: Option<Notice>,
+    ) -> Result<Option<Next>, Ending> {
+        match notice {
+            Some(Notice::Send(message)) => send(socket, &message).await.map(|()| None),
+            Some(Notice::SentBack) => Ok(Some(Next::SentBack)),
+            Some(Notice::Removed) => {
+                let now = crate::booking::now().timestamp();
+                if let Err(e) = self
+                    .state
+                    .store
+                    .revoke_meeting_link(&self.entrant.link, now)
+                    .await
+                {
+                    tracing::error!(error = %e, "cannot revoke a removed participant's link");
+                }
+                Err(Ending::fatal(ErrorCode::Removed, "a host removed you from the meeting"))
+            }
+            Some(Notice::MutedByHost(kind)) => {
+                let router_id = civicmeet_router::ParticipantId(self.id.0);
+                self.state.media.set_publishing(router_id, track(kind), false);
+                if !self.host_muted.contains(&kind) {
+                    self.host_muted.push(kind);
+                }
+                send(socket, &ServerMessage::MutedByHost { kind }).await.map(|()| None)
+            }
+            Some(Notice::Ended) => Err(ended()),
+            // Only waiting participants are admitted or rejected.
+            Some(Notice::Admitted | Notice::Rejected) => Ok(None),
+            None => Err(fell_behind()),
+        }
+    }
+
+    /// Handles one client message inside the meeting. `Err` ends the session.
+    async fn handle(&mut self, socket: &mut WebSocket, message: ClientMessage) -> Result<(), Ending> {
+        let action = action_of(&message);
+        if !access::allows(role_of(self.entrant.role), action) {
+            return refuse(socket, ErrorCode::NotAllowed, "your role may not do this").await;
+        }
+        let router_id = civicmeet_router::ParticipantId(self.id.0);
+        match message {
+            ClientMessage::Join { .. } => {
+                refuse(socket, ErrorCode::UnexpectedMessage, "already joined").await
+            }
+            ClientMessage::Offer { sdp } => match self.state.media.offer(router_id, sdp).await {
+                Ok(sdp) => send(socket, &ServerMessage::Answer { sdp }).await,
+                Err(e) => sdp_refused(socket, self.id, e).await,
+            },
+            ClientMessage::Answer { sdp } => match self.state.media.answer(router_id, sdp).await {
+                Ok(()) => Ok(()),
+                Err(e) => sdp_refused(socket, self.id, e).await,
+            },
+            ClientMessage::MediaState { media } => {
+                self.switched(media);
+                self.state.roster.update_media(self.meeting(), self.id, media);
+                Ok(())
+            }
+            ClientMessage::Leave {} => Err(Ending::Left),
+            other => host::act(self, socket, other).await,
+        }
+    }
+
+    /// The participant switched media on or off. Switching on what a host
+    /// stopped opens the router's gate again: only they can do that.
+    fn switched(&mut self, media: MediaState) {
+        let router_id = civicmeet_router::ParticipantId(self.id.0);
+        self.host_muted.retain(|kind| {
+            let on = match kind {
+                MediaKind::Audio => media.audio,
+                MediaKind::Video => media.video,
+            };
+            if on {
+                self.state.media.set_publishing(router_id, track(*kind), true);
+            }
+            !on
+        });
+        self.entrant.media = media;
+    }
 }
 
-/// Handles one text message inside the meeting. `Err` ends the session.
-async fn handle_text(
-    socket: &mut WebSocket,
-    state: &AppState,
-    meeting: MeetingId,
-    id: ParticipantId,
-    text: &str,
-) -> Result<(), Ending> {
-    let router_id = civicmeet_router::ParticipantId(id.0);
-    let message = match read(text) {
-        Ok(message) => message,
-        Err(Reply::Send(error)) => return send(socket, &error).await,
-        Err(Reply::Fatal(ending)) => return Err(ending),
-    };
+/// The permission table's action for each client message.
+pub fn action_of(message: &ClientMessage) -> Action {
     match message {
-        ClientMessage::Join { .. } => {
-            let error = ServerMessage::error(ErrorCode::UnexpectedMessage, "already joined", false);
-            send(socket, &error).await
-        }
-        ClientMessage::Offer { sdp } => match state.media.offer(router_id, sdp).await {
-            Ok(sdp) => send(socket, &ServerMessage::Answer { sdp }).await,
-            Err(e) => sdp_refused(socket, id, e).await,
-        },
-        ClientMessage::Answer { sdp } => match state.media.answer(router_id, sdp).await {
-            Ok(()) => Ok(()),
-            Err(e) => sdp_refused(socket, id, e).await,
-        },
-        ClientMessage::MediaState { media } => {
-            state.roster.update_media(meeting, id, media);
-            Ok(())
-        }
-        ClientMessage::Leave {} => Err(Ending::Left),
+        ClientMessage::Join { .. } => Action::JoinMeeting,
+        ClientMessage::Offer { .. }
+        | ClientMessage::Answer { .. }
+        | ClientMessage::MediaState { .. }
+        | ClientMessage::Leave {} => Action::TakePart,
+        ClientMessage::Admit { .. } | ClientMessage::Reject { .. } => Action::Admit,
+        ClientMessage::Mute { .. } => Action::MuteOthers,
+        ClientMessage::SendToWaitingRoom { .. } => Action::SendToWaitingRoom,
+        ClientMessage::Remove { .. } => Action::Remove,
+        ClientMessage::Lock { .. } => Action::Lock,
+        ClientMessage::EndMeeting {} => Action::EndForAll,
+        ClientMessage::Invite { .. } => Action::Invite,
     }
+}
+
+fn track(kind: MediaKind) -> TrackKind {
+    match kind {
+        MediaKind::Audio => TrackKind::Audio,
+        MediaKind::Video => TrackKind::Video,
+    }
+}
+
+fn ended() -> Ending {
+    Ending::fatal(ErrorCode::MeetingEnded, "the meeting has ended")
+}
+
+fn fell_behind() -> Ending {
+    // The roster dropped us: this socket fell too far behind.
+    Ending::fatal(
+        ErrorCode::Unavailable,
+        "the connection fell too far behind; join again",
+    )
 }
 
 /// Answers SDP the router refused. The error text goes to the browser that
@@ -278,42 +335,4 @@ async fn sdp_refused(
             "the server is shutting down",
         )),
     }
-}
-
-async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Result<(), Ending> {
-    socket
-        .send(Message::Text(message.encode().into()))
-        .await
-        .map_err(|_| Ending::Gone)
-}
-
-/// Ends the socket as the ending says: a fatal error is sent before the
-/// Close frame; then the browser's Close reply is awaited briefly so the
-/// closing handshake completes.
-async fn finish(mut socket: WebSocket, ending: Ending) {
-    let close = match ending {
-        Ending::Gone => return,
-        Ending::Left => (close_code::NORMAL, "bye"),
-        Ending::Fatal(error, code) => {
-            if send(&mut socket, &error).await.is_err() {
-                return;
-            }
-            (code, "error")
-        }
-    };
-    let frame = CloseFrame {
-        code: close.0,
-        reason: close.1.into(),
-    };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
-        return;
-    }
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-        while let Some(Ok(message)) = socket.recv().await {
-            if matches!(message, Message::Close(_)) {
-                break;
-            }
-        }
-    })
-    .await;
 }

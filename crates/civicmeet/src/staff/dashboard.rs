@@ -177,8 +177,8 @@ fn row(state: &AppState, ctx: &PageContext, tz: Tz, a: &Appointment, service: &s
             td { (tx(lang, status_key(state, a))) }
             td class="actions" {
                 @if confirmed {
-                    @if let Some(meeting) = &a.meeting_id {
-                        a href={ "/m/" (meeting) } { (tx(lang, "action.join")) span class="visually-hidden" { ": " (label) } }
+                    @if a.meeting_id.is_some() {
+                        (action_button(ctx, &a.id, "host", tx(lang, "action.join"), &label))
                     }
                     (action_button(ctx, &a.id, "no-show", tx(lang, "action.no_show"), &label))
                     (action_button(ctx, &a.id, "done", tx(lang, "action.done"), &label))

@@ -9,7 +9,7 @@
 //! Routes (all behind the admin credential):
 //! - `GET /staff`: the dashboard
 //! - `GET|POST /staff/appointments/{id}/cancel`, `POST .../no-show`,
-//!   `POST .../done`
+//!   `POST .../done`, `POST .../host` (a host link to its meeting)
 //! - `GET|POST /staff/cancel-day`: a day of an office (or of one person)
 //! - `POST /staff/staff/{id}/feed-link`: a new .ics feed link
 //! - `POST /staff/mails/{id}/retry`, `POST /staff/deliveries/{id}/retry`
@@ -37,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/staff/appointments/{id}/no-show", post(pages::no_show))
         .route("/staff/appointments/{id}/done", post(pages::done))
+        .route("/staff/appointments/{id}/host", post(pages::host))
         .route(
             "/staff/cancel-day",
             get(pages::cancel_day_page).post(pages::cancel_day),

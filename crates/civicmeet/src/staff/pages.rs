@@ -7,6 +7,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use civicmeet_store::LinkRole;
 use maud::html;
 use serde::Deserialize;
 
@@ -129,6 +130,30 @@ pub async fn no_show(
     valid_appointment_id(&id)?;
     actions::no_show(&state, &id).await.map_err(page_error)?;
     Ok(Redirect::to("/staff"))
+}
+
+/// `POST /staff/appointments/{id}/host`: a fresh host link to the
+/// appointment's meeting, and there. The case worker enters as host, so
+/// without waiting, and admits the citizen.
+pub async fn host(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(id): Path<String>,
+    submitted: Result<Form<CsrfForm>, FormRejection>,
+) -> Result<Redirect, PageError> {
+    ctx.check_csrf(&form(submitted)?.csrf)?;
+    valid_appointment_id(&id)?;
+    let appointment = state.store.appointment(&id).await?.ok_or(PageError::NotFound)?;
+    let meeting = appointment
+        .meeting_id
+        .as_deref()
+        .and_then(crate::meeting_id::MeetingId::parse)
+        .ok_or(PageError::NotFound)?;
+    let key = state
+        .store
+        .issue_meeting_link(&meeting.to_string(), LinkRole::Host, now())
+        .await?;
+    Ok(Redirect::to(&format!("{}#{key}", meeting.url_path())))
 }
 
 /// `POST /staff/appointments/{id}/done`

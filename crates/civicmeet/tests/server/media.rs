@@ -8,7 +8,7 @@ use crate::common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Client, TestApp, spawn_app};
+use common::{Client, TestApp, TestMeeting, spawn_app};
 use futures_util::FutureExt;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -42,7 +42,7 @@ struct Peer {
 
 impl Peer {
     /// Joins `meeting` and negotiates one sendonly Opus track.
-    async fn join(app: &TestApp, meeting: &str, name: &str) -> Peer {
+    async fn join(app: &TestApp, meeting: &TestMeeting, name: &str) -> Peer {
         let (mut ws, welcome) = app.join(meeting, name).await;
         let id = welcome["you"].as_u64().expect("an id");
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -225,7 +225,7 @@ async fn two_str0m_peers_hear_each_other_and_strangers_cannot_disturb_them() {
     troll.send_text("{]".into()).await;
     assert_eq!(troll.recv().await["code"], "bad_message");
     troll
-        .send(json!({"type": "join", "version": 1, "name": "Troll"}))
+        .send(common::join_message(&meeting.host, "Troll"))
         .await;
     troll.recv_type("welcome").await;
     troll

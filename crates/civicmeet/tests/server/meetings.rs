@@ -20,7 +20,7 @@ async fn the_api_creates_meetings_with_distinct_unguessable_ids() {
     assert_eq!(body["url"], format!("/m/{id}"));
 
     let second = app.create_meeting().await;
-    assert_ne!(id, second);
+    assert_ne!(id, second.id);
 }
 
 #[tokio::test]
@@ -28,9 +28,13 @@ async fn the_start_page_form_redirects_to_the_new_meeting() {
     let app = spawn_app().await;
     let response = app.post("/meetings").await;
     assert_eq!(response.status, 303);
+    // The creator's host link: /m/<id>#<key>.
     let location = response.header("location");
-    let id = location.strip_prefix("/m/").expect("a meeting link");
+    let (path, key) = location.split_once('#').expect("a key after #");
+    let id = path.strip_prefix("/m/").expect("a meeting link");
     assert!(is_meeting_id(id), "{location}");
+    assert!(key.len() >= 43, "{key}");
+    let location = path;
 
     let page = app.get(location).await;
     assert_eq!(page.status, 200);
@@ -45,7 +49,7 @@ async fn known_and_unknown_meetings() {
 
     let found = app.get(&format!("/api/meetings/{id}")).await;
     assert_eq!(found.status, 200);
-    assert_eq!(found.json()["id"], id.as_str());
+    assert_eq!(found.json()["id"], id.id);
 
     for unknown in [
         "ffffffffffffffffffffffffffffffff",

@@ -94,7 +94,7 @@ async fn malformed_messages_are_answered_and_the_socket_keeps_working() {
         (error["code"].as_str(), error["fatal"].as_bool()),
         (Some("bad_message"), Some(false))
     );
-    ada.send(json!({"type": "join", "version": 1, "name": "Ada"}))
+    ada.send(common::join_message(&meeting.host, "Ada"))
         .await;
     assert_eq!(ada.recv().await["type"], "welcome");
 
@@ -121,7 +121,7 @@ async fn malformed_messages_are_answered_and_the_socket_keeps_working() {
     assert_eq!(error["code"], "bad_message");
 
     // A second join is refused without ending the session.
-    bob.send(json!({"type": "join", "version": 1, "name": "Bob"}))
+    bob.send(common::join_message(&meeting.host, "Bob"))
         .await;
     let error = bob.recv().await;
     assert_eq!(
@@ -169,7 +169,7 @@ async fn a_wrong_version_or_name_is_refused() {
 
     let mut client = app.connect(&meeting).await;
     client
-        .send(json!({"type": "join", "version": PROTOCOL_VERSION + 1, "name": "Ada"}))
+        .send(json!({"type": "join", "version": PROTOCOL_VERSION + 1, "name": "Ada", "key": meeting.host}))
         .await;
     let error = client.recv().await;
     assert_eq!(
@@ -181,7 +181,7 @@ async fn a_wrong_version_or_name_is_refused() {
     for name in ["   ", &"x".repeat(65), "a\u{7}b"] {
         let mut client = app.connect(&meeting).await;
         client
-            .send(json!({"type": "join", "version": 1, "name": name}))
+            .send(common::join_message(&meeting.host, name))
             .await;
         let error = client.recv().await;
         assert_eq!(error["code"], "invalid_name");

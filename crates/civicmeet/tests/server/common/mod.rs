@@ -124,11 +124,57 @@ impl TestApp {
         }
     }
 
-    /// A new meeting made through the API; returns its id.
-    pub async fn create_meeting(&self) -> String {
-        let response = self.post("/api/meetings").await;
+    /// A new open meeting made through the API, with its first links.
+    pub async fn create_meeting(&self) -> TestMeeting {
+        self.create_meeting_with(serde_json::json!({})).await
+    }
+
+    /// A new meeting as `request` (the API's JSON body) describes.
+    pub async fn create_meeting_with(&self, request: Value) -> TestMeeting {
+        let response = self.post_json("/api/meetings", &request.to_string()).await;
         assert_eq!(response.status, 201, "{}", response.body);
-        response.json()["id"].as_str().expect("id").to_string()
+        let body = response.json();
+        let key = |field: &str| {
+            body[field]
+                .as_str()
+                .map(|url| url.rsplit_once('#').expect("a key after #").1.to_owned())
+        };
+        TestMeeting {
+            id: body["id"].as_str().expect("id").to_owned(),
+            host: key("host_url").expect("host link"),
+            guest: key("guest_url").expect("guest link"),
+            judge: key("judge_url"),
+        }
+    }
+
+    /// A POST with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &str) -> Response {
+        let stream = TcpStream::connect(self.http).await.expect("connect");
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(connection);
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("host", self.http.to_string())
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .unwrap();
+        let response = sender.send_request(request).await.expect("response");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 
     /// A WebSocket to a meeting's signalling endpoint.
@@ -140,15 +186,53 @@ impl TestApp {
         Client { socket }
     }
 
-    /// A socket that has joined `meeting` as `name`; returns it and its welcome.
-    pub async fn join(&self, meeting: &str, name: &str) -> (Client, Value) {
-        let mut client = self.connect(meeting).await;
-        client
-            .send(serde_json::json!({"type": "join", "version": 1, "name": name}))
-            .await;
-        let welcome = client.recv().await;
+    /// A socket that has joined `meeting` as a host named `name` (hosts
+    /// skip the waiting room); returns it and its welcome.
+    pub async fn join(&self, meeting: &TestMeeting, name: &str) -> (Client, Value) {
+        let (client, welcome) = self.join_with(meeting, &meeting.host, name).await;
         assert_eq!(welcome["type"], "welcome", "{welcome}");
         (client, welcome)
+    }
+
+    /// A socket that sent `join` with `key`; returns it and the first answer
+    /// (welcome, waiting or an error).
+    pub async fn join_with(&self, meeting: &str, key: &str, name: &str) -> (Client, Value) {
+        let mut client = self.connect(meeting).await;
+        client.send(join_message(key, name)).await;
+        let first = client.recv().await;
+        (client, first)
+    }
+}
+
+/// A `join` of the current protocol version.
+pub fn join_message(key: &str, name: &str) -> Value {
+    serde_json::json!({
+        "type": "join",
+        "version": civicmeet_wire::PROTOCOL_VERSION,
+        "name": name,
+        "key": key,
+    })
+}
+
+/// A meeting made through the API: its id and the keys of its first links.
+/// Derefs to the id.
+pub struct TestMeeting {
+    pub id: String,
+    pub host: String,
+    pub guest: String,
+    pub judge: Option<String>,
+}
+
+impl std::ops::Deref for TestMeeting {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.id
+    }
+}
+
+impl std::fmt::Display for TestMeeting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id)
     }
 }
 

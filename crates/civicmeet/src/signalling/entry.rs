@@ -1,0 +1,230 @@
+//! Entering: from the socket's first message to a checked participant.
+//!
+//! A `join` must carry the protocol version, a valid name and the key of a
+//! link to *this* meeting. A hearing wants the recording notice
+//! acknowledged, a meeting with a PIN wants the PIN for the link's role;
+//! both are asked for with non-fatal errors, and the browser sends `join`
+//! again. Wrong PINs are counted per link (see `pin_guard`).
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::WebSocket;
+use civicmeet_store::{LinkRef, LinkRole, MeetingKind as StoredKind, MeetingRecord};
+use civicmeet_wire::{
+    ClientMessage, ErrorCode, MediaState, MeetingKind, PROTOCOL_VERSION, ParticipantRole,
+    normalize_name,
+};
+
+use super::pin_guard::Failure;
+use super::socket::{Ending, next_message, refuse};
+use crate::meeting_id::MeetingId;
+use crate::state::AppState;
+
+/// How long a socket may stay open without sending its first `join`.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a person may take to type a PIN or read the notice.
+const RETRY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Someone who may enter: the link checked, the PIN right, the notice
+/// acknowledged.
+pub struct Entrant {
+    pub meeting: MeetingId,
+    pub record: MeetingRecord,
+    pub role: ParticipantRole,
+    pub link: LinkRef,
+    pub name: String,
+    pub media: MediaState,
+}
+
+impl Entrant {
+    pub fn kind(&self) -> MeetingKind {
+        wire_kind(self.record.kind)
+    }
+}
+
+pub fn wire_kind(kind: StoredKind) -> MeetingKind {
+    match kind {
+        StoredKind::Open => MeetingKind::Open,
+        StoredKind::Consultation => MeetingKind::Consultation,
+        StoredKind::Hearing => MeetingKind::Hearing,
+    }
+}
+
+fn wire_role(role: LinkRole) -> ParticipantRole {
+    match role {
+        LinkRole::Host => ParticipantRole::Host,
+        LinkRole::Judge => ParticipantRole::Judge,
+        LinkRole::Guest => ParticipantRole::Guest,
+    }
+}
+
+/// Checks the meeting and waits for an acceptable `join`.
+pub async fn enter(
+    socket: &mut WebSocket,
+    state: &AppState,
+    meeting: Option<MeetingId>,
+) -> Result<Entrant, Ending> {
+    let not_found = || Ending::fatal(ErrorCode::MeetingNotFound, "no meeting has this id");
+    let meeting = meeting.ok_or_else(not_found)?;
+    lookup(state, meeting).await?.ok_or_else(not_found)?;
+    let mut timeout = JOIN_TIMEOUT;
+    loop {
+        let message = tokio::time::timeout(timeout, next_message(socket))
+            .await
+            .map_err(|_| Ending::fatal(ErrorCode::BadMessage, "no join message arrived in time"))??;
+        let ClientMessage::Join {
+            version,
+            name,
+            media,
+            key,
+            pin,
+            notice_acknowledged,
+        } = message
+        else {
+            return Err(Ending::fatal(
+                ErrorCode::UnexpectedMessage,
+                "the first message must be join",
+            ));
+        };
+        if version != PROTOCOL_VERSION {
+            return Err(Ending::fatal(
+                ErrorCode::UnsupportedVersion,
+                &format!("this server speaks protocol version {PROTOCOL_VERSION}"),
+            ));
+        }
+        let name = normalize_name(&name).ok_or_else(|| {
+            Ending::fatal(
+                ErrorCode::InvalidName,
+                "the name must be 1 to 64 characters without control characters",
+            )
+        })?;
+        let (record, role, link) = resolve_link(state, meeting, &key).await?;
+        timeout = RETRY_TIMEOUT;
+        if record.kind == StoredKind::Hearing && !notice_acknowledged {
+            refuse(
+                socket,
+                ErrorCode::NoticeRequired,
+                "acknowledge that recording this hearing is forbidden",
+            )
+            .await?;
+            continue;
+        }
+        if record.needs_pin(role) && !pin_accepted(socket, state, &record, role, &link, pin).await? {
+            continue;
+        }
+        return Ok(Entrant {
+            meeting,
+            record,
+            role: wire_role(role),
+            link,
+            name,
+            media,
+        });
+    }
+}
+
+async fn lookup(state: &AppState, meeting: MeetingId) -> Result<Option<MeetingRecord>, Ending> {
+    state
+        .store
+        .meeting(&meeting.to_string())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot look up a meeting");
+            Ending::fatal(
+                ErrorCode::Unavailable,
+                "the meeting cannot be looked up right now",
+            )
+        })
+}
+
+/// The link's meeting record, role and reference, if the key opens *this*
+/// meeting now. Unknown, revoked, expired and foreign keys get the same
+/// answer.
+async fn resolve_link(
+    state: &AppState,
+    meeting: MeetingId,
+    key: &str,
+) -> Result<(MeetingRecord, LinkRole, LinkRef), Ending> {
+    let invalid = || {
+        Ending::fatal(
+            ErrorCode::LinkInvalid,
+            "this link does not (or no longer) open this meeting",
+        )
+    };
+    let link = state
+        .store
+        .meeting_link(key, crate::booking::now().timestamp())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot look up a meeting link");
+            Ending::fatal(ErrorCode::Unavailable, "the link cannot be checked right now")
+        })?
+        .ok_or_else(invalid)?;
+    if link.meeting_id != meeting.to_string() {
+        tracing::info!(meeting = %meeting.short(), "a link of another meeting was refused");
+        return Err(invalid());
+    }
+    let record = lookup(state, meeting).await?.ok_or_else(invalid)?;
+    Ok((record, link.role, link.link))
+}
+
+/// Checks the PIN. `Ok(false)`: asked again (the browser resends `join`).
+async fn pin_accepted(
+    socket: &mut WebSocket,
+    state: &AppState,
+    record: &MeetingRecord,
+    role: LinkRole,
+    link: &LinkRef,
+    pin: Option<String>,
+) -> Result<bool, Ending> {
+    let now = Instant::now();
+    let blocked = || {
+        Ending::fatal(
+            ErrorCode::PinBlocked,
+            "too many wrong PINs; this link is blocked for a while",
+        )
+    };
+    if lock_pins(state).check(link, now).is_err() {
+        return Err(blocked());
+    }
+    let Some(pin) = pin else {
+        refuse(socket, ErrorCode::PinRequired, "this meeting needs a PIN").await?;
+        return Ok(false);
+    };
+    let meeting = record.id.get(..6).unwrap_or_default();
+    if valid_pin_format(&pin) && record.pin_matches(role, &pin) {
+        lock_pins(state).succeeded(link);
+        tracing::info!(meeting, "pin accepted");
+        return Ok(true);
+    }
+    let failure = lock_pins(state).failed(link, now);
+    tracing::info!(meeting, "wrong pin");
+    match failure {
+        Failure::Retry { attempts_left } => {
+            refuse(
+                socket,
+                ErrorCode::PinWrong,
+                &format!("wrong PIN; {attempts_left} attempts left"),
+            )
+            .await?;
+            Ok(false)
+        }
+        Failure::Blocked { .. } => Err(blocked()),
+    }
+}
+
+/// PINs are 4 to 10 digits.
+pub fn valid_pin_format(pin: &str) -> bool {
+    (4..=10).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn lock_pins(
+    state: &AppState,
+) -> std::sync::MutexGuard<'_, super::pin_guard::PinGuard<LinkRef>> {
+    // Every section under this lock is a few map operations that do not
+    // panic; a poisoned lock still holds consistent counts.
+    state
+        .pins
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
