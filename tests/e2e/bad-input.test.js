@@ -79,7 +79,8 @@ test('garbage datagrams and broken signalling do not disturb a running call', { 
     { what: 'a join without a key', url: socketUrl, frames: [JSON.stringify({ type: 'join', version: 2, name: 'Mallory' })], code: 'bad_message' },
     { what: 'a made-up key', url: socketUrl, frames: [joinAs('not-a-key-of-this-meeting')], code: 'link_invalid' },
     { what: 'an unparseable SDP offer', url: socketUrl, frames: [join, '{"type":"offer","sdp":"this is not sdp"}'], code: 'sdp_rejected' },
-    { what: 'a guest in the waiting room admitting someone', url: socketUrl, frames: [joinAs(guestKey), `{"type":"admit","id":${ids[1]}}`], code: 'not_allowed' },
+    // Before admission a guest may send nothing but leave.
+    { what: 'a guest in the waiting room admitting someone', url: socketUrl, frames: [joinAs(guestKey), `{"type":"admit","id":${ids[1]}}`], code: 'unexpected_message' },
     { what: 'an unknown meeting id', url: `${wsBase}/api/meetings/${'0'.repeat(32)}/ws`, frames: [join], code: 'meeting_not_found' },
   ];
   for (const c of cases) {
@@ -89,6 +90,37 @@ test('garbage datagrams and broken signalling do not disturb a running call', { 
     assert.equal(typeof msg.fatal, 'boolean');
     t.diagnostic(`${c.what} → ${msg.code}${msg.fatal ? ' (fatal)' : ''}`);
   }
+
+  // An admitted guest's host action is refused by role (not_allowed), and
+  // the guest stays in the meeting.
+  const mallory = new WebSocket(socketUrl);
+  const inbox = [];
+  const next = (type) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type}; got ${JSON.stringify(inbox)}`)), 15_000);
+    const look = () => {
+      const i = inbox.findIndex((m) => m.type === type);
+      if (i < 0) return setTimeout(look, 50);
+      clearTimeout(timer);
+      return resolve(inbox.splice(i, 1)[0]);
+    };
+    look();
+  });
+  mallory.on('message', (data) => inbox.push(JSON.parse(String(data))));
+  await new Promise((resolve) => mallory.once('open', resolve));
+  mallory.send(joinAs(guestKey, 'Mallory'));
+  await next('waiting');
+  await pages[0].getByRole('button', { name: 'Admit: Mallory', exact: true }).click();
+  await next('welcome');
+  for (const frame of [{ type: 'admit', id: Number(ids[1]) }, { type: 'mute', id: Number(ids[0]), kind: 'audio' }, { type: 'remove', id: Number(ids[0]) }, { type: 'end_meeting' }, { type: 'invite', role: 'guest' }]) {
+    mallory.send(JSON.stringify(frame));
+    const msg = await next('error');
+    assert.equal(msg.code, 'not_allowed', `an admitted guest's ${frame.type}: ${JSON.stringify(msg)}`);
+    assert.equal(msg.fatal, false);
+  }
+  t.diagnostic('an admitted guest\'s admit, mute, remove, end_meeting, invite → not_allowed');
+  mallory.send(JSON.stringify({ type: 'leave' }));
+  mallory.close();
+  assert.equal(await pages[0].getByRole('heading', { name: 'The meeting has ended' }).isVisible(), false);
 
   // The call goes on, and nobody else stays in it (Mallory joined once, then went).
   assert.ok(env.server.running(), 'civicmeet is still running');

@@ -6,8 +6,8 @@
 //
 // The join link (/a/<token>) leads to the meeting with the citizen's key in
 // the fragment, and the citizen waits in the waiting room. The case worker
-// opens the staff dashboard, "Join as host" leads through the server to a
-// host link that skips the waiting room, the case worker admits the citizen
+// opens the staff dashboard, "Join as host" (a POST) leads through the
+// server to a fresh host link that skips the waiting room, the case worker admits the citizen
 // from the waiting list, and both decode each other's video.
 
 import { test } from 'node:test';
@@ -120,7 +120,8 @@ test('a citizen books, confirms by the mailed link and meets the case worker; ev
   await context.grantPermissions(['camera', 'microphone']);
   const worker = await context.newPage();
   await worker.goto(`${env.server.url}/staff`);
-  await worker.getByRole('link', { name: /^Join as host/ }).first().click();
+  // A form button: the server issues a fresh host link and redirects to it.
+  await worker.getByRole('button', { name: /^Join as host/ }).first().click();
   await worker.waitForURL(/\/m\/[0-9a-f]{32}#.+$/);
   assert.equal(new URL(worker.url()).pathname, new URL(page.url()).pathname, 'the dashboard leads to the appointment\'s meeting');
   assert.notEqual(new URL(worker.url()).hash, new URL(page.url()).hash, 'the case worker gets a host key, not the citizen\'s');
