@@ -1,6 +1,9 @@
 // An automated WCAG 2.1 AA audit (axe-core, run inside the page from
 // node_modules; nothing is fetched) of every view: start page, not found,
-// device check, meeting, left. Also the meeting at a 360px phone width.
+// incomplete link, device check, waiting room, meeting with the host panel
+// (someone waiting, an invitation shown, the confirmation dialog), a
+// guest's meeting, left. All at a 360px phone width, without sideways
+// scrolling.
 // Automated checks find only part of the problems; keyboard.test.js covers
 // operation by keyboard.
 
@@ -11,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createMeeting } from './lib/server.js';
 import { openPage } from './lib/browser.js';
-import { joinThroughUi } from './lib/meeting.js';
+import { joinToWaitingRoom, inviteGuest, admit, ownId, absolute } from './lib/meeting.js';
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -37,24 +40,53 @@ test('every view passes an automated WCAG 2.1 AA audit, in English and German', 
     await audit(page, `not found (${locale})`);
   }
 
-  const { url } = await createMeeting(env.server.url);
-  const link = new URL(url, env.server.url).href;
-  const page = await openPage(env.browser);
-  await page.setViewportSize({ width: 360, height: 740 });
-  await page.goto(link);
-  await page.locator('#camera-select option').first().waitFor({ state: 'attached' });
-  await audit(page, 'device check');
+  const meeting = await createMeeting(env.server.url);
+  const noSideways = async (page, view) => assert.ok(
+    await page.evaluate(() => document.documentElement.scrollWidth <= 360),
+    `no horizontal scrolling at 360px in ${view}`,
+  );
+  const phone = async () => {
+    const page = await openPage(env.browser);
+    await page.setViewportSize({ width: 360, height: 740 });
+    return page;
+  };
 
-  const other = await openPage(env.browser);
-  await joinThroughUi(other, link, 'Ada');
-  await joinThroughUi(page, link, 'Grace');
-  await page.getByRole('button', { name: 'Mute microphone' }).click();
-  await page.locator('#tiles .tile').nth(1).waitFor();
-  await audit(page, 'meeting');
-  // Nothing sticks out sideways on a phone.
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scrolling at 360px');
+  const incomplete = await phone();
+  await incomplete.goto(`${env.server.url}/m/${meeting.id}`);
+  await incomplete.getByRole('heading', { name: 'This link is incomplete' }).waitFor();
+  await audit(incomplete, 'incomplete link');
 
-  await page.getByRole('button', { name: 'Leave' }).click();
-  await page.getByRole('heading', { name: 'You left the meeting' }).waitFor();
-  await audit(page, 'left');
+  const host = await phone();
+  await host.goto(absolute(meeting.host_url, env.server.url));
+  await host.locator('#camera-select option').first().waitFor({ state: 'attached' });
+  await audit(host, 'device check');
+  await host.getByLabel('Your name').fill('Ada');
+  await host.getByRole('button', { name: 'Join' }).click();
+  await ownId(host);
+
+  const guest = await phone();
+  await joinToWaitingRoom(guest, await inviteGuest(host), 'Grace');
+  await audit(guest, 'waiting room');
+  await noSideways(guest, 'waiting room');
+
+  await host.getByRole('button', { name: 'Admit: Grace' }).waitFor();
+  await audit(host, 'host panel with someone waiting and an invitation');
+  await noSideways(host, 'host panel');
+  await admit(host, 'Grace');
+  const graceId = await ownId(guest);
+  await guest.getByRole('button', { name: 'Mute microphone' }).click();
+  await host.locator(`#tiles .tile[data-participant-id="${graceId}"] .tile-actions-toggle`).click();
+  await audit(host, 'meeting, host actions open');
+  await host.getByRole('button', { name: 'End meeting for everyone' }).click();
+  await host.getByRole('dialog').waitFor();
+  await audit(host, 'confirmation dialog');
+  await host.getByRole('button', { name: 'Cancel' }).click();
+
+  await guest.locator('#tiles .tile').nth(1).waitFor();
+  await audit(guest, 'meeting (guest)');
+  await noSideways(guest, 'meeting');
+
+  await guest.getByRole('button', { name: 'Leave' }).click();
+  await guest.getByRole('heading', { name: 'You left the meeting' }).waitFor();
+  await audit(guest, 'left');
 });

@@ -7,7 +7,7 @@ import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { createMeeting } from './lib/server.js';
 import { openPage } from './lib/browser.js';
-import { joinThroughUi, assertMediaFlowsFrom, inboundByParticipant, sleep } from './lib/meeting.js';
+import { joinThroughUi, guestAdmitted, absolute, assertMediaFlowsFrom, inboundByParticipant, sleep } from './lib/meeting.js';
 
 // Runs in the page before its scripts: asking for a camera fails as it does
 // on a machine that has none.
@@ -21,11 +21,11 @@ function noCamera() {
 const env = serverAndBrowser();
 
 test('someone without a camera joins with audio only', { timeout: 120_000 }, async () => {
-  const { url } = await createMeeting(env.server.url);
-  const link = new URL(url, env.server.url).href;
+  const meeting = await createMeeting(env.server.url);
   const [listener, viewer] = [await openPage(env.browser, { initScript: noCamera }), await openPage(env.browser)];
-  const listenerId = await joinThroughUi(listener, link, 'Rosalind');
-  const viewerId = await joinThroughUi(viewer, link, 'Francis');
+  // The one without a camera is the guest: the waiting room works without one.
+  const viewerId = await joinThroughUi(viewer, absolute(meeting.host_url, env.server.url), 'Francis');
+  const listenerId = await guestAdmitted(viewer, listener, 'Rosalind', { link: absolute(meeting.guest_url, env.server.url) });
 
   assert.equal(await listener.getByRole('button', { name: 'Turn camera off' }).isDisabled(), true);
   await viewer.locator(`#tiles .tile[data-participant-id="${listenerId}"] [data-marker="camera-off"]`).waitFor({ state: 'visible' });
@@ -50,11 +50,10 @@ function noDevices() {
 }
 
 test('someone without camera and microphone still sees and hears the others', { timeout: 120_000 }, async () => {
-  const { url } = await createMeeting(env.server.url);
-  const link = new URL(url, env.server.url).href;
+  const meeting = await createMeeting(env.server.url);
   const [onlooker, speaker] = [await openPage(env.browser, { initScript: noDevices }), await openPage(env.browser)];
-  await joinThroughUi(onlooker, link, 'Ada');
-  const speakerId = await joinThroughUi(speaker, link, 'Grace');
+  const speakerId = await joinThroughUi(speaker, absolute(meeting.host_url, env.server.url), 'Grace');
+  await guestAdmitted(speaker, onlooker, 'Ada', { link: absolute(meeting.guest_url, env.server.url) });
 
   await assertMediaFlowsFrom(onlooker, [speakerId]);
   for (const page of [onlooker, speaker]) assert.deepEqual(page.problems, []);

@@ -4,9 +4,11 @@
 // server wrote, the confirmation page, and the join link into the meeting.
 // axe-core audits every citizen page on the way, the form also with errors.
 //
-// Then the case worker opens the staff dashboard, joins the appointment's
-// meeting with "Join as host", and both decode each other's video. (The
-// waiting room between them arrives with issue 4.)
+// The join link (/a/<token>) leads to the meeting with the citizen's key in
+// the fragment, and the citizen waits in the waiting room. The case worker
+// opens the staff dashboard, "Join as host" (a POST) leads through the
+// server to a fresh host link that skips the waiting room, the case worker admits the citizen
+// from the waiting list, and both decode each other's video.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { serverAndBrowser } from './lib/fixture.js';
 import { openPage } from './lib/browser.js';
-import { joinThroughUi, assertMediaFlowsFrom } from './lib/meeting.js';
+import { joinToWaitingRoom, admit, ownId, assertMediaFlowsFrom } from './lib/meeting.js';
 
 // A cheaper proof of work than the default keeps the test quick; the
 // script's work is the same, only shorter.
@@ -98,16 +100,17 @@ test('a citizen books, confirms by the mailed link and meets the case worker; ev
   const cancelUrl = await page.getByRole('link', { name: 'Termin absagen' }).getAttribute('href');
   const join = await page.getByRole('link', { name: 'Zum Video-Termin (Teilnahme-Link)' }).getAttribute('href');
   await page.goto(join);
-  await page.waitForURL(/\/m\/[0-9a-f]{32}$/);
+  await page.waitForURL(/\/m\/[0-9a-f]{32}#.+$/);
   await page.locator('#camera-select option').first().waitFor({ state: 'attached' });
 
   const other = await openPage(env.browser, { locale: 'de-DE' });
   await other.goto(cancelUrl);
   await audit(other, 'cancel');
 
-  // The citizen joins from the join link; the case worker from the dashboard.
+  // The citizen joins from the join link and waits; the case worker joins
+  // from the dashboard as host (no waiting) and admits the citizen.
   const citizen = await openPage(env.browser);
-  const citizenId = await joinThroughUi(citizen, new URL(join, env.server.url).href, 'Erika');
+  await joinToWaitingRoom(citizen, new URL(join, env.server.url).href, 'Erika');
   const password = (await readFile(path.join(env.server.dataDir, 'admin-password'), 'utf8')).trim();
   const context = await env.browser.newContext({
     locale: 'en-US',
@@ -117,10 +120,16 @@ test('a citizen books, confirms by the mailed link and meets the case worker; ev
   await context.grantPermissions(['camera', 'microphone']);
   const worker = await context.newPage();
   await worker.goto(`${env.server.url}/staff`);
-  const hostLink = worker.getByRole('link', { name: /^Join as host/ }).first();
-  const meetingPath = await hostLink.getAttribute('href');
-  assert.equal(new URL(meetingPath, env.server.url).pathname, new URL(page.url()).pathname, 'the dashboard links the appointment\'s meeting');
-  const workerId = await joinThroughUi(worker, new URL(meetingPath, env.server.url).href, 'Case worker');
+  // A form button: the server issues a fresh host link and redirects to it.
+  await worker.getByRole('button', { name: /^Join as host/ }).first().click();
+  await worker.waitForURL(/\/m\/[0-9a-f]{32}#.+$/);
+  assert.equal(new URL(worker.url()).pathname, new URL(page.url()).pathname, 'the dashboard leads to the appointment\'s meeting');
+  assert.notEqual(new URL(worker.url()).hash, new URL(page.url()).hash, 'the case worker gets a host key, not the citizen\'s');
+  await worker.getByLabel('Your name').fill('Case worker');
+  await worker.getByRole('button', { name: 'Join' }).click();
+  const workerId = await ownId(worker);
+  await admit(worker, 'Erika');
+  const citizenId = await ownId(citizen);
   await assertMediaFlowsFrom(citizen, [workerId]);
   await assertMediaFlowsFrom(worker, [citizenId]);
 

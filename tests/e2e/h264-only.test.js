@@ -6,7 +6,7 @@ import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { createMeeting } from './lib/server.js';
 import { openPage } from './lib/browser.js';
-import { joinThroughUi, assertMediaFlowsFrom, assertCleanPage } from './lib/meeting.js';
+import { joinThroughUi, guestAdmitted, absolute, assertMediaFlowsFrom, assertCleanPage } from './lib/meeting.js';
 
 // Runs in the page before its scripts: every video transceiver the page
 // adds prefers only H.264 (and its retransmission codec).
@@ -39,10 +39,12 @@ function outboundVideoCodec(page) {
 const env = serverAndBrowser();
 
 test('two pages offering only H.264 decode each other\'s H.264 video', { timeout: 120_000 }, async (t) => {
-  const { url } = await createMeeting(env.server.url);
-  const link = new URL(url, env.server.url).href;
+  const meeting = await createMeeting(env.server.url);
   const pages = [await openPage(env.browser, { initScript: offerOnlyH264 }), await openPage(env.browser, { initScript: offerOnlyH264 })];
-  const ids = [await joinThroughUi(pages[0], link, 'Hedy'), await joinThroughUi(pages[1], link, 'Alan')];
+  const ids = [
+    await joinThroughUi(pages[0], absolute(meeting.host_url, env.server.url), 'Hedy'),
+    await guestAdmitted(pages[0], pages[1], 'Alan', { link: absolute(meeting.guest_url, env.server.url) }),
+  ];
 
   for (const [i, page] of pages.entries()) {
     const other = ids[1 - i];

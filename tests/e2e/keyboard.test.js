@@ -1,12 +1,14 @@
 // Keyboard only: start a meeting, reach the name field and the Join button
-// with Tab, join with Enter, and toggle the microphone; focus is visible
-// and the toggle's state is exposed as aria-pressed (and seen by others).
+// with Tab, join with Enter, invite a guest and admit them, and toggle the
+// microphone; focus is visible and the toggle's state is exposed as
+// aria-pressed (and seen by others). Host actions on a tile and the
+// confirmation before removing someone work by keyboard too.
 
 import { test } from 'node:test';
 import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { openPage } from './lib/browser.js';
-import { joinThroughUi, ownId } from './lib/meeting.js';
+import { joinToWaitingRoom, ownId } from './lib/meeting.js';
 
 const env = serverAndBrowser();
 
@@ -34,8 +36,7 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   await tabTo(page, '#new-meeting');
   await assertFocusVisible(page);
   await page.keyboard.press('Enter');
-  await page.waitForURL(/\/m\/[^/]+$/);
-  const link = page.url();
+  await page.waitForURL(/\/m\/[^/#]+#.+$/);
 
   // Joining without a name explains why and puts focus back on the field.
   await tabTo(page, '#join-button');
@@ -56,9 +57,24 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'mic-toggle');
   assert.equal(await mic.getAttribute('aria-pressed'), 'false');
 
-  // Someone else watches the mute marker on Grace's tile.
+  // Grace invites Ada by keyboard and admits her from the waiting list.
+  await tabTo(page, '#invite-guest');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  const inviteField = page.getByLabel('Invitation link for a guest');
+  await inviteField.waitFor();
+  await page.waitForFunction(() => document.getElementById('invite-link').value !== '');
+  const invitation = await inviteField.inputValue();
   const other = await openPage(env.browser);
-  await joinThroughUi(other, link, 'Ada');
+  await joinToWaitingRoom(other, invitation, 'Ada');
+  await page.bringToFront();
+  await page.getByRole('button', { name: 'Admit: Ada' }).waitFor();
+  await tabTo(page, '.waiting-item button.primary');
+  await assertFocusVisible(page);
+  await page.keyboard.press('Enter');
+  const adaId = await ownId(other);
+
+  // Someone else watches the mute marker on Grace's tile.
   const marker = other.locator(`#tiles .tile[data-participant-id="${id}"] [data-marker="muted"]`);
   await marker.waitFor({ state: 'attached' });
   assert.equal(await marker.isVisible(), false);
@@ -74,6 +90,26 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   await page.keyboard.press('Space');
   assert.equal(await mic.getAttribute('aria-pressed'), 'false');
   await marker.waitFor({ state: 'hidden', timeout: 10_000 });
+
+  // A tile's host actions open with Enter, close with Escape, and Remove asks first.
+  const actions = page.locator(`#tiles .tile[data-participant-id="${adaId}"] .tile-actions-toggle`);
+  await actions.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await actions.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Mute: Ada');
+  await page.keyboard.press('Escape');
+  assert.equal(await actions.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tile-actions-toggle')), true);
+  await page.keyboard.press('Enter');
+  await tabTo(page, '[data-action="remove"]', 5);
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Remove Ada?' });
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-no', 'the safe choice has focus');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tile-actions-toggle')), true, 'focus returns to the tile');
+  assert.equal(await other.getByRole('heading', { name: 'You were removed from the meeting' }).isVisible(), false);
 
   // Leave and rejoin are reachable too.
   await tabTo(page, '#leave');

@@ -25,7 +25,7 @@ test('a German browser gets German; the switch changes to English and is remembe
   assert.ok(await page.getByRole('button', { name: 'New meeting' }).isVisible());
 
   // Remembered across pages: the meeting page is English too.
-  const { url } = await createMeeting(env.server.url);
+  const { guest_url: url } = await createMeeting(env.server.url);
   await page.goto(new URL(url, env.server.url).href);
   await page.getByRole('button', { name: 'Join' }).waitFor();
   assert.equal(await lang(page), 'en');
@@ -34,7 +34,7 @@ test('a German browser gets German; the switch changes to English and is remembe
 
 test('an English browser switches the meeting page to German', { timeout: 60_000 }, async () => {
   const page = await openPage(env.browser, { locale: 'en-US' });
-  const { url } = await createMeeting(env.server.url);
+  const { guest_url: url } = await createMeeting(env.server.url);
   await page.goto(new URL(url, env.server.url).href);
   await page.getByLabel('Your name').waitFor();
   assert.equal(await lang(page), 'en');
@@ -44,6 +44,19 @@ test('an English browser switches the meeting page to German', { timeout: 60_000
   assert.ok(await page.getByLabel('Ihr Name').isVisible());
   assert.ok(await page.getByRole('button', { name: 'Beitreten' }).isVisible());
   assert.equal(await page.title(), 'Besprechung · civicmeet');
+  assertCleanPage(page, env.server.url);
+});
+
+test('a meeting link without its key says so, in German too, instead of a join form', { timeout: 60_000 }, async () => {
+  const page = await openPage(env.browser, { locale: 'de-DE' });
+  const { id } = await createMeeting(env.server.url);
+  await page.goto(`${env.server.url}/m/${id}`);
+  await page.getByRole('heading', { name: 'Dieser Link ist unvollständig' }).waitFor();
+  assert.ok(await page.getByText('bitten Sie um den vollständigen Einladungslink').isVisible());
+  assert.equal(await page.getByRole('button', { name: 'Beitreten' }).isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Wieder beitreten' }).isVisible(), false);
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await page.getByText('This link is incomplete — ask for the full invitation link').waitFor();
   assertCleanPage(page, env.server.url);
 });
 

@@ -1,12 +1,13 @@
-// Three people meet: one starts a meeting on the start page, all three open
-// the link, join through the UI, see and hear both others through the media
-// server; when one leaves, the others' tiles for them go.
+// Three people meet: one starts a meeting on the start page (and is its
+// host), invites the two others with "Invite guest", admits them from the
+// waiting room; all see and hear both others through the media server; when
+// one leaves, the others' tiles for them go, and they can come back.
 
 import { test } from 'node:test';
 import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { openPage } from './lib/browser.js';
-import { newMeetingFromStartPage, joinThroughUi, fillJoinForm, ownId, assertMediaFlowsFrom, msUntilFrames, assertCleanPage } from './lib/meeting.js';
+import { newMeetingFromStartPage, joinThroughUi, guestAdmitted, inviteGuest, joinToWaitingRoom, admit, ownId, assertMediaFlowsFrom, msUntilFrames, assertCleanPage } from './lib/meeting.js';
 
 const env = serverAndBrowser();
 
@@ -15,18 +16,20 @@ test('three pages see and hear each other, and a leaver\'s tile goes', { timeout
   const pages = await Promise.all(names.map(() => openPage(env.browser)));
   const link = await newMeetingFromStartPage(pages[0], env.server.url);
 
-  const ids = [await joinThroughUi(pages[0], link, names[0]), await joinThroughUi(pages[1], link, names[1])];
-  // The third joins into a running call: how soon do frames flow both ways?
-  await fillJoinForm(pages[2], link, names[2]);
+  const ids = [await joinThroughUi(pages[0], link, names[0]), await guestAdmitted(pages[0], pages[1], names[1])];
+  // The third joins into a running call: how soon do frames flow both ways
+  // once the host admits?
+  const third = await inviteGuest(pages[0]);
+  await joinToWaitingRoom(pages[2], third, names[2]);
   const clickedAt = Date.now();
-  await pages[2].getByRole('button', { name: 'Join' }).click();
+  await admit(pages[0], names[2]);
   ids.push(await ownId(pages[2]));
   assert.equal(new Set(ids).size, 3, `three distinct participant ids: ${ids}`);
   const [toNewcomer, fromNewcomer] = await Promise.all([
     msUntilFrames(pages[2], ids.slice(0, 2), clickedAt),
     msUntilFrames(pages[0], [ids[2]], clickedAt),
   ]);
-  t.diagnostic(`after the third page clicked Join: it decoded frames from both others in ${toNewcomer} ms; the first page decoded its frames in ${fromNewcomer} ms`);
+  t.diagnostic(`after the host admitted the third page: it decoded frames from both others in ${toNewcomer} ms; the first page decoded its frames in ${fromNewcomer} ms`);
 
   for (const [i, page] of pages.entries()) {
     const others = ids.filter((_, j) => j !== i);
@@ -54,8 +57,11 @@ test('three pages see and hear each other, and a leaver\'s tile goes', { timeout
   await assertMediaFlowsFrom(pages[0], [ids[1]]);
   await assertMediaFlowsFrom(pages[1], [ids[0]]);
 
-  // Linus joins again from the left view and everyone sees everyone again.
+  // Linus joins again from the left view (waiting again, with the same
+  // invitation) and everyone sees everyone again once the host admits him.
   await pages[2].getByRole('button', { name: 'Join again' }).click();
+  await pages[2].getByRole('heading', { name: 'Waiting room', level: 1 }).waitFor();
+  await admit(pages[0], names[2]);
   const rejoined = await ownId(pages[2]);
   await assertMediaFlowsFrom(pages[2], ids.slice(0, 2));
   await assertMediaFlowsFrom(pages[0], [ids[1], rejoined]);

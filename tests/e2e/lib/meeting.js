@@ -6,19 +6,75 @@ import assert from 'node:assert/strict';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Clicks "New meeting" on the start page; resolves with the meeting link. */
+/**
+ * Clicks "New meeting" on the start page; resolves with the creator's host
+ * link (`/m/<id>#<host key>`, the key in the fragment).
+ */
 export async function newMeetingFromStartPage(page, baseUrl) {
   await page.goto(baseUrl);
   await page.getByRole('button', { name: 'New meeting' }).click();
-  await page.waitForURL(/\/m\/[^/]+$/);
+  await page.waitForURL(/\/m\/[^/#]+#.+$/);
   return page.url();
 }
 
-/** Opens a meeting link, types a name and joins; resolves with our participant id. */
+/** An absolute URL for a relative one from the API (keeps the fragment). */
+export function absolute(url, baseUrl) {
+  return new URL(url, baseUrl).href;
+}
+
+/** Opens a meeting link, types a name and joins straight in (a host link); resolves with our participant id. */
 export async function joinThroughUi(page, meetingUrl, name) {
   await fillJoinForm(page, meetingUrl, name);
   await page.getByRole('button', { name: 'Join' }).click();
   return ownId(page);
+}
+
+/** Opens a guest link, types a name and joins: we land in the waiting room. */
+export async function joinToWaitingRoom(page, meetingUrl, name) {
+  await fillJoinForm(page, meetingUrl, name);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await waitingView(page);
+}
+
+/** Waits until the page shows the waiting room and its message. */
+export async function waitingView(page, timeout = 15_000) {
+  await page.getByRole('heading', { name: 'Waiting room', level: 1 }).waitFor({ timeout });
+  await page.getByRole('status').filter({ hasText: 'a host will let you in' }).waitFor({ timeout });
+}
+
+/** The host creates a guest invitation in the UI ("Invite guest"); resolves with the link. */
+export async function inviteGuest(host) {
+  const field = host.getByLabel('Invitation link for a guest');
+  const before = (await field.isVisible()) ? await field.inputValue() : '';
+  await host.getByRole('button', { name: 'Invite guest' }).click();
+  await host.waitForFunction((old) => {
+    const value = document.getElementById('invite-link')?.value ?? '';
+    return value !== '' && value !== old;
+  }, before, { timeout: 10_000 });
+  return field.inputValue();
+}
+
+/** The host admits `name` from the waiting list. */
+export async function admit(host, name) {
+  await host.getByRole('button', { name: `Admit: ${name}`, exact: true }).click({ timeout: 15_000 });
+}
+
+/**
+ * A guest joins through an invitation the host created in the UI, waits,
+ * and is admitted by the host; resolves with the guest's participant id.
+ */
+export async function guestAdmitted(host, guest, name, { link } = {}) {
+  const url = link ?? await inviteGuest(host);
+  await joinToWaitingRoom(guest, url, name);
+  await admit(host, name);
+  return ownId(guest);
+}
+
+/** Opens a tile's host actions and picks one ("Mute", "Stop camera", "Send to waiting room", "Remove"). */
+export async function hostActionOnTile(host, participantId, action) {
+  const tile = host.locator(`#tiles .tile[data-participant-id="${participantId}"]`);
+  await tile.getByRole('button', { name: /^Actions/ }).click();
+  await tile.getByRole('button', { name: new RegExp(`^${action}:`) }).click();
 }
 
 /** Opens a meeting link and types a name, ready to click Join. */
@@ -59,6 +115,7 @@ export function inboundByParticipant(page) {
         frameWidth: stat.frameWidth ?? 0,
         frameHeight: stat.frameHeight ?? 0,
         bytesReceived: stat.bytesReceived ?? 0,
+        packetsReceived: stat.packetsReceived ?? 0,
         packetsLost: stat.packetsLost ?? 0,
         codec: report.get(stat.codecId)?.mimeType ?? '',
       };

@@ -98,9 +98,18 @@ export async function startServer() {
   };
 }
 
-/** Creates a meeting through the JSON API; returns its id and url. */
-export async function createMeeting(baseUrl) {
-  const res = await fetch(`${baseUrl}/api/meetings`, { method: 'POST' });
-  if (res.status !== 201) throw new Error(`POST /api/meetings answered ${res.status}`);
+/**
+ * Creates a meeting through the JSON API; returns `{id, url, host_url,
+ * guest_url}` (relative URLs with the key in the fragment; hearings also
+ * `judge_url`). `options` is the JSON body: `{kind, host_pin, guest_pin}`.
+ */
+export async function createMeeting(baseUrl, options) {
+  const init = { method: 'POST' };
+  if (options) {
+    init.headers = { 'content-type': 'application/json' };
+    init.body = JSON.stringify(options);
+  }
+  const res = await fetch(`${baseUrl}/api/meetings`, init);
+  if (res.status !== 201) throw new Error(`POST /api/meetings answered ${res.status}: ${await res.text()}`);
   return res.json();
 }

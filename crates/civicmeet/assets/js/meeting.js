@@ -1,5 +1,10 @@
-// Entry module of the meeting page (/m/{id}): join view, meeting view and
-// left view, and the glue between socket, peer connection, devices and tiles.
+// Entry module of the meeting page (/m/{id}#{key}): the views (join,
+// waiting room, meeting, end) and the glue between socket, peer
+// connection, devices, tiles and the host panel.
+//
+// The meeting link's key is the URL fragment: it never travels over HTTP,
+// only inside the `join` message. Guests wait in the waiting room until a
+// host admits them (`waiting`, then `welcome`); a host may send them back.
 //
 // Test hook (kept tiny on purpose): `window.civicmeet.pc` is the current
 // RTCPeerConnection (or null), so end-to-end tests can read getStats().
@@ -10,31 +15,71 @@ import { connect, message } from './signalling.js';
 import { Call } from './call.js';
 import { openMedia, stopMedia, listDevices, fillSelect, canChooseSpeaker, LevelMeter } from './devices.js';
 import { Tiles } from './tiles.js';
+import { HostPanel } from './host-panel.js';
+import { confirmAction } from './dialog.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'civicmeet.name';
 const MAX_NAME_CHARS = 64;
+const PIN_PATTERN = /^[0-9]{4,10}$/;
 
 const meetingId = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
-const tiles = new Tiles($('tiles'));
+const linkKey = readKey();
+const tiles = new Tiles($('tiles'), { onHostAction: hostAction });
+const hostPanel = new HostPanel({
+  admit: (id) => state.socket?.send(message.admit(id)),
+  reject: (id) => state.socket?.send(message.reject(id)),
+  lock: (locked) => state.socket?.send(message.lock(locked)),
+  end: endMeeting,
+  invite: () => state.socket?.send(message.invite('guest')),
+  announce,
+});
 const levelMeter = new LevelMeter($('mic-level'));
+
+/**
+ * How a session ends, by the server's error code: the end view's heading
+ * and text, and whether "Join again" makes sense.
+ */
+const ENDINGS = {
+  left: { heading: 'left.heading', text: 'left.text', rejoin: true },
+  lost: { heading: 'left.lost_heading', text: 'left.text', rejoin: true },
+  link_incomplete: { heading: 'end.incomplete_heading', text: 'end.incomplete_text', rejoin: false },
+  link_invalid: { heading: 'end.link_invalid_heading', text: 'end.link_invalid_text', rejoin: false },
+  pin_blocked: { heading: 'end.pin_blocked_heading', text: 'end.pin_blocked_text', rejoin: true },
+  rejected: { heading: 'end.rejected_heading', text: 'end.rejected_text', rejoin: false },
+  removed: { heading: 'end.removed_heading', text: 'end.removed_text', rejoin: false },
+  meeting_ended: { heading: 'end.ended_heading', text: 'end.ended_text', rejoin: false },
+  // A 1:1 consultation ends when one side leaves (UX-4).
+  consultation_ended: { heading: 'end.consultation_heading', text: 'end.consultation_text', rejoin: false },
+};
 
 const state = {
   localStream: null,
   socket: null,
   call: null,
-  me: null, // our participant id, from `welcome`
+  phase: 'join', // join | waiting | call | ended
+  me: null, // our participant id, from `waiting` or `welcome`
+  name: '',
+  role: null, // host | judge | guest, from `welcome`
+  kind: 'open', // open | consultation | hearing, from `waiting` or `welcome`
   media: { audio: true, video: true }, // what we intend to send
-  leaving: false,
+  leaving: false, // we closed the socket on purpose
+  ending: false, // we ended the meeting for everyone
   preview: Promise.resolve(), // the device check in progress
 };
 
 window.civicmeet = Object.freeze({ get pc() { return state.call?.pc ?? null; } });
 
+// The key after '#'. Links may arrive percent-encoded from mail programs.
+function readKey() {
+  const raw = location.hash.slice(1);
+  try { return decodeURIComponent(raw).trim(); } catch { return raw.trim(); }
+}
+
 // ---- views -----------------------------------------------------------------
 
 function showView(name) {
-  for (const view of ['join', 'call', 'left']) $(`${view}-view`).hidden = view !== name;
+  for (const view of ['join', 'waiting', 'call', 'left']) $(`${view}-view`).hidden = view !== name;
 }
 
 function showError(text) {
@@ -53,6 +98,15 @@ function announce(text) {
   const region = $('announcer');
   region.textContent = '';
   setTimeout(() => { region.textContent = text; }, 50);
+}
+
+/** A visible notice in the meeting view (also announced). */
+function notify(key) {
+  const notice = $('call-notice');
+  notice.dataset.i18n = key ?? '';
+  notice.textContent = key ? t(key) : '';
+  notice.hidden = !key;
+  if (key) announce(t(key));
 }
 
 // ---- device check ----------------------------------------------------------
@@ -87,7 +141,7 @@ async function refreshDeviceLists() {
   if (!speakerField.hidden) fillSelect($('speaker-select'), speakers, tiles.sinkId || 'default');
 }
 
-// ---- joining and the meeting -----------------------------------------------
+// ---- joining ---------------------------------------------------------------
 
 function readName() {
   const name = $('name').value.trim();
@@ -96,14 +150,29 @@ function readName() {
   return valid ? name : null;
 }
 
+/** The PIN when the meeting asked for one: null if it is asked and not 4–10 digits. */
+function readPin() {
+  if ($('pin-field').hidden) return '';
+  const pin = $('pin').value.trim();
+  const valid = PIN_PATTERN.test(pin);
+  $('pin').setAttribute('aria-invalid', String(!valid));
+  return valid ? pin : null;
+}
+
+function readNotice() {
+  if ($('notice-field').hidden) return true;
+  const ticked = $('notice-ack').checked;
+  $('notice-ack').setAttribute('aria-invalid', String(!ticked));
+  return ticked;
+}
+
 async function join() {
-  if (state.socket || $('join-button').disabled) return; // already joining (Enter twice)
+  if ($('join-button').disabled) return; // already joining (Enter twice)
   const name = readName();
-  if (!name) {
-    showError(t('error.invalid_name'));
-    $('name').focus();
-    return;
-  }
+  if (!name) return refuse('error.invalid_name', 'name');
+  const pin = readPin();
+  if (pin === null) return refuse('error.pin_format', 'pin');
+  if (!readNotice()) return refuse('error.notice_unticked', 'notice-ack');
   try { localStorage.setItem(NAME_KEY, name); } catch { /* private mode: not remembered */ }
   showError('');
   setJoining(true);
@@ -114,15 +183,31 @@ async function join() {
     video: stream.getVideoTracks().some((tr) => tr.enabled),
   };
   state.leaving = false;
-  state.me = null;
-  try {
-    state.socket = await connect(meetingId, { onMessage: (msg) => handleMessage(msg, name), onClose: handleClose });
-  } catch {
-    setJoining(false);
-    showError(t('error.unavailable'));
-    return;
+  state.ending = false;
+  state.name = name;
+  // A join refused for a PIN or the notice is answered on the same socket.
+  if (!state.socket) {
+    try {
+      state.socket = await connect(meetingId, { onMessage: handleMessage, onClose: handleClose });
+    } catch {
+      setJoining(false);
+      showError(t('error.unavailable'));
+      return;
+    }
   }
-  state.socket.send(message.join(name, state.media));
+  state.socket.send(message.join({
+    name,
+    media: state.media,
+    key: linkKey,
+    pin: pin || undefined,
+    noticeAcknowledged: $('notice-ack').checked,
+  }));
+}
+
+/** The join form cannot be sent yet: say why and go to the field. */
+function refuse(errorKey, fieldId) {
+  showError(t(errorKey));
+  $(fieldId).focus();
 }
 
 function setJoining(joining) {
@@ -132,36 +217,121 @@ function setJoining(joining) {
   button.textContent = t(button.dataset.i18n);
 }
 
-function handleMessage(msg, name) {
+/** The server wants a PIN (again): show the field, say why, focus it. */
+function askForPin(code) {
+  $('pin-field').hidden = false;
+  $('pin').value = '';
+  $('pin').setAttribute('aria-invalid', String(code === 'pin_wrong'));
+  showError(t(`error.${code}`));
+  $('pin').focus();
+}
+
+/** A hearing: the notice must be acknowledged before entering. */
+function askForNotice() {
+  $('notice-field').hidden = false;
+  showError(t('error.notice_required'));
+  $('notice-ack').focus();
+}
+
+// ---- server messages -------------------------------------------------------
+
+function handleMessage(msg) {
   switch (msg.type) {
-    case 'welcome': return enterMeeting(msg, name);
+    case 'welcome': return enterMeeting(msg);
+    case 'waiting': return enterWaiting(msg);
+    case 'waiting_list': return hostPanel.setWaiting(msg.waiting ?? []);
+    case 'meeting_updated': return meetingUpdated(msg.meeting);
+    case 'muted_by_host': return mutedByHost(msg.kind);
+    case 'invite_created': return hostPanel.showInvite(msg.url);
     case 'answer': return state.call?.handleAnswer(msg.sdp);
     case 'offer': return state.call?.handleOffer(msg.sdp);
     case 'participant_joined':
       tiles.upsert(msg.participant);
       return announce(t('announce.joined', { name: msg.participant.name }));
-    case 'participant_updated': return tiles.upsert(msg.participant);
+    case 'participant_updated':
+      if (String(msg.participant.id) === String(state.me)) return undefined; // our own tile follows our toggles
+      return tiles.upsert(msg.participant);
     case 'participant_left': {
       const left = tiles.nameOf(msg.id);
       tiles.remove(msg.id);
-      return announce(t('announce.left', { name: left }));
+      return left ? announce(t('announce.left', { name: left })) : undefined;
     }
-    case 'error': return showError(errorText(msg.code, msg.message));
+    case 'error': return handleError(msg);
     default: console.warn('civicmeet: ignoring unknown server message', msg.type);
   }
 }
 
-function enterMeeting(welcome, name) {
-  state.me = welcome.you;
+function handleError(msg) {
+  switch (msg.code) {
+    case 'pin_required':
+    case 'pin_wrong':
+      setJoining(false);
+      return askForPin(msg.code);
+    case 'notice_required':
+      setJoining(false);
+      return askForNotice();
+    default:
+      break;
+  }
+  if (msg.code === 'meeting_ended' && state.kind === 'consultation') return end('consultation_ended');
+  if (msg.code in ENDINGS) return end(msg.code);
+  if (state.phase === 'join') setJoining(false);
+  showError(errorText(msg.code, msg.message));
+}
+
+function enterWaiting(waiting) {
+  const wasInCall = state.phase === 'call';
+  state.me = waiting.you;
+  state.kind = waiting.meeting?.kind ?? state.kind;
+  state.phase = 'waiting';
+  state.role = null;
+  // Sent back by a host: the media connection goes, the devices stay.
+  state.call?.close();
+  state.call = null;
+  tiles.clear();
+  hostPanel.show(false);
+  notify(null);
   levelMeter.stop();
   setJoining(false);
+  showError('');
+  const stream = state.localStream;
+  const hasVideo = stream?.getVideoTracks().length > 0;
+  $('waiting-preview').srcObject = hasVideo ? stream : null;
+  $('waiting-preview').hidden = !hasVideo;
+  showView('waiting');
+  $('waiting-heading').focus();
+  // A live region: set afresh so it is read out on every entry.
+  const status = $('waiting-status');
+  const key = wasInCall ? 'waiting.sent_back' : 'waiting.text';
+  status.textContent = '';
+  setTimeout(() => {
+    status.dataset.i18n = key;
+    status.textContent = t(key);
+  }, 50);
+}
+
+function enterMeeting(welcome) {
+  state.me = welcome.you;
+  state.role = welcome.role;
+  state.kind = welcome.meeting?.kind ?? state.kind;
+  state.phase = 'call';
+  const isHost = welcome.role === 'host' || welcome.role === 'judge';
+  levelMeter.stop();
+  setJoining(false);
+  showError('');
+  notify(null);
+  $('waiting-preview').srcObject = null;
   showView('call');
+  state.call?.close();
   tiles.clear();
-  tiles.upsert({ id: welcome.you, name, media: state.media }, { self: true });
+  tiles.setHostControls(isHost);
+  tiles.upsert({ id: welcome.you, name: state.name, media: state.media, role: welcome.role, verified: false }, { self: true });
   tiles.attachStream(welcome.you, state.localStream);
-  for (const participant of welcome.participants) {
-    if (participant.id !== welcome.you) tiles.upsert(participant);
+  for (const participant of welcome.participants ?? []) {
+    if (String(participant.id) !== String(welcome.you)) tiles.upsert(participant);
   }
+  hostPanel.show(isHost);
+  if (welcome.meeting) hostPanel.setLocked(welcome.meeting.locked);
   syncToggles();
   state.call = new Call(state.localStream, state.socket.send, {
     onTrack: (participantId, stream) => tiles.attachStream(participantId, stream),
@@ -172,18 +342,42 @@ function enterMeeting(welcome, name) {
   announce(t('announce.you_joined'));
 }
 
+function meetingUpdated(meeting) {
+  if (!meeting) return;
+  hostPanel.setLocked(meeting.locked);
+  if (state.phase === 'call') announce(t(meeting.locked ? 'announce.locked' : 'announce.unlocked'));
+}
+
+/** A host stopped our microphone or camera: switch it off as our own button does. */
+function mutedByHost(kind) {
+  if (kind !== 'audio' && kind !== 'video') return;
+  if (state.media[kind]) setMedia(kind, false);
+  notify(kind === 'audio' ? 'call.muted_by_host' : 'call.camera_stopped_by_host');
+}
+
 function handleClose() {
+  state.socket = null;
   if (state.leaving) return;
-  const wasInMeeting = state.me !== null;
-  teardown();
-  setJoining(false);
-  if (wasInMeeting) {
+  if (state.ending) return end('meeting_ended');
+  const phase = state.phase;
+  if (phase === 'call' || phase === 'waiting') {
     // The server went away or ended our session: offer to join again.
-    showLeft('left.lost_heading');
+    teardown();
+    showEnd('lost');
   } else {
-    // Refused before `welcome` (its error message is showing): stay in the device check.
-    startPreview();
+    // Refused before `waiting`/`welcome` (its error message is showing):
+    // stay in the device check.
+    setJoining(false);
   }
+}
+
+/** The session is over for a reason the server gave. */
+function end(code) {
+  state.leaving = true;
+  state.socket?.close();
+  teardown();
+  showError('');
+  showEnd(code);
 }
 
 function leave() {
@@ -192,7 +386,7 @@ function leave() {
   state.socket?.close();
   teardown();
   showError('');
-  showLeft('left.heading');
+  showEnd('left');
 }
 
 function teardown() {
@@ -200,22 +394,33 @@ function teardown() {
   state.call = null;
   state.socket = null;
   state.me = null;
+  state.role = null;
+  state.phase = 'ended';
   stopMedia(state.localStream);
   state.localStream = null;
+  $('waiting-preview').srcObject = null;
   levelMeter.stop();
   tiles.clear();
+  hostPanel.show(false);
+  notify(null);
 }
 
-function showLeft(headingKey) {
+function showEnd(reason) {
+  const ending = ENDINGS[reason] ?? ENDINGS.lost;
   const heading = $('left-heading');
-  heading.dataset.i18n = headingKey;
-  heading.textContent = t(headingKey);
+  heading.dataset.i18n = ending.heading;
+  heading.textContent = t(ending.heading);
+  const text = $('left-text');
+  text.dataset.i18n = ending.text;
+  text.textContent = t(ending.text);
+  $('rejoin').hidden = !ending.rejoin;
   showView('left');
   heading.focus();
 }
 
 async function rejoin() {
   showError('');
+  state.phase = 'join';
   showView('join');
   await startPreview();
   await join();
@@ -223,40 +428,83 @@ async function rejoin() {
 
 // ---- controls --------------------------------------------------------------
 
-function toggle(kind) {
-  const tracks = kind === 'audio' ? state.localStream?.getAudioTracks() : state.localStream?.getVideoTracks();
-  if (!tracks?.length) return;
-  state.media = { ...state.media, [kind]: !state.media[kind] };
+function tracksOf(kind) {
+  return (kind === 'audio' ? state.localStream?.getAudioTracks() : state.localStream?.getVideoTracks()) ?? [];
+}
+
+/** Switches our microphone or camera on or off and tells the others. */
+function setMedia(kind, on) {
+  const tracks = tracksOf(kind);
+  if (!tracks.length) return;
+  state.media = { ...state.media, [kind]: on };
   // A disabled track keeps its sender: unmuting needs no renegotiation.
-  for (const track of tracks) track.enabled = state.media[kind];
+  for (const track of tracks) track.enabled = on;
   state.socket?.send(message.mediaState(state.media));
   syncToggles();
-  if (state.me !== null) tiles.upsert({ id: state.me, name: tiles.nameOf(state.me), media: state.media }, { self: true });
+  if (state.me !== null && state.phase === 'call') {
+    tiles.upsert({ id: state.me, name: state.name, media: state.media }, { self: true });
+  }
+}
+
+function toggle(kind) {
+  setMedia(kind, !state.media[kind]);
+  // The user acted: a host's earlier notice is no longer news.
+  if (state.media[kind]) notify(null);
 }
 
 function syncToggles() {
-  const has = (kind) => (kind === 'audio' ? state.localStream?.getAudioTracks() : state.localStream?.getVideoTracks())?.length > 0;
   for (const [id, kind] of [['mic-toggle', 'audio'], ['camera-toggle', 'video']]) {
     const button = $(id);
     button.setAttribute('aria-pressed', String(!state.media[kind]));
-    button.disabled = !has(kind);
+    button.disabled = tracksOf(kind).length === 0;
   }
 }
 
-async function copyLink() {
-  const url = location.origin + location.pathname;
-  try {
-    await navigator.clipboard.writeText(url);
-    announce(t('call.link_copied'));
-  } catch {
-    announce(t('call.link_copy_failed', { url }));
+// ---- host actions ----------------------------------------------------------
+
+async function hostAction(id, action, opener) {
+  const name = tiles.nameOf(id);
+  switch (action) {
+    case 'mute_audio':
+      state.socket?.send(message.mute(id, 'audio'));
+      return announce(t('host.muted_done', { name }));
+    case 'mute_video':
+      state.socket?.send(message.mute(id, 'video'));
+      return announce(t('host.camera_stopped_done', { name }));
+    case 'send_to_waiting_room':
+      state.socket?.send(message.sendToWaitingRoom(id));
+      return announce(t('host.sent_back_done', { name }));
+    case 'remove': {
+      const ok = await confirmAction({
+        title: t('host.remove_title', { name }),
+        text: t('host.remove_text', { name }),
+        confirm: t('host.remove_confirm'),
+        returnFocus: opener,
+      });
+      if (!ok) return undefined;
+      state.socket?.send(message.remove(id));
+      return announce(t('host.removed_done', { name }));
+    }
+    default:
+      return undefined;
   }
+}
+
+async function endMeeting(opener) {
+  const ok = await confirmAction({
+    title: t('host.end_title'),
+    text: t('host.end_text'),
+    confirm: t('host.end_confirm'),
+    returnFocus: opener,
+  });
+  if (!ok || !state.socket) return;
+  state.ending = true;
+  state.socket.send(message.endMeeting());
 }
 
 // ---- wiring ----------------------------------------------------------------
 
 initI18n();
-showView('join');
 try { $('name').value = localStorage.getItem(NAME_KEY) ?? ''; } catch { /* see join() */ }
 
 $('join-form').addEventListener('submit', (event) => {
@@ -264,13 +512,18 @@ $('join-form').addEventListener('submit', (event) => {
   levelMeter.resume();
   join();
 });
+$('pin').addEventListener('input', () => {
+  // Digits only: anything else is dropped as it is typed or pasted.
+  const digits = $('pin').value.replace(/[^0-9]/g, '');
+  if (digits !== $('pin').value) $('pin').value = digits;
+});
 $('camera-select').addEventListener('change', startPreview);
 $('microphone-select').addEventListener('change', startPreview);
 $('speaker-select').addEventListener('change', (event) => tiles.setSpeaker(event.target.value));
 $('mic-toggle').addEventListener('click', () => toggle('audio'));
 $('camera-toggle').addEventListener('click', () => toggle('video'));
-$('copy-link').addEventListener('click', copyLink);
 $('leave').addEventListener('click', leave);
+$('waiting-leave').addEventListener('click', leave);
 $('rejoin').addEventListener('click', rejoin);
 // The level meter's audio context may only run after a user gesture.
 document.addEventListener('pointerdown', () => levelMeter.resume(), { once: true });
@@ -279,4 +532,11 @@ navigator.mediaDevices?.addEventListener('devicechange', refreshDeviceLists);
 // Closing the tab says goodbye, so the others' tiles go at once.
 addEventListener('pagehide', () => { if (state.socket) state.socket.send(message.leave()); });
 
-startPreview();
+if (linkKey) {
+  showView('join');
+  startPreview();
+} else {
+  // Without its key the link cannot work: say so instead of a join form.
+  state.phase = 'ended';
+  showEnd('link_incomplete');
+}

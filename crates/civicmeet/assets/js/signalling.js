@@ -1,25 +1,47 @@
-// The meeting WebSocket: typed JSON messages, mirroring crates/civicmeet-wire.
+// The meeting WebSocket: typed JSON messages, mirroring crates/civicmeet-wire
+// (protocol version 2).
 //
 // Owns: the socket to /api/meetings/{id}/ws, encoding of client messages and
 // decoding of server messages. It knows nothing of the page or of WebRTC;
 // callers get each server message as a plain object tagged by `type`:
-//   welcome {version, you, participants: [{id, name, media}]}
+//   welcome {version, you, role, meeting: {kind, locked}, participants}
+//   waiting {you, meeting} · waiting_list {waiting: [{id, name, verified}]}
+//   meeting_updated {meeting} · muted_by_host {kind} · invite_created {role, url}
 //   answer {sdp} · offer {sdp}
 //   participant_joined {participant} · participant_updated {participant}
 //   participant_left {id}
 //   error {code, message, fatal}
-// Participant ids are numbers on the wire; they are the `msid` stream ids of
-// that participant's tracks in SDP (as decimal strings).
+// A participant is {id, name, media: {audio, video}, role, verified}; role is
+// host, judge or guest. Participant ids are numbers on the wire; they are the
+// `msid` stream ids of that participant's tracks in SDP (as decimal strings).
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Client messages, one builder per wire type. */
 export const message = {
-  join: (name, media) => ({ type: 'join', version: PROTOCOL_VERSION, name, media }),
+  /** `key` is the meeting link's fragment; `pin` and `notice` only when asked for. */
+  join: ({ name, media, key, pin, noticeAcknowledged }) => ({
+    type: 'join',
+    version: PROTOCOL_VERSION,
+    name,
+    media,
+    key,
+    ...(pin ? { pin } : {}),
+    ...(noticeAcknowledged ? { notice_acknowledged: true } : {}),
+  }),
   offer: (sdp) => ({ type: 'offer', sdp }),
   answer: (sdp) => ({ type: 'answer', sdp }),
   mediaState: (media) => ({ type: 'media_state', media }),
   leave: () => ({ type: 'leave' }),
+  // Host actions; the server refuses them to guests (not_allowed).
+  admit: (id) => ({ type: 'admit', id: Number(id) }),
+  reject: (id) => ({ type: 'reject', id: Number(id) }),
+  mute: (id, kind) => ({ type: 'mute', id: Number(id), kind }),
+  sendToWaitingRoom: (id) => ({ type: 'send_to_waiting_room', id: Number(id) }),
+  remove: (id) => ({ type: 'remove', id: Number(id) }),
+  lock: (locked) => ({ type: 'lock', locked }),
+  endMeeting: () => ({ type: 'end_meeting' }),
+  invite: (role) => ({ type: 'invite', role }),
 };
 
 /** The socket URL of a meeting on this page's origin. */

@@ -1,18 +1,35 @@
-// The tile grid of the meeting view: one tile per participant, ours first.
+// The tile grid of the meeting view: one tile per participant.
 //
 // Owns: the <li class="tile"> elements under the tiles list, each with a
-// video, the participant's name and their mute markers. Tiles carry
-// `data-participant-id` (the wire id) so tests and styles can find them.
+// video, the participant's name, their markers (muted, camera off, judge,
+// host, verified by login) and, for hosts, a disclosure of host actions.
+// Tiles carry `data-participant-id` (the wire id) so tests and styles can
+// find them. Order: judges first (pinned in everyone's layout, hearing
+// mode), then our own tile, then everyone else in order of arrival.
 // It knows nothing of sockets or peer connections: the page tells it who
-// is here and which stream belongs to whom.
+// is here and which stream belongs to whom, and hears back which host
+// action was chosen.
 
 import { t, onLanguageChange } from './i18n.js';
 
+/** Host actions on someone else's tile, in display order. */
+const HOST_ACTIONS = [
+  { action: 'mute_audio', key: 'host.mute_audio' },
+  { action: 'mute_video', key: 'host.mute_video' },
+  { action: 'send_to_waiting_room', key: 'host.send_back' },
+  { action: 'remove', key: 'host.remove', danger: true },
+];
+
 export class Tiles {
-  /** @param {HTMLElement} list the <ul> that holds the tiles */
-  constructor(list) {
+  /**
+   * @param {HTMLElement} list the <ul> that holds the tiles
+   * @param {{onHostAction?: (id: string, action: string, button: HTMLElement) => void}} handlers
+   */
+  constructor(list, { onHostAction } = {}) {
     this.list = list;
     this.sinkId = '';
+    this.hostControls = false;
+    this.onHostAction = onHostAction ?? (() => {});
     onLanguageChange(() => {
       for (const tile of this.list.children) this.renderName(tile);
     });
@@ -20,7 +37,7 @@ export class Tiles {
 
   /**
    * Adds or updates a participant's tile.
-   * @param {{id: number|string, name: string, media: {audio: boolean, video: boolean}}} participant
+   * @param {{id: number|string, name: string, media: {audio: boolean, video: boolean}, role?: string, verified?: boolean}} participant
    * @param {{self?: boolean}} options `self` marks our own tile (muted playback, "(you)")
    */
   upsert(participant, { self = false } = {}) {
@@ -31,6 +48,17 @@ export class Tiles {
     tile.querySelector('[data-marker="muted"]').hidden = participant.media.audio;
     tile.querySelector('[data-marker="camera-off"]').hidden = participant.media.video;
     tile.classList.toggle('camera-off', !participant.media.video);
+    if (participant.role !== undefined || participant.verified !== undefined) {
+      const role = participant.role ?? tile.dataset.role ?? 'guest';
+      tile.querySelector('[data-marker="judge"]').hidden = role !== 'judge';
+      tile.querySelector('[data-marker="host"]').hidden = role !== 'host';
+      tile.querySelector('[data-marker="verified"]').hidden = !participant.verified;
+      if (tile.dataset.role !== role) {
+        tile.dataset.role = role;
+        tile.classList.toggle('judge', role === 'judge');
+        this.place(tile);
+      }
+    }
     return tile;
   }
 
@@ -48,6 +76,16 @@ export class Tiles {
   setSpeaker(sinkId) {
     this.sinkId = sinkId;
     for (const video of this.list.querySelectorAll('.tile:not(.self) video')) applySink(video, sinkId);
+  }
+
+  /** Shows or hides the host actions on everyone else's tile. */
+  setHostControls(enabled) {
+    this.hostControls = enabled;
+    for (const tile of this.list.querySelectorAll('.tile:not(.self)')) {
+      const actions = tile.querySelector('.tile-actions');
+      actions.hidden = !enabled;
+      if (!enabled) this.collapse(tile);
+    }
   }
 
   get(id) {
@@ -83,16 +121,102 @@ export class Tiles {
     const initialEl = element('span', 'tile-initial');
     initialEl.setAttribute('aria-hidden', 'true');
     const label = element('p', 'tile-label');
-    label.append(element('span', 'tile-name'), marker('muted', 'tile.muted'), marker('camera-off', 'tile.camera_off'));
+    label.append(
+      element('span', 'tile-name'),
+      marker('judge', 'tile.judge', 'role'),
+      marker('host', 'tile.host', 'role'),
+      marker('verified', 'tile.verified', 'verified'),
+      marker('muted', 'tile.muted'),
+      marker('camera-off', 'tile.camera_off'),
+    );
     tile.append(video, initialEl, label);
-    // Our own tile comes first, everyone else in order of arrival.
-    if (self) this.list.prepend(tile); else this.list.append(tile);
+    if (!self) tile.append(this.actions(tile));
+    this.place(tile);
     return tile;
+  }
+
+  /** Puts a tile where it belongs: judges first, then ours, then the rest. */
+  place(tile) {
+    const rank = (el) => (el.classList.contains('judge') ? 0 : el.classList.contains('self') ? 1 : 2);
+    const mine = rank(tile);
+    // Before the first tile of a higher rank (after everyone of our rank).
+    const next = [...this.list.children].find((el) => el !== tile && rank(el) > mine);
+    if (next) {
+      if (tile.nextElementSibling !== next) this.list.insertBefore(tile, next);
+    } else if (tile !== this.list.lastElementChild) {
+      this.list.append(tile);
+    }
+  }
+
+  /** The host actions of a tile: a disclosure button and its list of actions. */
+  actions(tile) {
+    const box = element('div', 'tile-actions');
+    box.hidden = !this.hostControls;
+    const toggle = element('button', 'tile-actions-toggle');
+    toggle.type = 'button';
+    toggle.setAttribute('aria-expanded', 'false');
+    const menu = element('ul', 'tile-actions-list');
+    menu.hidden = true;
+    const listId = `actions-${tile.dataset.participantId}`;
+    menu.id = listId;
+    toggle.setAttribute('aria-controls', listId);
+    toggle.dataset.labelKey = 'host.actions';
+    toggle.append(i18nSpan('host.actions'));
+    toggle.addEventListener('click', () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      if (open) this.expand(tile); else this.collapse(tile);
+    });
+    for (const { action, key, danger } of HOST_ACTIONS) {
+      const item = element('li');
+      const button = element('button', danger ? 'danger' : '');
+      button.type = 'button';
+      button.dataset.action = action;
+      button.dataset.labelKey = key;
+      button.append(i18nSpan(key));
+      button.addEventListener('click', () => {
+        this.collapse(tile, { focus: action !== 'remove' });
+        this.onHostAction(tile.dataset.participantId, action, toggle);
+      });
+      item.append(button);
+      menu.append(item);
+    }
+    box.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !menu.hidden) {
+        event.stopPropagation();
+        this.collapse(tile, { focus: true });
+      }
+    });
+    box.append(toggle, menu);
+    return box;
+  }
+
+  expand(tile) {
+    // One open at a time keeps the grid readable.
+    for (const other of this.list.querySelectorAll('.tile')) if (other !== tile) this.collapse(other);
+    tile.querySelector('.tile-actions-toggle').setAttribute('aria-expanded', 'true');
+    tile.querySelector('.tile-actions-list').hidden = false;
+    tile.classList.add('actions-open');
+    tile.querySelector('.tile-actions-list button').focus();
+  }
+
+  collapse(tile, { focus = false } = {}) {
+    const toggle = tile.querySelector('.tile-actions-toggle');
+    if (!toggle) return;
+    toggle.setAttribute('aria-expanded', 'false');
+    tile.querySelector('.tile-actions-list').hidden = true;
+    tile.classList.remove('actions-open');
+    if (focus) toggle.focus();
   }
 
   renderName(tile) {
     const name = tile.dataset.name ?? '';
     tile.querySelector('.tile-name').textContent = tile.classList.contains('self') ? t('tile.you', { name }) : name;
+    for (const span of tile.querySelectorAll('[data-i18n]')) span.textContent = t(span.dataset.i18n);
+    // Each action's button says whose tile it acts on ("Mute: Ada"); the
+    // visible text starts the accessible name (WCAG 2.5.3).
+    for (const button of tile.querySelectorAll('[data-label-key]')) {
+      button.setAttribute('aria-label', `${t(button.dataset.labelKey)}: ${name}`);
+    }
   }
 }
 
@@ -102,8 +226,15 @@ function element(tag, className) {
   return el;
 }
 
-function marker(kind, key) {
-  const el = element('span', 'marker');
+function i18nSpan(key) {
+  const span = element('span');
+  span.dataset.i18n = key;
+  span.textContent = t(key);
+  return span;
+}
+
+function marker(kind, key, variant = 'alert') {
+  const el = element('span', `marker marker-${variant}`);
   el.dataset.marker = kind;
   el.dataset.i18n = key;
   el.textContent = t(key);
