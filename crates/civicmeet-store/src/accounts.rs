@@ -168,8 +168,9 @@ impl Store {
         &self,
         identity: &OidcIdentity,
     ) -> Result<Option<Account>, StoreError> {
-        let sql =
-            format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE oidc_issuer = $1 AND oidc_subject = $2");
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE oidc_issuer = $1 AND oidc_subject = $2"
+        );
         let row: Option<AccountRow> = with_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&identity.issuer)

@@ -140,10 +140,9 @@ impl Store {
         })?;
         rows.into_iter()
             .map(|row| {
-                let action = row
-                    .action
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("action of audit entry {}", row.id)))?;
+                let action = row.action.parse().map_err(|_| {
+                    StoreError::Corrupt(format!("action of audit entry {}", row.id))
+                })?;
                 Ok(AuditEntry {
                     id: row.id,
                     at: row.at,

@@ -65,8 +65,14 @@ async fn accounts_are_unique_by_login_and_identity(db: &TestDb) {
         store.create_account(&oidc, NOW).await,
         Err(StoreError::AlreadyExists)
     ));
-    assert_eq!(store.account_by_oidc(&identity).await.unwrap().unwrap().id, max.id);
-    assert_eq!(store.account_by_login("erika").await.unwrap().unwrap().id, erika.id);
+    assert_eq!(
+        store.account_by_oidc(&identity).await.unwrap().unwrap().id,
+        max.id
+    );
+    assert_eq!(
+        store.account_by_login("erika").await.unwrap().unwrap().id,
+        erika.id
+    );
     assert_eq!(store.account_by_login("nobody").await.unwrap(), None);
 
     store
@@ -80,12 +86,22 @@ async fn accounts_are_unique_by_login_and_identity(db: &TestDb) {
     };
     store.set_login_state(erika.id, state).await.unwrap();
     let read = store.account(erika.id).await.unwrap().unwrap();
-    assert_eq!((read.display_name.as_str(), read.role), ("Erika M.", AccountRole::Admin));
+    assert_eq!(
+        (read.display_name.as_str(), read.role),
+        ("Erika M.", AccountRole::Admin)
+    );
     assert_eq!(read.login_state, state);
-    store.set_password_hash(erika.id, Some("$argon2id$new")).await.unwrap();
+    store
+        .set_password_hash(erika.id, Some("$argon2id$new"))
+        .await
+        .unwrap();
     let read = store.account(erika.id).await.unwrap().unwrap();
     assert_eq!(read.password_hash.as_deref(), Some("$argon2id$new"));
-    assert_eq!(read.login_state, LoginState::default(), "a new password resets the counters");
+    assert_eq!(
+        read.login_state,
+        LoginState::default(),
+        "a new password resets the counters"
+    );
     assert!(matches!(
         store.update_account(9999, "x", AccountRole::Staff).await,
         Err(StoreError::NotFound)
@@ -99,7 +115,10 @@ async fn sessions_end_absolutely_idly_and_with_their_account(db: &TestDb) {
         .create_account(&local("erika", AccountRole::Staff), NOW)
         .await
         .unwrap();
-    let token = store.create_session(account.id, NOW, NOW + 3600).await.unwrap();
+    let token = store
+        .create_session(account.id, NOW, NOW + 3600)
+        .await
+        .unwrap();
     assert_eq!(token.len(), 43);
     // Only the hash is stored.
     let stored = db.raw_texts("SELECT hash FROM sessions").await;
@@ -107,35 +126,114 @@ async fn sessions_end_absolutely_idly_and_with_their_account(db: &TestDb) {
     assert_ne!(stored[0], token);
 
     let seen = |now: i64| now - 600;
-    let found = store.session_account(&token, NOW + 100, seen(NOW + 100)).await.unwrap();
+    let found = store
+        .session_account(&token, NOW + 100, seen(NOW + 100))
+        .await
+        .unwrap();
     assert_eq!(found.map(|a| a.id), Some(account.id));
     // Seen at NOW + 100, so still alive 599 s later but not 600 s later.
-    assert!(store.session_account(&token, NOW + 699, seen(NOW + 699)).await.unwrap().is_some());
-    assert!(store.session_account(&token, NOW + 1400, seen(NOW + 1400)).await.unwrap().is_none());
+    assert!(
+        store
+            .session_account(&token, NOW + 699, seen(NOW + 699))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .session_account(&token, NOW + 1400, seen(NOW + 1400))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The absolute end holds however active the session is.
-    let token = store.create_session(account.id, NOW, NOW + 3600).await.unwrap();
-    assert!(store.session_account(&token, NOW + 3599, NOW - 1).await.unwrap().is_some());
-    assert!(store.session_account(&token, NOW + 3600, NOW - 1).await.unwrap().is_none());
+    let token = store
+        .create_session(account.id, NOW, NOW + 3600)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session_account(&token, NOW + 3599, NOW - 1)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .session_account(&token, NOW + 3600, NOW - 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Malformed and unknown tokens are simply nobody.
-    assert!(store.session_account("short", NOW, 0).await.unwrap().is_none());
+    assert!(
+        store
+            .session_account("short", NOW, 0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let unknown = "A".repeat(43);
-    assert!(store.session_account(&unknown, NOW, 0).await.unwrap().is_none());
+    assert!(
+        store
+            .session_account(&unknown, NOW, 0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
-    let token = store.create_session(account.id, NOW, NOW + 3600).await.unwrap();
-    store.set_account_disabled(account.id, Some(NOW)).await.unwrap();
-    assert!(store.session_account(&token, NOW + 1, NOW - 1).await.unwrap().is_none());
+    let token = store
+        .create_session(account.id, NOW, NOW + 3600)
+        .await
+        .unwrap();
+    store
+        .set_account_disabled(account.id, Some(NOW))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session_account(&token, NOW + 1, NOW - 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
     store.set_account_disabled(account.id, None).await.unwrap();
     assert!(
-        store.session_account(&token, NOW + 1, NOW - 1).await.unwrap().is_none(),
+        store
+            .session_account(&token, NOW + 1, NOW - 1)
+            .await
+            .unwrap()
+            .is_none(),
         "disabling ended the session for good"
     );
 
-    let token = store.create_session(account.id, NOW, NOW + 3600).await.unwrap();
+    let token = store
+        .create_session(account.id, NOW, NOW + 3600)
+        .await
+        .unwrap();
     store.delete_session(&token).await.unwrap();
-    assert!(store.session_account(&token, NOW + 1, NOW - 1).await.unwrap().is_none());
-    store.create_session(account.id, NOW, NOW + 10).await.unwrap();
-    store.create_session(account.id, NOW, NOW + 3600).await.unwrap();
-    assert_eq!(store.delete_expired_sessions(NOW + 10, NOW - 1).await.unwrap(), 1);
+    assert!(
+        store
+            .session_account(&token, NOW + 1, NOW - 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .create_session(account.id, NOW, NOW + 10)
+        .await
+        .unwrap();
+    store
+        .create_session(account.id, NOW, NOW + 3600)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .delete_expired_sessions(NOW + 10, NOW - 1)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 async fn audit_entries_page_newest_first_and_prune(db: &TestDb) {
@@ -145,7 +243,11 @@ async fn audit_entries_page_newest_first_and_prune(db: &TestDb) {
             .record_audit(&NewAuditEntry {
                 at: NOW + i,
                 actor: "account:1 Erika".into(),
-                action: if i % 2 == 0 { AuditAction::Login } else { AuditAction::Admitted },
+                action: if i % 2 == 0 {
+                    AuditAction::Login
+                } else {
+                    AuditAction::Admitted
+                },
                 meeting: (i % 2 == 1).then(|| "m1".to_string()),
                 subject: Some("x".repeat(500)),
                 detail: None,
@@ -154,11 +256,20 @@ async fn audit_entries_page_newest_first_and_prune(db: &TestDb) {
             .unwrap();
     }
     let page = store
-        .audit_entries(&AuditQuery { limit: 3, ..AuditQuery::default() })
+        .audit_entries(&AuditQuery {
+            limit: 3,
+            ..AuditQuery::default()
+        })
         .await
         .unwrap();
-    assert_eq!(page.iter().map(|e| e.at).collect::<Vec<_>>(), [NOW + 6, NOW + 5, NOW + 4]);
-    assert_eq!(page[0].subject.as_ref().map(|s| s.chars().count()), Some(200));
+    assert_eq!(
+        page.iter().map(|e| e.at).collect::<Vec<_>>(),
+        [NOW + 6, NOW + 5, NOW + 4]
+    );
+    assert_eq!(
+        page[0].subject.as_ref().map(|s| s.chars().count()),
+        Some(200)
+    );
     let next = store
         .audit_entries(&AuditQuery {
             before_id: Some(page[2].id),
@@ -167,7 +278,10 @@ async fn audit_entries_page_newest_first_and_prune(db: &TestDb) {
         })
         .await
         .unwrap();
-    assert_eq!(next.iter().map(|e| e.at).collect::<Vec<_>>(), [NOW + 3, NOW + 2, NOW + 1]);
+    assert_eq!(
+        next.iter().map(|e| e.at).collect::<Vec<_>>(),
+        [NOW + 3, NOW + 2, NOW + 1]
+    );
     let meeting = store
         .audit_entries(&AuditQuery {
             meeting: Some("m1".into()),
@@ -178,5 +292,12 @@ async fn audit_entries_page_newest_first_and_prune(db: &TestDb) {
     assert_eq!(meeting.len(), 3);
     assert!(meeting.iter().all(|e| e.action == AuditAction::Admitted));
     assert_eq!(store.prune_audit(NOW + 3).await.unwrap(), 3);
-    assert_eq!(store.audit_entries(&AuditQuery::default()).await.unwrap().len(), 4);
+    assert_eq!(
+        store
+            .audit_entries(&AuditQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
 }

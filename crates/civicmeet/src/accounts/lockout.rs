@@ -130,7 +130,10 @@ mod tests {
             lock_count: i32::MAX,
             locked_until: None,
         };
-        assert!(matches!(after_failure(&POLICY, &odd, 0), Failure::Locked { .. }));
+        assert!(matches!(
+            after_failure(&POLICY, &odd, 0),
+            Failure::Locked { .. }
+        ));
     }
 
     #[test]

@@ -182,12 +182,19 @@ async fn check(
         }
         return Ok(true);
     }
-    audit::record(&state.store, failed_entry(now, Some(account), "wrong password")).await;
+    audit::record(
+        &state.store,
+        failed_entry(now, Some(account), "wrong password"),
+    )
+    .await;
     match lockout::after_failure(&state.accounts.lockout, &account.login_state, now) {
         Failure::Counted(next_state) => {
             state.store.set_login_state(account.id, next_state).await?;
         }
-        Failure::Locked { state: next_state, until } => {
+        Failure::Locked {
+            state: next_state,
+            until,
+        } => {
             state.store.set_login_state(account.id, next_state).await?;
             let mut entry = audit::entry(now, audit::ANONYMOUS, AuditAction::AccountLocked);
             entry.subject = Some(audit::account_actor(account.id, &account.display_name));
@@ -234,14 +241,18 @@ pub async fn logout(
     }
     let mut response = Redirect::to("/login").into_response();
     session::add_set_cookie(response.headers_mut(), session::clear_cookie(state.tls));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, "no-store".parse().expect("static value"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static value"),
+    );
     Ok(response)
 }
 
 /// The "logged in as … / log out" line for the staff and admin pages.
-pub fn signed_in_bar(ctx: &PageContext, signed_in: Option<&super::session::SignedIn>) -> maud::Markup {
+pub fn signed_in_bar(
+    ctx: &PageContext,
+    signed_in: Option<&super::session::SignedIn>,
+) -> maud::Markup {
     let lang = ctx.lang;
     html! {
         @if let Some(signed_in) = signed_in {

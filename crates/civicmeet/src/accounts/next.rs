@@ -28,7 +28,9 @@ pub fn or_default(next: Option<&str>) -> &str {
 /// `/login?next=<path>` for a request to `path_and_query`.
 pub fn login_url(path_and_query: &str) -> String {
     let mut url = String::from("/login?next=");
-    url.extend(url::form_urlencoded::byte_serialize(path_and_query.as_bytes()));
+    url.extend(url::form_urlencoded::byte_serialize(
+        path_and_query.as_bytes(),
+    ));
     url
 }
 
@@ -55,6 +57,9 @@ mod tests {
             assert_eq!(safe(bad), None, "{bad:?}");
         }
         assert_eq!(or_default(Some("//evil")), "/staff");
-        assert_eq!(login_url("/admin?a=1&b=2"), "/login?next=%2Fadmin%3Fa%3D1%26b%3D2");
+        assert_eq!(
+            login_url("/admin?a=1&b=2"),
+            "/login?next=%2Fadmin%3Fa%3D1%26b%3D2"
+        );
     }
 }

@@ -141,12 +141,18 @@ mod tests {
     #[test]
     fn admin_paths_need_administer_and_staff_posts_manage() {
         assert_eq!(action_for(&Method::GET, "/admin"), Action::Administer);
-        assert_eq!(action_for(&Method::POST, "/admin/accounts"), Action::Administer);
+        assert_eq!(
+            action_for(&Method::POST, "/admin/accounts"),
+            Action::Administer
+        );
         assert_eq!(action_for(&Method::GET, "/staff"), Action::ViewDashboard);
         assert_eq!(
             action_for(&Method::POST, "/staff/cancel-day"),
             Action::ManageAppointments
         );
-        assert_eq!(action_for(&Method::GET, "/administrator"), Action::ViewDashboard);
+        assert_eq!(
+            action_for(&Method::GET, "/administrator"),
+            Action::ViewDashboard
+        );
     }
 }

@@ -20,7 +20,13 @@ const CSRF_COOKIE: &str = "csrf=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 const PASSWORD: &str = "correct horse battery";
 
 /// A request with any headers (cookies, Accept).
-async fn send(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
+async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Response {
     let stream = TcpStream::connect(app.http).await.expect("connect");
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -37,12 +43,21 @@ async fn send(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)],
         request = request.header("content-type", "application/x-www-form-urlencoded");
     }
     let response = sender
-        .send_request(request.body(Full::new(Bytes::from(body.to_string()))).unwrap())
+        .send_request(
+            request
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap(),
+        )
         .await
         .expect("response");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.expect("body").to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     Response {
         status,
         headers,
@@ -79,7 +94,12 @@ async fn login(app: &TestApp, name: &str, secret: &str, next: &str) -> Response 
         "POST",
         "/login",
         &[("cookie", CSRF_COOKIE)],
-        &form(&[("csrf", CSRF), ("login", name), ("password", secret), ("next", next)]),
+        &form(&[
+            ("csrf", CSRF),
+            ("login", name),
+            ("password", secret),
+            ("next", next),
+        ]),
     )
     .await
 }
@@ -94,7 +114,10 @@ fn session_cookie(response: &Response) -> String {
         .find(|v| v.starts_with("session="))
         .expect("a session cookie")
         .to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
     set.split(';').next().unwrap().to_string()
 }
 
@@ -116,7 +139,11 @@ async fn a_local_login_opens_staff_pages_and_logout_ends_it() {
 
     let page = send(&app, "GET", "/login?next=/staff", &[], "").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(r#"autocomplete="current-password""#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"autocomplete="current-password""#),
+        "{}",
+        page.body
+    );
     // Names are case-insensitive; `next` is followed.
     let response = login(&app, "  Erika ", PASSWORD, "/staff?x=1").await;
     assert_eq!(response.status, 303, "{}", response.body);
@@ -125,19 +152,50 @@ async fn a_local_login_opens_staff_pages_and_logout_ends_it() {
 
     let staff = send(&app, "GET", "/staff", &[("cookie", &cookies(&session))], "").await;
     assert_eq!(staff.status, 200, "{}", staff.body);
-    assert!(staff.body.contains("Display erika"), "the page names who is logged in");
+    assert!(
+        staff.body.contains("Display erika"),
+        "the page names who is logged in"
+    );
     // A staff role may not administer.
-    let admin = send(&app, "GET", "/admin", &[("cookie", &cookies(&session)), ("accept", "text/html")], "").await;
+    let admin = send(
+        &app,
+        "GET",
+        "/admin",
+        &[("cookie", &cookies(&session)), ("accept", "text/html")],
+        "",
+    )
+    .await;
     assert_eq!(admin.status, 403);
     assert!(admin.body.contains("Nicht erlaubt"), "{}", admin.body);
 
-    let out = send(&app, "POST", "/logout", &[("cookie", &cookies(&session))], &form(&[("csrf", CSRF)])).await;
+    let out = send(
+        &app,
+        "POST",
+        "/logout",
+        &[("cookie", &cookies(&session))],
+        &form(&[("csrf", CSRF)]),
+    )
+    .await;
     assert_eq!(out.status, 303);
-    assert!(out.header("set-cookie").starts_with("session=;"), "{:?}", out.headers);
-    let after = send(&app, "GET", "/staff", &[("cookie", &cookies(&session)), ("accept", "text/html")], "").await;
+    assert!(
+        out.header("set-cookie").starts_with("session=;"),
+        "{:?}",
+        out.headers
+    );
+    let after = send(
+        &app,
+        "GET",
+        "/staff",
+        &[("cookie", &cookies(&session)), ("accept", "text/html")],
+        "",
+    )
+    .await;
     assert_eq!(after.status, 303, "the old cookie opens nothing");
     assert_eq!(after.header("location"), "/login?next=%2Fstaff");
-    assert_eq!(actions(&db).await, [AuditAction::Login, AuditAction::Logout]);
+    assert_eq!(
+        actions(&db).await,
+        [AuditAction::Login, AuditAction::Logout]
+    );
     app.stop().await;
 }
 
@@ -163,11 +221,17 @@ async fn an_unknown_name_looks_exactly_like_a_wrong_password() {
     assert_eq!(known_body, unknown_body);
     assert!(known_body.contains("Die Anmeldung ist fehlgeschlagen"));
     // Both run one argon2id verification: within a factor of three.
-    assert!(unknown * 3 > known && known * 3 > unknown, "{known:?} vs {unknown:?}");
+    assert!(
+        unknown * 3 > known && known * 3 > unknown,
+        "{known:?} vs {unknown:?}"
+    );
     let entries = db.audit_entries(&AuditQuery::default()).await.unwrap();
     assert!(entries.iter().all(|e| e.action == AuditAction::LoginFailed));
     assert!(
-        entries.iter().all(|e| !format!("{e:?}").contains("wrong password!") && !format!("{e:?}").contains("nobodyxx")),
+        entries
+            .iter()
+            .all(|e| !format!("{e:?}").contains("wrong password!")
+                && !format!("{e:?}").contains("nobodyxx")),
         "no typed secrets or names in the audit log"
     );
     app.stop().await;
@@ -180,7 +244,12 @@ async fn five_failures_lock_the_account_for_a_doubling_period() {
     account(&db, "erika", AccountRole::Staff).await;
     let fail_five = || async {
         for _ in 0..5 {
-            assert_eq!(login(&app, "erika", "not the password", "/staff").await.status, 401);
+            assert_eq!(
+                login(&app, "erika", "not the password", "/staff")
+                    .await
+                    .status,
+                401
+            );
         }
     };
     fail_five().await;
@@ -203,12 +272,19 @@ async fn five_failures_lock_the_account_for_a_doubling_period() {
         .count();
     assert_eq!(locks, 2);
     let entries = db.audit_entries(&AuditQuery::default()).await.unwrap();
-    let lock = entries.iter().find(|e| e.action == AuditAction::AccountLocked).unwrap();
+    let lock = entries
+        .iter()
+        .find(|e| e.action == AuditAction::AccountLocked)
+        .unwrap();
     assert_eq!(lock.detail.as_deref(), Some("locked for 120 s"));
     // The admin sees it on the audit page.
     let page = Api::admin(&app).get("/admin/audit").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Konto vorübergehend gesperrt"), "{}", page.body);
+    assert!(
+        page.body.contains("Konto vorübergehend gesperrt"),
+        "{}",
+        page.body
+    );
     app.stop().await;
 }
 
@@ -219,7 +295,11 @@ async fn sessions_end_when_idle_and_after_their_absolute_lifetime() {
     account(&db, "erika", AccountRole::Staff).await;
     let open = |session: String| {
         let app = &app;
-        async move { send(app, "GET", "/staff", &[("cookie", &cookies(&session))], "").await.status }
+        async move {
+            send(app, "GET", "/staff", &[("cookie", &cookies(&session))], "")
+                .await
+                .status
+        }
     };
     let session = session_cookie(&login(&app, "erika", PASSWORD, "/staff").await);
     app.clock.advance(29 * 60);
@@ -246,7 +326,11 @@ async fn the_login_form_needs_its_csrf_token_and_next_stays_on_site() {
     let forged = send(&app, "POST", "/login", &[], &body).await;
     assert_eq!(forged.status, 403);
     assert!(forged.header("set-cookie").find("session=").is_none());
-    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
         let response = login(&app, "erika", PASSWORD, evil).await;
         assert_eq!(response.status, 303);
         assert_eq!(response.header("location"), "/staff", "{evil}");
@@ -264,12 +348,29 @@ async fn the_admin_credential_still_opens_the_api_and_a_session_does_not() {
     let session = session_cookie(&login(&app, "root", PASSWORD, "/admin").await);
     let admin = send(&app, "GET", "/admin", &[("cookie", &cookies(&session))], "").await;
     assert_eq!(admin.status, 200, "an admin account administers");
-    let api = send(&app, "GET", "/api/v1/offices", &[("cookie", &cookies(&session))], "").await;
+    let api = send(
+        &app,
+        "GET",
+        "/api/v1/offices",
+        &[("cookie", &cookies(&session))],
+        "",
+    )
+    .await;
     assert_eq!(api.status, 401, "no cookie authorises a JSON call");
     // Without anything: browsers go to the login page, other clients get 401.
-    let browser = send(&app, "GET", "/admin/accounts", &[("accept", "text/html")], "").await;
+    let browser = send(
+        &app,
+        "GET",
+        "/admin/accounts",
+        &[("accept", "text/html")],
+        "",
+    )
+    .await;
     assert_eq!(browser.status, 303);
-    assert_eq!(browser.header("location"), "/login?next=%2Fadmin%2Faccounts");
+    assert_eq!(
+        browser.header("location"),
+        "/login?next=%2Fadmin%2Faccounts"
+    );
     let script = send(&app, "GET", "/admin/accounts", &[], "").await;
     assert_eq!(script.status, 401);
     assert!(script.header("www-authenticate").starts_with("Basic"));
@@ -284,34 +385,83 @@ async fn admins_create_edit_and_disable_accounts_and_it_is_audited() {
     let bad = api
         .form(
             "/admin/accounts",
-            &[("csrf", CSRF), ("display_name", ""), ("login", "Bad Name"), ("role", "king"), ("password", "short")],
+            &[
+                ("csrf", CSRF),
+                ("display_name", ""),
+                ("login", "Bad Name"),
+                ("role", "king"),
+                ("password", "short"),
+            ],
             Some(CSRF_COOKIE),
         )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(bad.body.contains("error-summary"));
-    assert!(db.accounts().await.unwrap().is_empty(), "bad input changes nothing");
+    assert!(
+        db.accounts().await.unwrap().is_empty(),
+        "bad input changes nothing"
+    );
 
-    let fields = [("csrf", CSRF), ("display_name", "Erika Muster"), ("login", "erika"), ("role", "staff"), ("password", PASSWORD)];
-    let created = api.form("/admin/accounts", &fields, Some(CSRF_COOKIE)).await;
+    let fields = [
+        ("csrf", CSRF),
+        ("display_name", "Erika Muster"),
+        ("login", "erika"),
+        ("role", "staff"),
+        ("password", PASSWORD),
+    ];
+    let created = api
+        .form("/admin/accounts", &fields, Some(CSRF_COOKIE))
+        .await;
     assert_eq!(created.status, 303, "{}", created.body);
-    let taken = api.form("/admin/accounts", &fields, Some(CSRF_COOKIE)).await;
+    let taken = api
+        .form("/admin/accounts", &fields, Some(CSRF_COOKIE))
+        .await;
     assert_eq!(taken.status, 422);
-    let erika = db.account_by_login("erika").await.unwrap().expect("created");
-    assert!(erika.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
+    let erika = db
+        .account_by_login("erika")
+        .await
+        .unwrap()
+        .expect("created");
+    assert!(
+        erika
+            .password_hash
+            .as_deref()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
     let list = api.get("/admin/accounts").await;
     assert!(list.body.contains("Erika Muster"));
 
     let session = session_cookie(&login(&app, "erika", PASSWORD, "/staff").await);
     let path = format!("/admin/accounts/{}", erika.id);
     let promoted = api
-        .form(&path, &[("csrf", CSRF), ("display_name", "Erika M."), ("role", "admin"), ("active", "yes")], Some(CSRF_COOKIE))
+        .form(
+            &path,
+            &[
+                ("csrf", CSRF),
+                ("display_name", "Erika M."),
+                ("role", "admin"),
+                ("active", "yes"),
+            ],
+            Some(CSRF_COOKIE),
+        )
         .await;
     assert_eq!(promoted.status, 303, "{}", promoted.body);
     let admin = send(&app, "GET", "/admin", &[("cookie", &cookies(&session))], "").await;
-    assert_eq!(admin.status, 200, "a role change applies to the running session");
+    assert_eq!(
+        admin.status, 200,
+        "a role change applies to the running session"
+    );
     let disabled = api
-        .form(&path, &[("csrf", CSRF), ("display_name", "Erika M."), ("role", "admin")], Some(CSRF_COOKIE))
+        .form(
+            &path,
+            &[
+                ("csrf", CSRF),
+                ("display_name", "Erika M."),
+                ("role", "admin"),
+            ],
+            Some(CSRF_COOKIE),
+        )
         .await;
     assert_eq!(disabled.status, 303);
     let after = send(&app, "GET", "/staff", &[("cookie", &cookies(&session))], "").await;
@@ -319,11 +469,24 @@ async fn admins_create_edit_and_disable_accounts_and_it_is_audited() {
     assert_eq!(login(&app, "erika", PASSWORD, "/staff").await.status, 401);
 
     let entries = db.audit_entries(&AuditQuery::default()).await.unwrap();
-    let created = entries.iter().find(|e| e.action == AuditAction::AccountCreated).unwrap();
+    let created = entries
+        .iter()
+        .find(|e| e.action == AuditAction::AccountCreated)
+        .unwrap();
     assert_eq!(created.actor, "admin:admin");
-    assert!(entries.iter().any(|e| e.action == AuditAction::RoleChanged && e.detail.as_deref() == Some("staff -> admin")));
-    assert!(entries.iter().any(|e| e.action == AuditAction::AccountDisabled));
+    assert!(
+        entries.iter().any(|e| e.action == AuditAction::RoleChanged
+            && e.detail.as_deref() == Some("staff -> admin"))
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == AuditAction::AccountDisabled)
+    );
     let text = format!("{entries:?}");
-    assert!(!text.contains(PASSWORD) && !text.contains("argon2"), "no secrets in the audit log");
+    assert!(
+        !text.contains(PASSWORD) && !text.contains("argon2"),
+        "no secrets in the audit log"
+    );
     app.stop().await;
 }

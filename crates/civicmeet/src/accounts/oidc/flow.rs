@@ -96,7 +96,13 @@ pub fn authorization_url(
 ) -> Option<String> {
     let mut url = url::Url::parse(endpoint).ok()?;
     let mut scopes: Vec<&str> = vec!["openid"];
-    scopes.extend(config.scopes.iter().map(String::as_str).filter(|s| *s != "openid"));
+    scopes.extend(
+        config
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != "openid"),
+    );
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &config.client_id)
@@ -112,7 +118,10 @@ pub fn authorization_url(
 /// The role the ID token's roles claim gives: admin if any value is an
 /// admin value, else staff if any is a staff value, else none (refused).
 /// The claim may be a list of strings or one string.
-pub fn role_from_claim(config: &OidcConfig, claim: Option<&serde_json::Value>) -> Option<AccountRole> {
+pub fn role_from_claim(
+    config: &OidcConfig,
+    claim: Option<&serde_json::Value>,
+) -> Option<AccountRole> {
     let values: Vec<&str> = match claim {
         Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).collect(),
         Some(serde_json::Value::String(one)) => vec![one.as_str()],
@@ -159,7 +168,13 @@ mod tests {
         let mut config = OidcConfig::default();
         config.client_id = "civic meet".into();
         let pending = Pending::new("/staff").unwrap();
-        let url = authorization_url("https://idp.example/auth?kc=1", &config, "https://c.example/cb", &pending).unwrap();
+        let url = authorization_url(
+            "https://idp.example/auth?kc=1",
+            &config,
+            "https://c.example/cb",
+            &pending,
+        )
+        .unwrap();
         let parsed = url::Url::parse(&url).unwrap();
         let pairs: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
         assert_eq!(pairs["kc"], "1");
@@ -177,7 +192,10 @@ mod tests {
         config.admin_values = vec!["civicmeet-admins".into()];
         config.staff_values = vec!["sachbearbeitung".into()];
         let role = |v| role_from_claim(&config, Some(&v));
-        assert_eq!(role(json!(["x", "civicmeet-admins", "sachbearbeitung"])), Some(AccountRole::Admin));
+        assert_eq!(
+            role(json!(["x", "civicmeet-admins", "sachbearbeitung"])),
+            Some(AccountRole::Admin)
+        );
         assert_eq!(role(json!(["sachbearbeitung"])), Some(AccountRole::Staff));
         assert_eq!(role(json!("sachbearbeitung")), Some(AccountRole::Staff));
         assert_eq!(role(json!(["other"])), None);

@@ -204,9 +204,21 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert!(same_origin("https://idp.example/token", "https://idp.example/realms/a"));
-        assert!(!same_origin("https://evil.example/token", "https://idp.example"));
-        assert!(!same_origin("http://idp.example/token", "https://idp.example"));
-        assert!(!same_origin("https://idp.example:8443/t", "https://idp.example"));
+        assert!(same_origin(
+            "https://idp.example/token",
+            "https://idp.example/realms/a"
+        ));
+        assert!(!same_origin(
+            "https://evil.example/token",
+            "https://idp.example"
+        ));
+        assert!(!same_origin(
+            "http://idp.example/token",
+            "https://idp.example"
+        ));
+        assert!(!same_origin(
+            "https://idp.example:8443/t",
+            "https://idp.example"
+        ));
     }
 }

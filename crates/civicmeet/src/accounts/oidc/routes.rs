@@ -53,7 +53,9 @@ pub async fn start(
         &provider.redirect_url,
         &pending,
     )
-    .ok_or_else(|| PageError::Internal("the provider's authorization endpoint is not a URL".into()))?;
+    .ok_or_else(|| {
+        PageError::Internal("the provider's authorization endpoint is not a URL".into())
+    })?;
     let mut response = Redirect::to(&url).into_response();
     let secure = if state.tls { "; Secure" } else { "" };
     let value = format!(
@@ -123,13 +125,17 @@ async fn finish(
         Err(e) => return Ok(failure(ctx, StatusCode::BAD_GATEWAY, "oidc.failed", &e)),
     };
     // verify::claims made sure `sub` is a non-empty string.
-    let subject = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let subject = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let identity = OidcIdentity {
         issuer: provider.issuer().to_string(),
         subject: subject.to_string(),
     };
     let name = display_name(&claims);
-    let Some(role) = flow::role_from_claim(&provider.config, claims.get(&provider.config.roles_claim))
+    let Some(role) =
+        flow::role_from_claim(&provider.config, claims.get(&provider.config.roles_claim))
     else {
         let mut entry = audit::entry(now, audit::ANONYMOUS, AuditAction::LoginFailed);
         entry.subject = Some(format!("oidc:{} {name}", identity.subject));
@@ -241,7 +247,12 @@ async fn update(
 fn display_name(claims: &Map<String, Value>) -> String {
     ["name", "preferred_username", "email"]
         .iter()
-        .find_map(|k| claims.get(*k).and_then(Value::as_str).filter(|s| !s.trim().is_empty()))
+        .find_map(|k| {
+            claims
+                .get(*k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+        })
         .unwrap_or("OpenID Connect")
         .trim()
         .chars()
@@ -251,7 +262,12 @@ fn display_name(claims: &Map<String, Value>) -> String {
 }
 
 /// A refused login: logged without claims or tokens, shown plainly.
-fn failure(ctx: &PageContext, status: StatusCode, key: &'static str, error: &OidcError) -> Response {
+fn failure(
+    ctx: &PageContext,
+    status: StatusCode,
+    key: &'static str,
+    error: &OidcError,
+) -> Response {
     tracing::warn!(error = %error, "OpenID Connect login failed");
     page(ctx, status, key)
 }

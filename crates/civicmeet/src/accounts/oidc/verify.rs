@@ -67,8 +67,13 @@ pub fn claims(
     let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
         .map_err(|e| OidcError::InvalidToken(e.to_string()))?;
     let claims = data.claims;
-    let token_nonce = claims.get("nonce").and_then(Value::as_str).unwrap_or_default();
-    if token_nonce.len() != nonce.len() || !bool::from(token_nonce.as_bytes().ct_eq(nonce.as_bytes())) {
+    let token_nonce = claims
+        .get("nonce")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if token_nonce.len() != nonce.len()
+        || !bool::from(token_nonce.as_bytes().ct_eq(nonce.as_bytes()))
+    {
         return Err(invalid("nonce does not match"));
     }
     if let Some(Value::Array(audiences)) = claims.get("aud")

@@ -41,7 +41,10 @@ fn at(lang: Lang, key: &'static str) -> &'static str {
         "role.admin" => ("Verwaltung (admin)", "Administrator (admin)"),
         "role.staff" => ("Sachbearbeitung (staff)", "Case worker (staff)"),
         "password" => ("Passwort", "Password"),
-        "password.new" => ("Neues Passwort (leer: unverändert)", "New password (empty: unchanged)"),
+        "password.new" => (
+            "Neues Passwort (leer: unverändert)",
+            "New password (empty: unchanged)",
+        ),
         "password.hint" => ("Mindestens 12 Zeichen.", "At least 12 characters."),
         "active" => ("Konto aktiv", "Account active"),
         "kind" => ("Art", "Kind"),
@@ -55,12 +58,27 @@ fn at(lang: Lang, key: &'static str) -> &'static str {
         "edit" => ("Bearbeiten", "Edit"),
         "back" => ("Zurück zur Verwaltung", "Back to the administration"),
         "none" => ("Noch keine Konten.", "No accounts yet."),
-        "error.name" => ("Bitte einen Namen angeben (höchstens 100 Zeichen).", "Please enter a name (at most 100 characters)."),
-        "error.login" => ("Bitte einen gültigen Anmeldenamen angeben.", "Please enter a valid login name."),
-        "error.login_taken" => ("Dieser Anmeldename ist vergeben.", "This login name is taken."),
+        "error.name" => (
+            "Bitte einen Namen angeben (höchstens 100 Zeichen).",
+            "Please enter a name (at most 100 characters).",
+        ),
+        "error.login" => (
+            "Bitte einen gültigen Anmeldenamen angeben.",
+            "Please enter a valid login name.",
+        ),
+        "error.login_taken" => (
+            "Dieser Anmeldename ist vergeben.",
+            "This login name is taken.",
+        ),
         "error.role" => ("Bitte eine Rolle wählen.", "Please choose a role."),
-        "error.password" => ("Das Passwort braucht 12 bis 256 Zeichen.", "The password needs 12 to 256 characters."),
-        "error.self" => ("Das eigene Konto kann nicht gesperrt oder herabgestuft werden.", "You cannot disable or demote your own account."),
+        "error.password" => (
+            "Das Passwort braucht 12 bis 256 Zeichen.",
+            "The password needs 12 to 256 characters.",
+        ),
+        "error.self" => (
+            "Das eigene Konto kann nicht gesperrt oder herabgestuft werden.",
+            "You cannot disable or demote your own account.",
+        ),
         _ => (key, key),
     };
     lang.pick(de, en)
@@ -74,7 +92,9 @@ fn valid_login(login: &str) -> bool {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS && !name.chars().any(char::is_control)
+    !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && !name.chars().any(char::is_control)
 }
 
 fn role_field(fields: &Fields, errors: &mut FormErrors) -> Option<AccountRole> {
@@ -98,14 +118,26 @@ fn translated(lang: Lang, errors: &FormErrors) -> FormErrors {
     out
 }
 
-fn input(lang: Lang, kind: &str, name: &'static str, label: &str, value: &str, hint: Option<&str>, errors: &FormErrors, autocomplete: &str) -> Markup {
+fn input(
+    lang: Lang,
+    kind: &str,
+    name: &'static str,
+    label: &str,
+    value: &str,
+    hint: Option<&str>,
+    errors: &FormErrors,
+    autocomplete: &str,
+) -> Markup {
     let error = field_error(lang, errors, name);
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described: Vec<&str> = [hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())]
-        .into_iter()
-        .flatten()
-        .collect();
+    let described: Vec<&str> = [
+        hint.map(|_| hint_id.as_str()),
+        error.map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let described = described.join(" ");
     html! {
         div class="field" {
@@ -191,12 +223,18 @@ fn new_form(ctx: &PageContext, fields: &Fields, errors: &FormErrors) -> Response
         }
         p { a href="/admin/accounts" { (at(lang, "title")) } }
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     (status, layout::render(ctx, Page::new(title, body))).into_response()
 }
 
 fn fields_of(submitted: Result<Form<Fields>, FormRejection>) -> Result<Fields, PageError> {
-    submitted.map(|Form(f)| f).map_err(|_| PageError::BadRequest("invalid form"))
+    submitted
+        .map(|Form(f)| f)
+        .map_err(|_| PageError::BadRequest("invalid form"))
 }
 
 /// `GET /admin/accounts/new`
@@ -256,7 +294,12 @@ pub async fn create(
     Ok(Redirect::to("/admin/accounts").into_response())
 }
 
-fn edit_form(ctx: &PageContext, account: &Account, fields: &Fields, errors: &FormErrors) -> Response {
+fn edit_form(
+    ctx: &PageContext,
+    account: &Account,
+    fields: &Fields,
+    errors: &FormErrors,
+) -> Response {
     let lang = ctx.lang;
     let title = account.display_name.as_str();
     let active = fields.get("active") == "yes";
@@ -281,7 +324,11 @@ fn edit_form(ctx: &PageContext, account: &Account, fields: &Fields, errors: &For
         }
         p { a href="/admin/accounts" { (at(lang, "title")) } }
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     (status, layout::render(ctx, Page::new(title, body))).into_response()
 }
 
@@ -299,7 +346,12 @@ pub async fn edit(
     if !account.is_disabled() {
         values.push(("active".into(), "yes".into()));
     }
-    Ok(edit_form(&ctx, &account, &Fields(values), &FormErrors::default()))
+    Ok(edit_form(
+        &ctx,
+        &account,
+        &Fields(values),
+        &FormErrors::default(),
+    ))
 }
 
 /// `POST /admin/accounts/{id}`
@@ -354,10 +406,21 @@ pub async fn update(
     };
     state.store.update_account(id, &name, role).await?;
     if account.role != role {
-        audit::record(&state.store, record(AuditAction::RoleChanged, Some(format!("{} -> {role}", account.role)))).await;
+        audit::record(
+            &state.store,
+            record(
+                AuditAction::RoleChanged,
+                Some(format!("{} -> {role}", account.role)),
+            ),
+        )
+        .await;
     }
     if account.display_name != name {
-        audit::record(&state.store, record(AuditAction::AccountUpdated, Some("display name".into()))).await;
+        audit::record(
+            &state.store,
+            record(AuditAction::AccountUpdated, Some("display name".into())),
+        )
+        .await;
     }
     if let Some(hash) = hash {
         state.store.set_password_hash(id, Some(&hash)).await?;
@@ -366,8 +429,15 @@ pub async fn update(
         audit::record(&state.store, record(AuditAction::PasswordChanged, None)).await;
     }
     if active == account.is_disabled() {
-        state.store.set_account_disabled(id, (!active).then_some(now)).await?;
-        let action = if active { AuditAction::AccountEnabled } else { AuditAction::AccountDisabled };
+        state
+            .store
+            .set_account_disabled(id, (!active).then_some(now))
+            .await?;
+        let action = if active {
+            AuditAction::AccountEnabled
+        } else {
+            AuditAction::AccountDisabled
+        };
         audit::record(&state.store, record(action, None)).await;
     }
     Ok(Redirect::to("/admin/accounts").into_response())
