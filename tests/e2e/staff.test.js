@@ -31,9 +31,11 @@ async function credentials() {
 }
 
 async function staffPage(locale) {
-  // `send: 'always'`: a browser without credentials is sent to /login,
-  // so the Basic credential must go with the first request.
-  const context = await env.browser.newContext({ locale, httpCredentials: { ...(await credentials()), send: 'always' }, viewport: { width: 1024, height: 768 } });
+  // The Basic credential goes with every request: a browser without a
+  // login is sent to /login rather than asked for Basic credentials.
+  const { username, password } = await credentials();
+  const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  const context = await env.browser.newContext({ locale, extraHTTPHeaders: { authorization }, viewport: { width: 1024, height: 768 } });
   const page = await context.newPage();
   page.requests = [];
   page.on('request', (req) => page.requests.push(req.url()));
