@@ -165,8 +165,10 @@ mod tests {
 
     #[test]
     fn the_authorization_url_carries_pkce_state_and_nonce() {
-        let mut config = OidcConfig::default();
-        config.client_id = "civic meet".into();
+        let config = OidcConfig {
+            client_id: "civic meet".into(),
+            ..OidcConfig::default()
+        };
         let pending = Pending::new("/staff").unwrap();
         let url = authorization_url(
             "https://idp.example/auth?kc=1",
@@ -188,9 +190,11 @@ mod tests {
 
     #[test]
     fn claims_map_to_roles_and_unmapped_logins_get_none() {
-        let mut config = OidcConfig::default();
-        config.admin_values = vec!["civicmeet-admins".into()];
-        config.staff_values = vec!["sachbearbeitung".into()];
+        let config = OidcConfig {
+            admin_values: vec!["civicmeet-admins".into()],
+            staff_values: vec!["sachbearbeitung".into()],
+            ..OidcConfig::default()
+        };
         let role = |v| role_from_claim(&config, Some(&v));
         assert_eq!(
             role(json!(["x", "civicmeet-admins", "sachbearbeitung"])),

@@ -126,8 +126,13 @@ fn input(
     value: &str,
     hint: Option<&str>,
     errors: &FormErrors,
-    autocomplete: &str,
 ) -> Markup {
+    // Password fields here always set a new password.
+    let autocomplete = if kind == "password" {
+        "new-password"
+    } else {
+        "off"
+    };
     let error = field_error(lang, errors, name);
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
@@ -215,10 +220,10 @@ fn new_form(ctx: &PageContext, fields: &Fields, errors: &FormErrors) -> Response
         (error_summary(lang, &translated(lang, errors)))
         form method="post" action="/admin/accounts" novalidate {
             (csrf::hidden_field(&ctx.csrf))
-            (input(lang, "text", "display_name", at(lang, "name"), &fields.get("display_name"), None, errors, "off"))
-            (input(lang, "text", "login", at(lang, "login"), &fields.get("login"), Some(at(lang, "login.hint")), errors, "off"))
+            (input(lang, "text", "display_name", at(lang, "name"), &fields.get("display_name"), None, errors))
+            (input(lang, "text", "login", at(lang, "login"), &fields.get("login"), Some(at(lang, "login.hint")), errors))
             (role_select(lang, &fields.get("role"), errors))
-            (input(lang, "password", "password", at(lang, "password"), "", Some(at(lang, "password.hint")), errors, "new-password"))
+            (input(lang, "password", "password", at(lang, "password"), "", Some(at(lang, "password.hint")), errors))
             button type="submit" { (at(lang, "save")) }
         }
         p { a href="/admin/accounts" { (at(lang, "title")) } }
@@ -310,10 +315,10 @@ fn edit_form(
         @if account.oidc.is_some() { p { (at(lang, "kind")) ": " (at(lang, "kind.oidc")) } }
         form method="post" action={ "/admin/accounts/" (account.id) } novalidate {
             (csrf::hidden_field(&ctx.csrf))
-            (input(lang, "text", "display_name", at(lang, "name"), &fields.get("display_name"), None, errors, "off"))
+            (input(lang, "text", "display_name", at(lang, "name"), &fields.get("display_name"), None, errors))
             (role_select(lang, &fields.get("role"), errors))
             @if account.oidc.is_none() {
-                (input(lang, "password", "password", at(lang, "password.new"), "", Some(at(lang, "password.hint")), errors, "new-password"))
+                (input(lang, "password", "password", at(lang, "password.new"), "", Some(at(lang, "password.hint")), errors))
             }
             div class="field checkbox" {
                 @if let Some(message) = field_error(lang, errors, "active") { p class="field-error" id="active-error" { (message) } }
