@@ -114,7 +114,8 @@ test('a citizen books, confirms by the mailed link and meets the case worker; ev
   const password = (await readFile(path.join(env.server.dataDir, 'admin-password'), 'utf8')).trim();
   const context = await env.browser.newContext({
     locale: 'en-US',
-    httpCredentials: { username: 'admin', password },
+    // Sent with every request: without it a browser goes to /login.
+    extraHTTPHeaders: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
     viewport: { width: 1024, height: 768 },
   });
   await context.grantPermissions(['camera', 'microphone']);

@@ -8,7 +8,8 @@
 //!
 //! What is stored: meetings and their links (keys hashed); the booking catalogue (offices, opening hours,
 //! closing days, services, staff and their hours); appointments; capability
-//! tokens (hashed); the mail and webhook outboxes. The store keeps plain
+//! tokens (hashed); the mail and webhook outboxes; staff accounts, their
+//! sessions (hashed tokens) and the audit log. The store keeps plain
 //! records: the booking rules (which slots are free, time zones, DST) live
 //! in `civicmeet-booking`. The one rule enforced here is the seat race:
 //! [`Store::hold_slot`] never gives a slot away twice, however many callers
@@ -17,13 +18,16 @@
 //! What it must never do: know HTTP, WebSockets or media; read the clock
 //! (every "now" is an argument); log personal data.
 
+mod accounts;
 mod appointments;
+mod audit;
 mod backend;
 mod catalog;
 mod error;
 mod meetings;
 mod outbox;
 mod random;
+mod sessions;
 mod text_enum;
 mod tokens;
 mod webhooks;
@@ -32,7 +36,9 @@ use std::path::{Path, PathBuf};
 
 use backend::Backend;
 
+pub use accounts::{Account, AccountRole, LoginState, NewAccount, OidcIdentity};
 pub use appointments::{ActiveBooking, Appointment, AppointmentStatus, HoldRequest};
+pub use audit::{AuditAction, AuditEntry, AuditQuery, MAX_TEXT_CHARS, NewAuditEntry};
 pub use catalog::{
     ClosingDay, ExceptionKind, NewOffice, NewService, NewStaff, Office, Service, Staff,
     StaffException, WeeklyHours,

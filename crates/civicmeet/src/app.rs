@@ -105,6 +105,7 @@ impl Application {
         let slots_limiter = Arc::new(crate::booking::rate_limit::RateLimiter::new(
             crate::api::slots::per_minute(&config),
         ));
+        let accounts = Arc::new(crate::accounts::Accounts::new(&config, &public_url));
         let state = AppState {
             store,
             roster: Arc::new(Roster::default()),
@@ -117,6 +118,7 @@ impl Application {
             slots_limiter,
             booking,
             tls: tls.is_some(),
+            accounts,
         };
         Ok(Application {
             listener,
@@ -157,6 +159,11 @@ impl Application {
             .storage
             .data_dir
             .join(crate::staff::auth::PASSWORD_FILE)
+    }
+
+    /// The clock of logins and sessions (tests move it forward).
+    pub fn accounts_clock(&self) -> crate::accounts::Clock {
+        self.state.accounts.clock.clone()
     }
 
     /// The bound media UDP address.

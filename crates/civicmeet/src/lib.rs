@@ -7,6 +7,8 @@
 //!
 //! Module map:
 //! - [`access`]: the permission table (roles × actions)
+//! - [`accounts`]: staff login (passwords, OpenID Connect), sessions
+//! - [`audit`]: writing the audit log
 //! - [`config`]: settings from defaults, file, environment and flags
 //! - [`app`]: [`Application::build`], used by `main` and every test
 //! - [`http`]: routes, assets, meetings API, security headers, errors
@@ -23,8 +25,10 @@
 //!   CSRF, forms, error pages)
 
 pub mod access;
+pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod booking;
 pub mod config;
 pub mod http;

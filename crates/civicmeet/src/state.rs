@@ -31,6 +31,9 @@ pub struct AppState {
     pub slots_limiter: Arc<crate::booking::rate_limit::RateLimiter>,
     /// Booking's process-wide parts: settings, proof-of-work key, rate limit.
     pub booking: Arc<crate::booking::BookingRuntime>,
+    /// Staff accounts: lockout and session settings, the login clock,
+    /// the OpenID provider.
+    pub accounts: Arc<crate::accounts::Accounts>,
     /// Whether the server speaks TLS itself: then responses carry HSTS and
     /// cookies are `Secure`.
     pub tls: bool,

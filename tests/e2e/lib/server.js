@@ -39,11 +39,12 @@ function freeUdpPort() {
 }
 
 /**
- * Starts civicmeet and waits until GET /health answers "ok". stop() fails
+ * Starts civicmeet (with extra environment `env`, e.g. CIVICMEET_OIDC_*)
+ * and waits until GET /health answers "ok". stop() fails
  * if the server panicked at any point.
  * @returns {Promise<{url: string, httpPort: number, mediaPort: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer() {
+export async function startServer({ env = {} } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'civicmeet-e2e-'));
   const httpPort = await freeTcpPort();
   const mediaPort = await freeUdpPort();
@@ -52,7 +53,7 @@ export async function startServer() {
     '--http-listen', `127.0.0.1:${httpPort}`,
     '--media-listen', `127.0.0.1:${mediaPort}`,
     '--data-dir', dataDir,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...process.env } });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...process.env, ...env } });
 
   let output = '';
   child.stdout.on('data', (chunk) => { output += chunk; });

@@ -5,6 +5,7 @@
 mod harness;
 mod pg;
 
+mod accounts;
 mod appointments;
 mod catalog;
 mod fixtures;

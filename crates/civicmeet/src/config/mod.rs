@@ -5,6 +5,7 @@
 //! to a default). clap reads each flag's environment variable itself, so
 //! "environment < flags" is clap's rule; the file sits below both.
 
+mod accounts;
 mod env;
 mod sections;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{AccountsConfig, AuditConfig, OidcConfig};
 pub use sections::{AdminConfig, BookingConfig, DatabaseConfig, MailConfig, SmtpSecurity, TlsMode};
 
 /// The resolved settings the application is built from.
@@ -27,6 +29,9 @@ pub struct Config {
     pub mail: MailConfig,
     pub booking: BookingConfig,
     pub admin: AdminConfig,
+    pub accounts: AccountsConfig,
+    pub oidc: OidcConfig,
+    pub audit: AuditConfig,
     pub log: LogConfig,
 }
 
@@ -240,6 +245,9 @@ impl Config {
         self.database.validate()?;
         self.mail.validate()?;
         self.booking.validate()?;
+        self.accounts.validate()?;
+        self.oidc.validate()?;
+        self.audit.validate()?;
         if self.http.tls == TlsMode::Files
             && (self.http.cert_file.as_os_str().is_empty()
                 || self.http.key_file.as_os_str().is_empty())

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/meetings/{id}/ws", get(signalling::websocket))
         .merge(crate::api::router(&state))
         .merge(crate::staff::router(&state))
+        .merge(crate::accounts::router())
         .merge(crate::booking::router())
         .fallback(not_found)
         // Inside the page context, so that a refused form gets its page.

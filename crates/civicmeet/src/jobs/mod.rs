@@ -1,11 +1,13 @@
 //! Background work of the booking side, one tokio task ticking every
 //! [`TICK`]: expire unconfirmed holds, drop expired tokens, send due mails
-//! from the outbox, queue reminders. Each tick reads the clock once and
+//! from the outbox, queue reminders; and, every minute, end expired login
+//! sessions and prune the audit log past its retention ([`accounts`]). Each tick reads the clock once and
 //! passes that `now` down, so every step of a tick agrees on the time.
 //!
 //! Each step logs its own failure and the tick goes on: a broken SMTP
 //! relay must not stop holds from expiring.
 
+pub mod accounts;
 mod outbox;
 mod reminders;
 
@@ -33,13 +35,18 @@ pub fn spawn(
     runtime: Arc<BookingRuntime>,
 ) -> tokio::task::JoinHandle<()> {
     let mailer = outbox::mailer(config);
+    let retention = accounts::Retention::new(config);
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         for n in 0u64.. {
             interval.tick().await;
             let now = Utc::now();
-            run(&store, &mailer, &runtime, now, n % REMINDER_EVERY == 0).await;
+            let every_minute = n % REMINDER_EVERY == 0;
+            run(&store, &mailer, &runtime, now, every_minute).await;
+            if every_minute {
+                accounts::tick(&store, &retention, now.timestamp()).await;
+            }
         }
     })
 }

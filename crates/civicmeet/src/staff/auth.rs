@@ -1,6 +1,7 @@
-//! The admin credential that guards the staff pages, the admin pages and
-//! the REST API until staff accounts arrive (issue 4): HTTP Basic auth
-//! against `admin.username` / `admin.password`.
+//! The configured admin credential: HTTP Basic auth against
+//! `admin.username` / `admin.password`. The only login of the REST API,
+//! and, next to staff accounts (`guard`), the bootstrap and break-glass
+//! login of the staff and admin pages.
 //!
 //! An empty configured password means "make one": on first start a random
 //! password (128 bits, base64url) is written to `<data_dir>/admin-password`
@@ -168,13 +169,18 @@ pub async fn require_admin(
     if authorized {
         return next.run(request).await;
     }
-    if request.headers().contains_key(header::AUTHORIZATION) {
-        tracing::warn!("admin login refused");
-    }
-    unauthorized(request.uri().path().starts_with("/api/"))
+    unauthorized(
+        request.headers().contains_key(header::AUTHORIZATION),
+        request.uri().path().starts_with("/api/"),
+    )
 }
 
-fn unauthorized(json: bool) -> Response {
+/// 401 with a Basic challenge (JSON under `/api/`). A wrong credential is
+/// logged, without the name that was tried.
+pub(crate) fn unauthorized(tried: bool, json: bool) -> Response {
+    if tried {
+        tracing::warn!("admin login refused");
+    }
     let challenge = HeaderValue::from_static("Basic realm=\"civicmeet\", charset=\"UTF-8\"");
     let mut response = if json {
         crate::api::error::ApiError::Unauthorized.into_response()

@@ -27,6 +27,7 @@ const DAYS_AHEAD: i64 = 7;
 pub async fn page(
     axum::extract::State(state): axum::extract::State<AppState>,
     ctx: PageContext,
+    identity: crate::staff::guard::Identity,
 ) -> Result<Markup, PageError> {
     let lang = ctx.lang;
     let offices = state.store.offices().await?;
@@ -42,6 +43,7 @@ pub async fn page(
     }
     let title = tx(lang, "dashboard.title");
     let body = html! {
+        (crate::accounts::login::signed_in_bar(&ctx, identity.signed_in()))
         h1 { (title) }
         p { (tx(lang, "dashboard.range")) " · " a href="/admin" { (tx(lang, "dashboard.admin_link")) } }
         @if sections.iter().all(|(_, people)| people.is_empty()) {

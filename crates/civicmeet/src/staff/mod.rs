@@ -1,12 +1,13 @@
 //! The staff side: the dashboard (`/staff`), the admin pages (`/admin`),
-//! and the admin credential that guards them and the REST API until staff
-//! accounts arrive (issue 4).
+//! the guard in front of them (`guard`: staff accounts or the admin
+//! credential), and the admin credential of the REST API (`auth`).
 //!
 //! Pages are server-rendered with the shared `web` layout, German and
 //! English, and work without JavaScript. What a staff action does to an
 //! appointment lives in [`actions`], shared with the REST API.
 //!
-//! Routes (all behind the admin credential):
+//! Routes (all behind `guard`: a staff account or the admin credential;
+//! `/admin` needs the admin role):
 //! - `GET /staff`: the dashboard
 //! - `GET|POST /staff/appointments/{id}/cancel`, `POST .../no-show`,
 //!   `POST .../done`, `POST .../host` (a host link to its meeting)
@@ -19,6 +20,7 @@ pub mod actions;
 pub mod admin;
 pub mod auth;
 pub mod dashboard;
+pub mod guard;
 pub mod pages;
 pub mod texts;
 
@@ -47,7 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/staff/deliveries/{id}/retry", post(pages::retry_delivery))
         .merge(admin::router())
         .route_layer(axum::middleware::from_fn_with_state(
-            state.admin.clone(),
-            auth::require_admin,
+            state.clone(),
+            guard::require_account,
         ))
 }

@@ -21,6 +21,9 @@ pub enum PageError {
     /// The CSRF check failed.
     #[error("forbidden")]
     Csrf,
+    /// Logged in, but the role may not do this (`access::allows`).
+    #[error("forbidden")]
+    Forbidden,
     /// Too many requests; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
@@ -35,7 +38,7 @@ impl PageError {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::Csrf | PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -122,6 +122,10 @@ pub fn t(lang: Lang, key: &'static str) -> &'static str {
         ),
         "error.bad_request.title" => ("Ungültige Anfrage", "Invalid request"),
         "error.forbidden.title" => ("Nicht erlaubt", "Not allowed"),
+        "error.forbidden.text" => (
+            "Ihr Konto darf diese Seite nicht öffnen.",
+            "Your account may not open this page.",
+        ),
         "error.too_many.title" => ("Zu viele Anfragen", "Too many requests"),
         "error.too_many.text" => (
             "Sie haben in kurzer Zeit zu viele Anfragen gesendet. Bitte warten Sie einen Moment und versuchen Sie es dann noch einmal.",

@@ -83,6 +83,10 @@ pub fn error_page(context: &PageContext, error: &PageError) -> Markup {
         ),
         PageError::BadRequest(text) => (t(lang, "error.bad_request.title"), *text),
         PageError::Csrf => (t(lang, "error.forbidden.title"), t(lang, "form.csrf")),
+        PageError::Forbidden => (
+            t(lang, "error.forbidden.title"),
+            t(lang, "error.forbidden.text"),
+        ),
         PageError::TooManyRequests { .. } => (
             t(lang, "error.too_many.title"),
             t(lang, "error.too_many.text"),

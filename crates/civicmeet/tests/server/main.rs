@@ -8,6 +8,7 @@ mod api_support;
 mod booking_support;
 mod common;
 
+mod accounts;
 mod api;
 mod api_webhooks;
 mod binary;

@@ -2,7 +2,8 @@
 //! certificates checked against the system's trust store, as for SMTP).
 //!
 //! This is the only place the server opens a connection on its own, and
-//! only to URLs the admin configured (SOV in PRODUCT.md). No redirects are
+//! only to URLs the admin configured (SOV in PRODUCT.md): webhooks, and
+//! the configured OpenID Connect issuer ([`request`]). No redirects are
 //! followed: a 3xx is a failed delivery.
 
 use std::sync::{Arc, OnceLock};
@@ -32,6 +33,8 @@ pub enum ClientError {
     NoRoots,
     #[error("HTTP failed: {0}")]
     Http(hyper::Error),
+    #[error("the answer was too large or broke off")]
+    TooLarge,
     #[error("no answer within {} seconds", TIMEOUT.as_secs())]
     Timeout,
 }
@@ -47,16 +50,40 @@ pub fn check_url(url: &str) -> Result<Uri, ClientError> {
 
 /// POSTs `body` as JSON with `headers`; returns the response status.
 pub async fn post(url: &str, headers: &[(&str, String)], body: String) -> Result<u16, ClientError> {
-    tokio::time::timeout(TIMEOUT, post_inner(url, headers, body))
+    let request = Outgoing {
+        method: hyper::Method::POST,
+        content_type: "application/json",
+        user_agent: "civicmeet-webhooks/1",
+        headers,
+        body,
+        // The answer is read and dropped.
+        max_answer: 64 * 1024,
+    };
+    tokio::time::timeout(TIMEOUT, request_inner(url, request))
+        .await
+        .map_err(|_| ClientError::Timeout)?
+        .map(|(status, _)| status)
+}
+
+/// One request and its answer (status and at most `max_answer` bytes of
+/// body; a longer answer is an error): for the OpenID Connect client.
+pub async fn request(url: &str, request: Outgoing<'_>) -> Result<(u16, Bytes), ClientError> {
+    tokio::time::timeout(TIMEOUT, request_inner(url, request))
         .await
         .map_err(|_| ClientError::Timeout)?
 }
 
-async fn post_inner(
-    url: &str,
-    headers: &[(&str, String)],
-    body: String,
-) -> Result<u16, ClientError> {
+/// What to send.
+pub struct Outgoing<'a> {
+    pub method: hyper::Method,
+    pub content_type: &'static str,
+    pub user_agent: &'static str,
+    pub headers: &'a [(&'a str, String)],
+    pub body: String,
+    pub max_answer: usize,
+}
+
+async fn request_inner(url: &str, outgoing: Outgoing<'_>) -> Result<(u16, Bytes), ClientError> {
     let uri = check_url(url)?;
     let https = uri.scheme_str() == Some("https");
     // check_url made sure there is a host.
@@ -83,9 +110,9 @@ async fn post_inner(
             .connect(server_name, tcp)
             .await
             .map_err(ClientError::Tls)?;
-        send(tls, &authority, &path, headers, body).await
+        send(tls, &authority, &path, outgoing).await
     } else {
-        send(tcp, &authority, &path, headers, body).await
+        send(tcp, &authority, &path, outgoing).await
     }
 }
 
@@ -93,9 +120,8 @@ async fn send<S>(
     stream: S,
     authority: &str,
     path: &str,
-    headers: &[(&str, String)],
-    body: String,
-) -> Result<u16, ClientError>
+    outgoing: Outgoing<'_>,
+) -> Result<(u16, Bytes), ClientError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -103,27 +129,35 @@ where
         .await
         .map_err(ClientError::Http)?;
     tokio::spawn(connection);
-    let mut request = hyper::Request::post(path)
+    let mut request = hyper::Request::builder()
+        .method(outgoing.method)
+        .uri(path)
         .header(hyper::header::HOST, authority)
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .header(hyper::header::USER_AGENT, "civicmeet-webhooks/1");
-    for (name, value) in headers {
+        .header(hyper::header::USER_AGENT, outgoing.user_agent);
+    if !outgoing.body.is_empty() {
+        request = request.header(hyper::header::CONTENT_TYPE, outgoing.content_type);
+    }
+    for (name, value) in outgoing.headers {
         request = request.header(*name, value);
     }
     // Names and values are ours (a parsed URL, numbers, hex, event
     // names), so this does not fail; if it did, the delivery fails, not
     // the worker.
     let request = request
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(Bytes::from(outgoing.body)))
         .map_err(|_| ClientError::BadUrl)?;
     let response = sender
         .send_request(request)
         .await
         .map_err(ClientError::Http)?;
     let status = response.status().as_u16();
-    // Read (and drop) the answer so the connection ends cleanly.
-    let _ = response.into_body().collect().await;
-    Ok(status)
+    // Read the answer (so the connection ends cleanly), up to the limit.
+    let body = http_body_util::Limited::new(response.into_body(), outgoing.max_answer)
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .map_err(|_| ClientError::TooLarge)?;
+    Ok((status, body))
 }
 
 /// The TLS client settings, built once: the system's roots, aws-lc-rs.

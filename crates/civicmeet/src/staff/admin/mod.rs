@@ -3,10 +3,15 @@
 //! call refuse the same input. Bad input re-renders the form (422) with an
 //! error summary and changes nothing; success goes back to `/admin`.
 //!
+//! Accounts and the audit log have their own pages: `/admin/accounts`
+//! (list, `new`, `{id}`) in [`accounts`] and `/admin/audit` in [`audit_log`].
+//!
 //! Routes: `GET /admin`; for each of `offices`, `services`, `staff`,
 //! `webhooks`: `GET /admin/<kind>/new`, `POST /admin/<kind>`,
 //! `GET|POST /admin/<kind>/{id}`; `POST /admin/webhooks/{id}/delete`.
 
+pub mod accounts;
+pub mod audit_log;
 pub mod form_parts;
 pub mod offices;
 pub mod services;
@@ -51,10 +56,24 @@ pub fn router() -> Router<AppState> {
             get(webhooks::edit).post(webhooks::update),
         )
         .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/admin/accounts",
+            get(accounts::list).post(accounts::create),
+        )
+        .route("/admin/accounts/new", get(accounts::new))
+        .route(
+            "/admin/accounts/{id}",
+            get(accounts::edit).post(accounts::update),
+        )
+        .route("/admin/audit", get(audit_log::page))
 }
 
 /// `GET /admin`: everything, with links to edit and create.
-async fn index(State(state): State<AppState>, ctx: PageContext) -> Result<Markup, PageError> {
+async fn index(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    identity: crate::staff::guard::Identity,
+) -> Result<Markup, PageError> {
     let lang = ctx.lang;
     let offices = state.store.offices().await?;
     let services = state.store.services(None).await?;
@@ -71,8 +90,16 @@ async fn index(State(state): State<AppState>, ctx: PageContext) -> Result<Markup
     };
     let title = ax(lang, "admin.title");
     let body = html! {
+        (crate::accounts::login::signed_in_bar(&ctx, identity.signed_in()))
         h1 { (title) }
         p { a href="/staff" { (ax(lang, "admin.dashboard")) } }
+        section aria-labelledby="accounts" {
+            h2 id="accounts" { (lang.pick("Konten und Protokoll", "Accounts and audit log")) }
+            ul {
+                li { a href="/admin/accounts" { (lang.pick("Konten", "Accounts")) } }
+                li { a href="/admin/audit" { (lang.pick("Protokoll", "Audit log")) } }
+            }
+        }
         section aria-labelledby="offices" {
             h2 id="offices" { (ax(lang, "offices")) }
             (list("offices", offices.into_iter().map(|o| (o.id, o.name)).collect()))

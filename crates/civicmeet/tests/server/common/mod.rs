@@ -24,6 +24,8 @@ pub struct TestApp {
     pub http: SocketAddr,
     pub media: SocketAddr,
     pub data_dir: PathBuf,
+    /// The clock of logins and sessions: tests move it forward.
+    pub clock: civicmeet::accounts::Clock,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     // Dropped last: removes the data folder when the test ends.
@@ -57,6 +59,7 @@ pub async fn spawn_app_with_config(config: Config) -> TestApp {
         .await
         .expect("application builds");
     let (http, media) = (app.http_addr(), app.media_addr());
+    let clock = app.accounts_clock();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         app.run_until(async {
@@ -69,6 +72,7 @@ pub async fn spawn_app_with_config(config: Config) -> TestApp {
         http,
         media,
         data_dir: data_dir.to_path_buf(),
+        clock,
         stop: Some(stop),
         task,
         _temp: None,
