@@ -24,7 +24,10 @@ async fn meetings_persist_across_reopen() {
 
     let reopened = Store::open(&path).await.unwrap();
     let meeting: MeetingRecord = reopened.meeting(ID).await.unwrap().unwrap();
-    assert_eq!((meeting.id.as_str(), meeting.created_at), (ID, 1_700_000_000));
+    assert_eq!(
+        (meeting.id.as_str(), meeting.created_at),
+        (ID, 1_700_000_000)
+    );
     assert_eq!(meeting.kind, MeetingKind::Open);
     assert!(meeting.waiting_room, "the waiting room is on by default");
 }

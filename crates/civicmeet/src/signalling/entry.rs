@@ -17,6 +17,8 @@ use civicmeet_wire::{
 
 use super::pin_guard::Failure;
 use super::socket::{Ending, next_message, refuse};
+use crate::accounts::session::SignedIn;
+use crate::audit::{self, AuditAction};
 use crate::meeting_id::MeetingId;
 use crate::state::AppState;
 
@@ -34,7 +36,10 @@ pub struct Entrant {
     pub record: MeetingRecord,
     pub role: ParticipantRole,
     pub link: LinkRef,
+    /// The typed name, or a staff login's display name.
     pub name: String,
+    /// The name comes from a staff login.
+    pub verified: bool,
     pub media: MediaState,
 }
 
@@ -65,6 +70,7 @@ pub async fn enter(
     socket: &mut WebSocket,
     state: &AppState,
     meeting: Option<MeetingId>,
+    login: Option<SignedIn>,
 ) -> Result<Entrant, Ending> {
     let not_found = || Ending::fatal(ErrorCode::MeetingNotFound, "no meeting has this id");
     let meeting = meeting.ok_or_else(not_found)?;
@@ -113,9 +119,21 @@ pub async fn enter(
             .await?;
             continue;
         }
-        if record.needs_pin(role) && !pin_accepted(socket, state, &record, role, &link, pin).await?
-        {
-            continue;
+        let (name, verified) = match &login {
+            Some(login) => (login.display_name.clone(), true),
+            None => (name, false),
+        };
+        if record.needs_pin(role) {
+            // Who is trying, as the audit log names them.
+            let attempt = Attempt {
+                record: &record,
+                role,
+                link: &link,
+                actor: format!("{}:- {name}", role.as_str()),
+            };
+            if !pin_accepted(socket, state, &attempt, pin).await? {
+                continue;
+            }
         }
         return Ok(Entrant {
             meeting,
@@ -123,6 +141,7 @@ pub async fn enter(
             role: wire_role(role),
             link,
             name,
+            verified,
             media,
         });
     }
@@ -176,15 +195,36 @@ async fn resolve_link(
     Ok((record, link.role, link.link))
 }
 
+/// A PIN attempt: whose, with which link, for which meeting.
+struct Attempt<'a> {
+    record: &'a MeetingRecord,
+    role: LinkRole,
+    link: &'a LinkRef,
+    actor: String,
+}
+
+impl Attempt<'_> {
+    /// Every PIN attempt is audited, right or wrong (never the PIN itself).
+    async fn audit(&self, state: &AppState, action: AuditAction, detail: Option<String>) {
+        let mut entry = audit::entry(
+            crate::booking::now().timestamp(),
+            self.actor.clone(),
+            action,
+        );
+        entry.meeting = Some(self.record.id.clone());
+        entry.detail = detail;
+        audit::record(&state.store, entry).await;
+    }
+}
+
 /// Checks the PIN. `Ok(false)`: asked again (the browser resends `join`).
 async fn pin_accepted(
     socket: &mut WebSocket,
     state: &AppState,
-    record: &MeetingRecord,
-    role: LinkRole,
-    link: &LinkRef,
+    attempt: &Attempt<'_>,
     pin: Option<String>,
 ) -> Result<bool, Ending> {
+    let (record, role, link) = (attempt.record, attempt.role, attempt.link);
     let now = Instant::now();
     let blocked = || {
         Ending::fatal(
@@ -193,6 +233,9 @@ async fn pin_accepted(
         )
     };
     if lock_pins(state).check(link, now).is_err() {
+        attempt
+            .audit(state, AuditAction::PinFailed, Some("link blocked".into()))
+            .await;
         return Err(blocked());
     }
     let Some(pin) = pin else {
@@ -203,6 +246,7 @@ async fn pin_accepted(
     if valid_pin_format(&pin) && record.pin_matches(role, &pin) {
         lock_pins(state).succeeded(link);
         tracing::info!(meeting, "pin accepted");
+        attempt.audit(state, AuditAction::PinAccepted, None).await;
         return Ok(true);
     }
     let failure = {
@@ -213,6 +257,18 @@ async fn pin_accepted(
         pins.failed(link, now)
     };
     tracing::info!(meeting, "wrong pin");
+    let detail = match failure {
+        Failure::Retry { attempts_left } => format!("{attempts_left} attempts left"),
+        Failure::Blocked { until } => {
+            format!(
+                "link blocked for {} s",
+                until.saturating_duration_since(now).as_secs()
+            )
+        }
+    };
+    attempt
+        .audit(state, AuditAction::PinFailed, Some(detail))
+        .await;
     match failure {
         Failure::Retry { attempts_left } => {
             refuse(

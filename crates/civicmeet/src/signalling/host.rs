@@ -1,15 +1,20 @@
 //! Host actions inside a meeting: admit, reject, mute, send back, remove,
 //! lock, end, invite. The session has already checked the permission
 //! table; this module carries the action out through the roster (and the
-//! store for links) and answers the host.
+//! store for links), answers the host, and writes the audit log: who did
+//! what to whom in which meeting (never media or content). Hosts cannot
+//! send themselves back or remove themselves; they leave.
 
 use axum::extract::ws::WebSocket;
 use civicmeet_store::LinkRole;
-use civicmeet_wire::{ClientMessage, ErrorCode, ParticipantId, ParticipantRole, ServerMessage};
+use civicmeet_wire::{
+    ClientMessage, ErrorCode, MediaKind, ParticipantId, ParticipantRole, ServerMessage,
+};
 
 use super::roster::Notice;
 use super::session::Session;
 use super::socket::{Ending, refuse, send};
+use crate::audit::AuditAction;
 
 /// Carries out a host message (any message the session does not handle
 /// itself).
@@ -20,65 +25,76 @@ pub(super) async fn act(
 ) -> Result<(), Ending> {
     let roster = &session.state.roster;
     let meeting = session.entrant.meeting;
-    let short = meeting.short();
-    let done = match message {
-        ClientMessage::Admit { id } => {
-            let done = roster.admit(meeting, id);
-            if done {
-                tracing::info!(meeting = %short, participant = %id, "admitted");
-            }
-            done
-        }
-        ClientMessage::Reject { id } => {
-            let done = roster.reject(meeting, id);
-            if done {
-                tracing::info!(meeting = %short, participant = %id, "rejected");
-            }
-            done
-        }
-        ClientMessage::Mute { id, kind } => {
-            roster.notify_member(meeting, id, Notice::MutedByHost(kind))
-        }
-        ClientMessage::SendToWaitingRoom { id } => {
-            not_self(session.id, id)? && roster.notify_member(meeting, id, Notice::SentBack)
-        }
-        ClientMessage::Remove { id } => {
-            let done =
-                not_self(session.id, id)? && roster.notify_member(meeting, id, Notice::Removed);
-            if done {
-                tracing::info!(meeting = %short, participant = %id, "removed");
-            }
-            done
-        }
+    let me = session.id;
+    // Who is acted on, named before the action (a waiting person is gone
+    // from the list after it).
+    let target = target_of(&message).and_then(|id| roster.label(meeting, id));
+    let (done, action, detail) = match message {
+        ClientMessage::Admit { id } => (roster.admit(meeting, id), AuditAction::Admitted, None),
+        ClientMessage::Reject { id } => (roster.reject(meeting, id), AuditAction::Rejected, None),
+        ClientMessage::Mute { id, kind } => (
+            roster.notify_member(meeting, id, Notice::MutedByHost(kind)),
+            AuditAction::Muted,
+            Some(match kind {
+                MediaKind::Audio => "microphone",
+                MediaKind::Video => "camera",
+            }),
+        ),
+        ClientMessage::SendToWaitingRoom { id } => (
+            id != me && roster.notify_member(meeting, id, Notice::SentBack),
+            AuditAction::SentToWaitingRoom,
+            None,
+        ),
+        ClientMessage::Remove { id } => (
+            id != me && roster.notify_member(meeting, id, Notice::Removed),
+            AuditAction::Removed,
+            None,
+        ),
         ClientMessage::Lock { locked } => {
             roster.set_locked(meeting, locked);
-            tracing::info!(meeting = %short, locked, "lock changed");
-            true
+            let action = if locked {
+                AuditAction::MeetingLocked
+            } else {
+                AuditAction::MeetingUnlocked
+            };
+            (true, action, None)
         }
         ClientMessage::EndMeeting {} => {
-            tracing::info!(meeting = %short, "ended by a host");
+            // Audit first: ending closes this session too.
+            session.audit(AuditAction::MeetingEnded, None, None).await;
+            tracing::info!(meeting = %meeting.short(), "ended by a host");
             roster.end(meeting);
-            true
+            return Ok(());
         }
         ClientMessage::Invite { role } => return invite(session, socket, role).await,
         // The session handles every other message itself.
-        _ => true,
+        _ => return Ok(()),
     };
-    if done {
-        Ok(())
-    } else {
-        refuse(
+    if !done {
+        return refuse(
             socket,
             ErrorCode::UnknownParticipant,
             "nobody with this id is there",
         )
-        .await
+        .await;
     }
+    tracing::info!(meeting = %meeting.short(), action = action.as_str(), "host action");
+    session
+        .audit(action, target, detail.map(str::to_owned))
+        .await;
+    Ok(())
 }
 
-/// Hosts cannot send themselves back or remove themselves (they leave).
-fn not_self(me: ParticipantId, target: ParticipantId) -> Result<bool, Ending> {
-    Ok(me != target)
+/// The participant a host message acts on, if any.
+fn target_of(message: &ClientMessage) -> Option<ParticipantId> {
+    match message {
+        ClientMessage::Admit { id }
+        | ClientMessage::Reject { id }
+        | ClientMessage::Mute { id, .. }
+        | ClientMessage::SendToWaitingRoom { id }
+        | ClientMessage::Remove { id } => Some(*id),
+        _ => None,
+    }
 }
 
 async fn invite(

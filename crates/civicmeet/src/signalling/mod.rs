@@ -19,6 +19,7 @@ pub mod session;
 pub mod socket;
 
 use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
 use axum::response::Response;
 
 use crate::meeting_id::MeetingId;
@@ -31,15 +32,18 @@ const TRANSPORT_MAX_MESSAGE: usize = 1024 * 1024;
 
 /// Upgrades first, always: even an unknown meeting gets its typed error
 /// over the socket, which a browser can show, rather than an HTTP status
-/// that the WebSocket API hides.
+/// that the WebSocket API hides. A staff login's session cookie, sent with
+/// the upgrade, makes the participant's name a verified one.
 pub async fn websocket(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let meeting = MeetingId::parse(&id);
+    let login = crate::accounts::session::signed_in(&state, &headers).await;
     upgrade
         .max_message_size(TRANSPORT_MAX_MESSAGE)
         .max_frame_size(TRANSPORT_MAX_MESSAGE)
-        .on_upgrade(move |socket| session::run(socket, state, meeting))
+        .on_upgrade(move |socket| session::run(socket, state, meeting, login))
 }

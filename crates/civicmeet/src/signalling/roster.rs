@@ -280,6 +280,24 @@ impl Roster {
         was_member.then_some(kind)
     }
 
+    /// A participant or waiting person as the audit log names them:
+    /// `role:id name`.
+    pub fn label(&self, meeting: MeetingId, id: ParticipantId) -> Option<String> {
+        let meetings = self.lock();
+        let room = meetings.get(&meeting)?;
+        let p = &room
+            .members
+            .get(&id)
+            .or_else(|| room.waiting.get(&id))?
+            .participant;
+        Some(format!(
+            "{}:{} {}",
+            super::session::role_name(p.role),
+            p.id,
+            p.name
+        ))
+    }
+
     /// How many participants are in a meeting now (not counting waiting).
     pub fn count(&self, meeting: MeetingId) -> usize {
         self.lock().get(&meeting).map_or(0, |r| r.members.len())

@@ -20,14 +20,21 @@ use super::host;
 use super::roster::{self, Entered, Newcomer, Notice, role_of};
 use super::socket::{Ending, Incoming, finish, handle_frame, refuse, send};
 use crate::access::{self, Action};
+use crate::accounts::session::SignedIn;
+use crate::audit::{self, AuditAction};
 use crate::media_task::{MediaError, MediaEvent};
 use crate::meeting_id::MeetingId;
 use crate::state::AppState;
 
 /// Runs one socket. `meeting` is `None` when the id in the URL was not a
 /// meeting id at all.
-pub async fn run(mut socket: WebSocket, state: AppState, meeting: Option<MeetingId>) {
-    let ending = match entry::enter(&mut socket, &state, meeting).await {
+pub async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    meeting: Option<MeetingId>,
+    login: Option<SignedIn>,
+) {
+    let ending = match entry::enter(&mut socket, &state, meeting, login).await {
         Ok(entrant) => Session::new(state, entrant).run(&mut socket).await,
         Err(ending) => ending,
     };
@@ -77,8 +84,32 @@ impl Session {
             name: self.entrant.name.clone(),
             media,
             role: self.entrant.role,
-            verified: false,
+            verified: self.entrant.verified,
         }
+    }
+
+    /// This participant as the audit log names them: `role:id name`.
+    pub fn actor(&self) -> String {
+        format!(
+            "{}:{} {}",
+            role_name(self.entrant.role),
+            self.id,
+            self.entrant.name
+        )
+    }
+
+    /// Appends an audit entry about this meeting by this participant.
+    pub async fn audit(
+        &self,
+        action: AuditAction,
+        subject: Option<String>,
+        detail: Option<String>,
+    ) {
+        let mut entry = audit::entry(crate::booking::now().timestamp(), self.actor(), action);
+        entry.meeting = Some(self.meeting().to_string());
+        entry.subject = subject;
+        entry.detail = detail;
+        audit::record(&self.state.store, entry).await;
     }
 
     async fn run(mut self, socket: &mut WebSocket) -> Ending {
@@ -312,6 +343,14 @@ pub fn action_of(message: &ClientMessage) -> Action {
         ClientMessage::Lock { .. } => Action::Lock,
         ClientMessage::EndMeeting {} => Action::EndForAll,
         ClientMessage::Invite { .. } => Action::Invite,
+    }
+}
+
+pub fn role_name(role: civicmeet_wire::ParticipantRole) -> &'static str {
+    match role {
+        civicmeet_wire::ParticipantRole::Host => "host",
+        civicmeet_wire::ParticipantRole::Judge => "judge",
+        civicmeet_wire::ParticipantRole::Guest => "guest",
     }
 }
 

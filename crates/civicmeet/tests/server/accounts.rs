@@ -15,12 +15,12 @@ use tokio::net::TcpStream;
 use crate::api_support::{Api, store};
 use crate::common::{Response, TestApp, spawn_app};
 
-const CSRF: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
-const CSRF_COOKIE: &str = "csrf=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const CSRF: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+pub(crate) const CSRF_COOKIE: &str = "csrf=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A request with any headers (cookies, Accept).
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -71,7 +71,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-async fn account(store: &Store, login: &str, role: AccountRole) -> i64 {
+pub(crate) async fn account(store: &Store, login: &str, role: AccountRole) -> i64 {
     store
         .create_account(
             &NewAccount {
@@ -88,7 +88,7 @@ async fn account(store: &Store, login: &str, role: AccountRole) -> i64 {
         .id
 }
 
-async fn login(app: &TestApp, name: &str, secret: &str, next: &str) -> Response {
+pub(crate) async fn login(app: &TestApp, name: &str, secret: &str, next: &str) -> Response {
     send(
         app,
         "POST",
@@ -105,7 +105,7 @@ async fn login(app: &TestApp, name: &str, secret: &str, next: &str) -> Response 
 }
 
 /// The `session=...` pair of a successful login.
-fn session_cookie(response: &Response) -> String {
+pub(crate) fn session_cookie(response: &Response) -> String {
     let set = response
         .headers
         .get_all("set-cookie")
@@ -489,4 +489,36 @@ async fn admins_create_edit_and_disable_accounts_and_it_is_audited() {
         "no secrets in the audit log"
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_logged_in_guest_waits_under_the_verified_account_name() {
+    let app = spawn_app().await;
+    let db = store(&app).await;
+    account(&db, "erika", AccountRole::Staff).await;
+    let session = session_cookie(&login(&app, "erika", PASSWORD, "/staff").await);
+    let meeting = app.create_meeting().await;
+    let (mut host, _) = app.join(&meeting, "Hanna").await;
+
+    // The typed name is replaced by the account's; the mark says so.
+    let mut guest = app.connect_with_cookie(&meeting, &session).await;
+    guest
+        .send(crate::common::join_message(&meeting.guest, "Anyone"))
+        .await;
+    assert_eq!(guest.recv().await["type"], "waiting");
+    let list = host.recv_type("waiting_list").await;
+    assert_eq!(list["waiting"][0]["name"], "Display erika");
+    assert_eq!(list["waiting"][0]["verified"], true);
+
+    // Without a login the typed name stands, unverified.
+    let (_other, _) = app.join_with(&meeting, &meeting.guest, "Otto").await;
+    let list = host.recv_type("waiting_list").await;
+    let otto = list["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "Otto")
+        .expect("Otto waits")
+        .clone();
+    assert_eq!(otto["verified"], false);
 }

@@ -355,3 +355,74 @@ async fn every_signalling_message_follows_the_permission_table_for_every_meeting
         assert_eq!(answer["code"], expected, "{wire_role}");
     }
 }
+
+#[tokio::test]
+async fn pin_attempts_and_host_actions_are_audited_without_pins() {
+    use civicmeet_store::{AuditAction, AuditQuery};
+    let app = spawn_app().await;
+    let meeting = app.create_meeting_with(json!({"guest_pin": "97531"})).await;
+    let (mut host, _) = app.join(&meeting, "Hanna").await;
+    let mut guest = app.connect(&meeting).await;
+    let mut join = join_message(&meeting.guest, "Gina");
+    join["pin"] = json!("11111");
+    guest.send(join.clone()).await;
+    assert_eq!(guest.recv().await["code"], "pin_wrong");
+    join["pin"] = json!("97531");
+    guest.send(join).await;
+    let waiting = guest.recv().await;
+    assert_eq!(waiting["type"], "waiting");
+    let gina = waiting["you"].clone();
+    host.recv_type("waiting_list").await;
+    host.send(json!({"type": "admit", "id": gina})).await;
+    guest.recv_type("welcome").await;
+    host.send(json!({"type": "mute", "id": gina, "kind": "audio"}))
+        .await;
+    guest.recv_type("muted_by_host").await;
+    host.send(json!({"type": "lock", "locked": true})).await;
+    host.recv_type("meeting_updated").await;
+    host.send(json!({"type": "remove", "id": gina})).await;
+    guest.recv_type("error").await;
+    host.send(json!({"type": "end_meeting"})).await;
+    host.recv_type("error").await;
+
+    let db = crate::api_support::store(&app).await;
+    let query = AuditQuery {
+        meeting: Some(meeting.id.clone()),
+        ..AuditQuery::default()
+    };
+    let mut entries = db.audit_entries(&query).await.unwrap();
+    entries.reverse();
+    let actions: Vec<AuditAction> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::PinFailed,
+            AuditAction::PinAccepted,
+            AuditAction::Admitted,
+            AuditAction::Muted,
+            AuditAction::MeetingLocked,
+            AuditAction::Removed,
+            AuditAction::MeetingEnded,
+        ]
+    );
+    // Who did it to whom: the host acts on Gina; never a PIN in the log.
+    let admitted = &entries[2];
+    assert!(
+        admitted.actor.starts_with("host:") && admitted.actor.ends_with("Hanna"),
+        "{admitted:?}"
+    );
+    assert_eq!(
+        admitted.subject.as_deref(),
+        Some(format!("guest:{gina} Gina").as_str())
+    );
+    assert_eq!(entries[3].detail.as_deref(), Some("microphone"));
+    assert!(entries[0].actor.contains("Gina"));
+    for entry in &entries {
+        let text = format!("{entry:?}");
+        assert!(!text.contains("97531") && !text.contains("11111"), "{text}");
+        assert!(
+            !text.contains(&meeting.guest) && !text.contains(&meeting.host),
+            "no keys: {text}"
+        );
+    }
+}

@@ -21,6 +21,7 @@ mod config;
 mod host_controls;
 mod media;
 mod meetings;
+mod permissions;
 mod signalling;
 mod staff;
 mod staff_admin;

@@ -190,6 +190,21 @@ impl TestApp {
         Client { socket }
     }
 
+    /// A WebSocket to a meeting, sending `cookie` with the upgrade (as a
+    /// browser of a logged-in staff member does).
+    pub async fn connect_with_cookie(&self, meeting: &str, cookie: &str) -> Client {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("ws://{}/api/meetings/{meeting}/ws", self.http);
+        let mut request = url.into_client_request().expect("a request");
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().expect("a header value"));
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket");
+        Client { socket }
+    }
+
     /// A socket that has joined `meeting` as a host named `name` (hosts
     /// skip the waiting room); returns it and its welcome.
     pub async fn join(&self, meeting: &TestMeeting, name: &str) -> (Client, Value) {
