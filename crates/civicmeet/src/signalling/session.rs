@@ -262,6 +262,12 @@ impl Session {
                 if !self.host_muted.contains(&kind) {
                     self.host_muted.push(kind);
                 }
+                // As the roster now shows it, also after a trip to the
+                // waiting room.
+                match kind {
+                    MediaKind::Audio => self.entrant.media.audio = false,
+                    MediaKind::Video => self.entrant.media.video = false,
+                }
                 send(socket, &ServerMessage::MutedByHost { kind })
                     .await
                     .map(|()| None)

@@ -115,7 +115,15 @@ pub async fn require_account(
             next.run(request).await
         }
         Some(_) => PageError::Forbidden.into_response(),
-        None if basic.is_none() && wants_html(&request) && request.method() == Method::GET => {
+        // On a fresh install without OpenID Connect there is no account to
+        // log in with yet: the browser is asked for the admin credential
+        // (HTTP Basic) instead, so the first admin can open
+        // /admin/accounts and make one.
+        None if basic.is_none()
+            && wants_html(&request)
+            && request.method() == Method::GET
+            && (state.config.oidc.enabled() || has_accounts(&state).await) =>
+        {
             let target = request
                 .uri()
                 .path_and_query()
@@ -124,6 +132,12 @@ pub async fn require_account(
         }
         None => super::auth::unauthorized(basic.is_some(), false),
     }
+}
+
+/// Whether any staff account exists (then browsers log in at `/login`).
+/// A store error counts as "yes": the login page is the safer answer.
+async fn has_accounts(state: &AppState) -> bool {
+    state.store.accounts().await.map_or(true, |a| !a.is_empty())
 }
 
 fn wants_html(request: &Request) -> bool {

@@ -522,3 +522,24 @@ async fn a_logged_in_guest_waits_under_the_verified_account_name() {
         .clone();
     assert_eq!(otto["verified"], false);
 }
+
+#[tokio::test]
+async fn a_fresh_install_asks_the_browser_for_the_admin_credential_until_an_account_exists() {
+    let app = spawn_app().await;
+    let html = [("accept", "text/html")];
+    // No account yet: the browser gets a Basic challenge, so the first
+    // admin can reach /admin/accounts with the generated password.
+    let first = send(&app, "GET", "/admin/accounts", &html, "").await;
+    assert_eq!(first.status, 401, "{}", first.body);
+    assert!(
+        first.header("www-authenticate").starts_with("Basic"),
+        "{:?}",
+        first.headers
+    );
+    let db = store(&app).await;
+    account(&db, "erika", AccountRole::Staff).await;
+    // From then on, browsers log in at /login.
+    let later = send(&app, "GET", "/admin/accounts", &html, "").await;
+    assert_eq!(later.status, 303);
+    assert!(later.header("location").starts_with("/login?next="));
+}
