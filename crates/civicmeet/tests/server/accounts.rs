@@ -7,10 +7,6 @@
 
 use civicmeet::accounts::password;
 use civicmeet_store::{AccountRole, AuditAction, AuditQuery, NewAccount, Store};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 
 use crate::api_support::{Api, store};
 use crate::common::{Response, TestApp, spawn_app};
@@ -19,7 +15,7 @@ pub(crate) const CSRF: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 pub(crate) const CSRF_COOKIE: &str = "csrf=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 pub(crate) const PASSWORD: &str = "correct horse battery";
 
-/// A request with any headers (cookies, Accept).
+/// A request with any headers (cookies, Accept); a body is a form.
 pub(crate) async fn send(
     app: &TestApp,
     method: &str,
@@ -27,42 +23,11 @@ pub(crate) async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Response {
-    let stream = TcpStream::connect(app.http).await.expect("connect");
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("handshake");
-    tokio::spawn(connection);
-    let mut request = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", app.http.to_string());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
+    let mut headers = headers.to_vec();
     if !body.is_empty() {
-        request = request.header("content-type", "application/x-www-form-urlencoded");
+        headers.push(("content-type", "application/x-www-form-urlencoded"));
     }
-    let response = sender
-        .send_request(
-            request
-                .body(Full::new(Bytes::from(body.to_string())))
-                .unwrap(),
-        )
-        .await
-        .expect("response");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Response {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    app.send(method, path, &headers, body.to_owned()).await
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {

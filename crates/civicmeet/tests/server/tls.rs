@@ -11,7 +11,7 @@ use std::sync::Arc;
 use civicmeet::Config;
 use civicmeet::config::TlsMode;
 use common::{Response, TestApp, spawn_app, spawn_app_with_config};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
@@ -105,20 +105,7 @@ impl Https {
             request = request.header(*name, *value);
         }
         let request = request.body(Full::new(Bytes::new())).unwrap();
-        let response = sender.send_request(request).await.expect("response");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        Response::read(sender.send_request(request).await.expect("response")).await
     }
 }
 

@@ -6,11 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use civicmeet_store::{Appointment, HoldRequest, Store};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 
 use crate::common::{Response, TestApp};
 
@@ -115,41 +111,19 @@ impl<'a> Api<'a> {
         body: Option<String>,
         cookie: Option<&str>,
     ) -> Response {
-        let stream = TcpStream::connect(self.app.http).await.expect("connect");
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        tokio::spawn(connection);
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.app.http.to_string());
+        let mut headers = Vec::new();
         if let Some(auth) = &self.authorization {
-            request = request.header("authorization", auth);
+            headers.push(("authorization", auth.as_str()));
         }
         if let Some(content_type) = content_type {
-            request = request.header("content-type", content_type);
+            headers.push(("content-type", content_type));
         }
         if let Some(cookie) = cookie {
-            request = request.header("cookie", cookie);
+            headers.push(("cookie", cookie));
         }
-        let request = request
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .unwrap();
-        let response = sender.send_request(request).await.expect("response");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
+        self.app
+            .send(method, path, &headers, body.unwrap_or_default())
             .await
-            .expect("body")
-            .to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
     }
 }
 

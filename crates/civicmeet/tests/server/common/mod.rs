@@ -98,34 +98,36 @@ impl TestApp {
         self.request("POST", path).await
     }
 
-    /// One HTTP/1.1 request on a fresh connection.
+    /// One HTTP/1.1 request on a fresh connection, with a form content
+    /// type and no body.
     pub async fn request(&self, method: &str, path: &str) -> Response {
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        self.send(method, path, &form, String::new()).await
+    }
+
+    /// One HTTP/1.1 request on a fresh connection with these headers and
+    /// body: the one HTTP client of these tests.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: String,
+    ) -> Response {
         let stream = TcpStream::connect(self.http).await.expect("connect");
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .expect("handshake");
         tokio::spawn(connection);
-        let request = hyper::Request::builder()
+        let mut request = hyper::Request::builder()
             .method(method)
             .uri(path)
-            .header("host", self.http.to_string())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Full::new(Bytes::new()))
-            .unwrap();
-        let response = sender.send_request(request).await.expect("response");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            .header("host", self.http.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
+        let request = request.body(Full::new(Bytes::from(body))).unwrap();
+        Response::read(sender.send_request(request).await.expect("response")).await
     }
 
     /// A new open meeting made through the API, with its first links.
@@ -153,32 +155,8 @@ impl TestApp {
 
     /// A POST with a JSON body.
     pub async fn post_json(&self, path: &str, body: &str) -> Response {
-        let stream = TcpStream::connect(self.http).await.expect("connect");
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        tokio::spawn(connection);
-        let request = hyper::Request::builder()
-            .method("POST")
-            .uri(path)
-            .header("host", self.http.to_string())
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body.to_owned())))
-            .unwrap();
-        let response = sender.send_request(request).await.expect("response");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        let json = [("content-type", "application/json")];
+        self.send("POST", path, &json, body.to_owned()).await
     }
 
     /// A WebSocket to a meeting's signalling endpoint.
@@ -268,6 +246,23 @@ pub struct Response {
 }
 
 impl Response {
+    /// Reads a whole hyper response.
+    pub async fn read(response: hyper::Response<hyper::body::Incoming>) -> Response {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).expect("JSON body")
     }
