@@ -16,7 +16,9 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountsConfig, AuditConfig, OidcConfig};
-pub use sections::{AdminConfig, BookingConfig, DatabaseConfig, MailConfig, SmtpSecurity, TlsMode};
+pub use sections::{
+    AdminConfig, BookingConfig, DatabaseConfig, MailConfig, MeetingsConfig, SmtpSecurity, TlsMode,
+};
 
 /// The resolved settings the application is built from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -28,6 +30,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub mail: MailConfig,
     pub booking: BookingConfig,
+    pub meetings: MeetingsConfig,
     pub admin: AdminConfig,
     pub accounts: AccountsConfig,
     pub oidc: OidcConfig,

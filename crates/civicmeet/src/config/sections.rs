@@ -166,3 +166,21 @@ impl Default for AdminConfig {
         }
     }
 }
+
+/// `[meetings]`: rules of the meetings themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MeetingsConfig {
+    /// When one side of a 1:1 consultation drops (a reload, a network
+    /// change) rather than leaves, the consultation ends only if nobody of
+    /// that side is back within this many seconds.
+    pub rejoin_grace_secs: u64,
+}
+
+impl Default for MeetingsConfig {
+    fn default() -> Self {
+        MeetingsConfig {
+            rejoin_grace_secs: 20,
+        }
+    }
+}

@@ -298,6 +298,16 @@ impl Roster {
         ))
     }
 
+    /// Whether anyone with this role is in the meeting or its waiting room.
+    pub fn has_role(&self, meeting: MeetingId, role: ParticipantRole) -> bool {
+        self.lock().get(&meeting).is_some_and(|room| {
+            room.members
+                .values()
+                .chain(room.waiting.values())
+                .any(|m| m.participant.role == role)
+        })
+    }
+
     /// How many participants are in a meeting now (not counting waiting).
     pub fn count(&self, meeting: MeetingId) -> usize {
         self.lock().get(&meeting).map_or(0, |r| r.members.len())

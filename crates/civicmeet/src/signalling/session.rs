@@ -7,6 +7,8 @@
 //! every way out (leave, close, media loss, removal, end) it leaves both
 //! roster and router again.
 
+use std::time::Duration;
+
 use axum::extract::ws::WebSocket;
 use civicmeet_router::TrackKind;
 use civicmeet_wire::{
@@ -144,12 +146,31 @@ impl Session {
         };
         let was_member = self.state.roster.leave(self.meeting(), self.id);
         if was_member == Some(MeetingKind::Consultation) && ending.is_departure() {
-            // A 1:1 consultation is over when one side leaves.
-            tracing::info!(meeting = %self.meeting().short(), "consultation ended: one side left");
-            self.state.roster.end(self.meeting());
+            self.end_consultation(&ending);
         }
         tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "participant left");
         ending
+    }
+
+    /// A 1:1 consultation is over when one side leaves. Leaving on purpose
+    /// ends it at once; dropping out (a reload, a network change) ends it
+    /// only if nobody of that side is back within the grace period.
+    fn end_consultation(&self, ending: &Ending) {
+        let (roster, meeting) = (self.state.roster.clone(), self.meeting());
+        if matches!(ending, Ending::Left) {
+            tracing::info!(meeting = %meeting.short(), "consultation ended: one side left");
+            roster.end(meeting);
+            return;
+        }
+        let grace = Duration::from_secs(self.state.config.meetings.rejoin_grace_secs);
+        let side = self.entrant.role;
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            if !roster.has_role(meeting, side) {
+                tracing::info!(meeting = %meeting.short(), "consultation ended: one side did not come back");
+                roster.end(meeting);
+            }
+        });
     }
 
     /// In the waiting room: no media, only `leave` is possible, until a

@@ -426,3 +426,43 @@ async fn pin_attempts_and_host_actions_are_audited_without_pins() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_consultation_survives_a_dropped_socket_that_comes_back_in_time() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut config = civicmeet::Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = temp.path().to_path_buf();
+    config.booking.seed_demo = false;
+    config.meetings.rejoin_grace_secs = 1;
+    let app = common::spawn_app_with_config(config).await;
+    let meeting = app
+        .create_meeting_with(json!({"kind": "consultation"}))
+        .await;
+    let (mut host, _) = app.join(&meeting, "Frau Schmidt").await;
+
+    // The citizen's page reloads: the socket closes without `leave`, and
+    // the same link is back within the grace period.
+    let (citizen, _) = admitted(&app, &meeting, &mut host, "Erika").await;
+    citizen.close().await;
+    host.recv_type("participant_left").await;
+    let (_citizen, _) = admitted(&app, &meeting, &mut host, "Erika").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    host.send(json!({"type": "lock", "locked": true})).await;
+    assert_eq!(
+        host.recv_type("meeting_updated").await["meeting"]["locked"],
+        true,
+        "still in the consultation after the grace period"
+    );
+    drop(_citizen);
+
+    // Gone for good: the consultation ends once the grace period is over.
+    let meeting = app
+        .create_meeting_with(json!({"kind": "consultation"}))
+        .await;
+    let (mut host, _) = app.join(&meeting, "Frau Schmidt").await;
+    let (citizen, _) = admitted(&app, &meeting, &mut host, "Erika").await;
+    citizen.close().await;
+    assert_eq!(host.recv_type("error").await["code"], "meeting_ended");
+}
