@@ -26,6 +26,7 @@ mod catalog;
 mod error;
 mod meetings;
 mod outbox;
+mod queue;
 mod random;
 mod sessions;
 mod text_enum;

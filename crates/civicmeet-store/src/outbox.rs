@@ -3,21 +3,20 @@
 //! staff.
 //!
 //! A sender loop calls [`Store::due_mails`], tries each mail, and reports
-//! with [`Store::mark_sent`] or [`Store::mark_failed`]. `due_mails` hands a
-//! mail out for [`LEASE_SECS`] only: a second node (or a restarted sender)
-//! does not get it meanwhile, and a sender that dies mid-way does not lose
-//! it — it comes due again when the lease runs out.
+//! with [`Store::mark_sent`] or [`Store::mark_failed`]. The lease and retry
+//! rules are the shared queue's (`queue.rs`), also used by webhooks.
 
 use crate::backend::with_pool;
+use crate::queue::{Queue, QueueRow};
 use crate::text_enum::text_enum;
 use crate::{Store, StoreError};
 
-/// How long a mail handed out by [`Store::due_mails`] is not handed out
-/// again, unless it is marked first.
-pub const LEASE_SECS: i64 = 300;
+pub use crate::queue::LEASE_SECS;
 
-/// Stored error texts are cut to this many characters.
-const MAX_ERROR_CHARS: usize = 1000;
+const QUEUE: Queue = Queue {
+    table: "mail_outbox",
+    columns: COLUMNS,
+};
 
 text_enum! {
     /// Where an outgoing message stands.
@@ -64,9 +63,10 @@ pub struct OutboxMail {
 const COLUMNS: &str = "id, appointment_id, recipient, kind, subject, body_eml, status, attempts, \
     next_attempt_at, last_error, created_at, sent_at";
 
-/// Cuts an error text to [`MAX_ERROR_CHARS`] characters.
-pub(crate) fn clip(error: &str) -> String {
-    error.chars().take(MAX_ERROR_CHARS).collect()
+impl QueueRow for OutboxMail {
+    fn id(&self) -> i64 {
+        self.id
+    }
 }
 
 impl Store {
@@ -93,41 +93,11 @@ impl Store {
     /// Hands out up to `limit` pending mails due at `now`, oldest due
     /// first, and leases them for [`LEASE_SECS`] (see the module docs).
     pub async fn due_mails(&self, now: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-        // The outer conditions repeat the inner ones on purpose: on
-        // PostgreSQL a row another node leased meanwhile is re-checked
-        // after its lock is released and then skipped.
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE mail_outbox SET next_attempt_at = $2 \
-             WHERE status = 'pending' AND next_attempt_at <= $1 AND id IN ( \
-               SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-               ORDER BY next_attempt_at, id LIMIT $3) \
-             RETURNING {COLUMNS}"
-        ));
-        let mut mails: Vec<OutboxMail> = with_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(now)
-                .bind(now + LEASE_SECS)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-        })?;
-        mails.sort_by_key(|m| m.id);
-        Ok(mails)
+        QUEUE.lease_due(self, now, limit).await
     }
 
     pub async fn mark_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE mail_outbox SET status = 'sent', sent_at = $2, last_error = NULL \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        crate::catalog::found(affected)
+        QUEUE.mark_sent(self, id, now).await
     }
 
     /// Records a failed attempt. With `retry_at` the mail stays pending and
@@ -140,48 +110,18 @@ impl Store {
         error: &str,
         retry_at: Option<i64>,
     ) -> Result<(), StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, \
-                 status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'pending' END, \
-                 next_attempt_at = COALESCE($3, next_attempt_at) \
-                 WHERE id = $1 AND status <> 'sent'",
-            )
-            .bind(id)
-            .bind(clip(error))
-            .bind(retry_at)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        crate::catalog::found(affected)
+        QUEUE.mark_failed(self, id, error, retry_at).await
     }
 
     /// Every unsent mail that failed at least once, whether a retry is
     /// still due or the sender gave up: what staff must see. Newest first.
     pub async fn failed_mails(&self) -> Result<Vec<OutboxMail>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM mail_outbox \
-             WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) \
-             ORDER BY created_at DESC, id DESC"
-        ));
-        Ok(with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
+        QUEUE.failed(self).await
     }
 
     /// Puts a failed mail back in the queue, due at `now` (a staff action).
     pub async fn retry_mail(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE mail_outbox SET status = 'pending', next_attempt_at = $2 \
-                 WHERE id = $1 AND status = 'failed'",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        crate::catalog::found(affected)
+        QUEUE.retry(self, id, now).await
     }
 
     /// Whether a mail of `kind` about the appointment was ever queued (in

@@ -5,7 +5,8 @@
 //! Signing (HMAC with `secret`) and sending are the server's business.
 
 use crate::backend::with_pool;
-use crate::outbox::{LEASE_SECS, MailStatus, clip};
+use crate::outbox::MailStatus;
+use crate::queue::{Queue, QueueRow};
 use crate::{Store, StoreError};
 
 /// What an admin enters for a webhook (create and update).
@@ -71,6 +72,17 @@ pub struct WebhookDelivery {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+}
+
+const DELIVERIES: Queue = Queue {
+    table: "webhook_deliveries",
+    columns: DELIVERY_COLUMNS,
+};
+
+impl QueueRow for WebhookDelivery {
+    fn id(&self) -> i64 {
+        self.id
+    }
 }
 
 const DELIVERY_COLUMNS: &str = "id, webhook_id, event, payload, status, attempts, \
@@ -191,39 +203,11 @@ impl Store {
         now: i64,
         limit: i64,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE webhook_deliveries SET next_attempt_at = $2 \
-             WHERE status = 'pending' AND next_attempt_at <= $1 AND id IN ( \
-               SELECT id FROM webhook_deliveries \
-               WHERE status = 'pending' AND next_attempt_at <= $1 \
-               ORDER BY next_attempt_at, id LIMIT $3) \
-             RETURNING {DELIVERY_COLUMNS}"
-        ));
-        let mut deliveries: Vec<WebhookDelivery> = with_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(now)
-                .bind(now + LEASE_SECS)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-        })?;
-        deliveries.sort_by_key(|d| d.id);
-        Ok(deliveries)
+        DELIVERIES.lease_due(self, now, limit).await
     }
 
     pub async fn mark_delivered(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = 'sent', sent_at = $2, last_error = NULL \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        crate::catalog::found(affected)
+        DELIVERIES.mark_sent(self, id, now).await
     }
 
     /// Like [`Store::mark_failed`] for a delivery.
@@ -233,48 +217,18 @@ impl Store {
         error: &str,
         retry_at: Option<i64>,
     ) -> Result<(), StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2, \
-                 status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'pending' END, \
-                 next_attempt_at = COALESCE($3, next_attempt_at) \
-                 WHERE id = $1 AND status <> 'sent'",
-            )
-            .bind(id)
-            .bind(clip(error))
-            .bind(retry_at)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        crate::catalog::found(affected)
+        DELIVERIES.mark_failed(self, id, error, retry_at).await
     }
 
     /// Undelivered deliveries that failed at least once, newest first.
     pub async fn failed_deliveries(&self) -> Result<Vec<WebhookDelivery>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
-             WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) \
-             ORDER BY created_at DESC, id DESC"
-        ));
-        Ok(with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
+        DELIVERIES.failed(self).await
     }
 
     /// Puts a failed delivery back in the queue, due at `now` (a staff
     /// action), like [`Store::retry_mail`]. [`StoreError::NotFound`] unless
     /// it exists and failed.
     pub async fn retry_delivery(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2 \
-                 WHERE id = $1 AND status = 'failed'",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        crate::catalog::found(affected)
+        DELIVERIES.retry(self, id, now).await
     }
 }
