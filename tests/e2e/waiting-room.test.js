@@ -69,7 +69,8 @@ test('a guest waits, is admitted, is muted by the host (audio stops at the serve
   const mic = guest.getByRole('button', { name: 'Mute microphone' });
   assert.equal(await mic.getAttribute('aria-pressed'), 'false');
   await hostActionOnTile(host, guestId, 'Mute');
-  await guest.getByText('A host muted your microphone. You can switch it on again.').waitFor();
+  // The visible notice (the screen-reader announcer repeats the same text).
+  await guest.locator('#call-notice', { hasText: 'A host muted your microphone. You can switch it on again.' }).waitFor();
   assert.equal(await mic.getAttribute('aria-pressed'), 'true', 'the guest\'s own button shows muted');
   assert.equal(await guest.evaluate(() => window.civicmeet.pc.getSenders().find((s) => s.track?.kind === 'audio').track.enabled), false);
   await guest.locator('#tiles .tile.self [data-marker="muted"]').waitFor({ state: 'visible' });
