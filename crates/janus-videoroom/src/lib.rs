@@ -1,0 +1,37 @@
+//! Drives Janus's VideoRoom plugin from Rust, so that civicmeet's media
+//! router can be benchmarked side by side with Janus on the same machine
+//! (issue 5). A test and benchmark utility: it is not part of the civicmeet
+//! binary, and civicmeet's own crates never depend on it.
+//!
+//! - [`JanusServer`] starts a Janus of its own (the Debian package `janus`,
+//!   installed by `cargo xtask test`) from a minimal config in a temp
+//!   folder, exposes its pid for CPU measurements, and kills it on drop.
+//! - [`JanusClient`], [`Session`] and [`VideoRoomHandle`] speak the Janus
+//!   HTTP API (<https://janus.conf.meetecho.com/docs/rest.html>) and the
+//!   VideoRoom requests of Janus 1.x
+//!   (<https://janus.conf.meetecho.com/docs/videoroom.html>): create a
+//!   room, publish with an SDP offer, subscribe to feeds and answer Janus's
+//!   offer. The SDPs are strings; the WebRTC peers are the caller's (str0m
+//!   in the tests).
+//!
+//! Never beyond loopback: the server's API binds 127.0.0.1, its ICE gathers
+//! on `lo` only, and it has no STUN or TURN server, event handler or other
+//! transport; the client only connects to the address it is given.
+//! Everything Janus sends is parsed as untrusted input into typed values
+//! or an [`ApiError`], never a panic.
+
+mod error;
+mod http;
+mod jcfg;
+mod server;
+mod session;
+mod videoroom;
+mod wire;
+
+pub use error::{ApiError, StartError};
+pub use server::{JanusConfig, JanusServer};
+pub use session::{DEFAULT_REPLY_TIMEOUT, JanusClient, ServerInfo, Session};
+pub use videoroom::{
+    AudioCodec, FeedId, Joined, Published, PublishedStream, Publisher, RoomConfig, RoomId,
+    StreamRequest, SubscribedStream, SubscriberOffer, VideoCodec, VideoRoomEvent, VideoRoomHandle,
+};
