@@ -2,8 +2,18 @@
 //! server module writes them).
 //!
 //! What the files leave out matters as much as what they say: no STUN or
-//! TURN server, no event handlers, no admin API, no TLS, and only loopback
-//! for ICE, so a Janus started from them never reaches beyond this machine.
+//! TURN server, no event handlers, no admin API, no TLS, no IPv6, no
+//! ICE-TCP, so a Janus started from them never reaches beyond this machine.
+//!
+//! ICE cannot be confined to the loopback interface: Janus 1.1.2 skips
+//! loopback interfaces when it gathers candidates (`IFF_LOOPBACK` in
+//! `ice.c`), and an enforce list naming `lo` leaves it with no address, so
+//! libnice falls back to all interfaces, IPv6 included. So Janus gathers
+//! host candidates on this machine's own IPv4 addresses, and the peers
+//! bind to the one it reports (`JanusServer::media_ip`): datagrams between
+//! a machine's own addresses are delivered by its kernel and never leave
+//! it, and with no STUN or TURN server Janus only ever sends to the
+//! candidates our peers give it.
 //! Which plugins and transports load is decided by the folders the server
 //! module fills (one symlink each), not by `disable` lists here, so a
 //! Debian package that ships a new plugin cannot slip one in.
@@ -42,8 +52,6 @@ pub(crate) fn core(files: &CoreFiles<'_>) -> String {
 \tdebug_level = {debug_level}
 \tdebug_colors = false
 \tserver_name = \"civicmeet-test-janus\"
-\t# The address Janus writes into SDP.
-\tinterface = \"127.0.0.1\"
 \tsession_timeout = 60
 {event_loops}}}
 certificates: {{
@@ -58,8 +66,7 @@ nat: {{
 \tice_lite = false
 \tice_tcp = false
 \tfull_trickle = false
-\t# Gather host candidates on the loopback interface only.
-\tice_enforce_list = \"lo\"
+\t# No stun_server, no turn_server: host candidates only (see above).
 \t# .local candidates would need multicast DNS on the LAN.
 \tignore_mdns = true
 }}
@@ -134,7 +141,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn core_config_names_no_ice_server_and_only_loopback() {
+    fn core_config_names_no_ice_server() {
         let dir = Path::new("/tmp/x");
         let text = core(&CoreFiles {
             configs: dir,
@@ -146,9 +153,14 @@ mod tests {
             debug_level: 4,
             event_loops: None,
         });
-        assert!(text.contains("ice_enforce_list = \"lo\""));
         assert!(text.contains("rtp_port_range = \"20000-20999\""));
-        for absent in ["stun_server", "turn_server", "turn_rest_api", "event_loops"] {
+        for absent in [
+            "stun_server =",
+            "turn_server =",
+            "turn_rest_api =",
+            "event_loops",
+            "ice_enforce_list",
+        ] {
             assert!(!text.contains(absent), "{absent} in {text}");
         }
     }

@@ -3,11 +3,12 @@
 //! Each server gets a fresh temp folder holding its config files and
 //! folders with one symlink each: the VideoRoom plugin and the HTTP
 //! transport, nothing else (no event handlers, no loggers). The HTTP API
-//! listens on a free loopback port, ICE gathers on loopback only, and no
-//! STUN or TURN server is configured (see `jcfg`).
+//! listens on a free loopback port, no STUN or TURN server is configured,
+//! and ICE uses this machine's own IPv4 address, which Janus reports and
+//! [`JanusServer::media_ip`] passes on (why not loopback: see `jcfg`).
 
 use std::fs;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,7 +18,7 @@ use tempfile::TempDir;
 
 use crate::error::StartError;
 use crate::jcfg;
-use crate::session::JanusClient;
+use crate::session::{JanusClient, ServerInfo};
 
 /// Where the Debian package `janus` puts things.
 const BINARY: &str = "/usr/bin/janus";
@@ -60,6 +61,7 @@ impl Default for JanusConfig {
 pub struct JanusServer {
     child: Child,
     api: SocketAddr,
+    media_ip: IpAddr,
     log: PathBuf,
     // Removed after the child is gone (fields drop after `Drop::drop`).
     _dir: TempDir,
@@ -95,6 +97,13 @@ impl JanusServer {
     /// Where the Janus HTTP API listens (base path `/janus`).
     pub fn api_addr(&self) -> SocketAddr {
         self.api
+    }
+
+    /// The address Janus gathers its ICE candidates on: one of this
+    /// machine's own. Bind the peers' UDP sockets to it; a peer on
+    /// 127.0.0.1 does not connect (Janus never uses loopback for ICE).
+    pub fn media_ip(&self) -> IpAddr {
+        self.media_ip
     }
 
     /// A client for this server's API.
@@ -163,16 +172,21 @@ async fn start_once(config: &JanusConfig) -> Result<JanusServer, StartError> {
     let mut server = JanusServer {
         child,
         api,
+        // Until Janus says which address it uses.
+        media_ip: Ipv4Addr::LOCALHOST.into(),
         log,
         _dir: dir,
     };
-    wait_ready(&mut server, config.ready_timeout).await?;
+    let info = wait_ready(&mut server, config.ready_timeout).await?;
+    if let Some(ip) = info.local_ip {
+        server.media_ip = ip;
+    }
     Ok(server)
 }
 
 /// Polls `GET /janus/info` until it answers, the process exits, or time
 /// runs out.
-async fn wait_ready(server: &mut JanusServer, timeout: Duration) -> Result<(), StartError> {
+async fn wait_ready(server: &mut JanusServer, timeout: Duration) -> Result<ServerInfo, StartError> {
     let client = server.client();
     let deadline = Instant::now() + timeout;
     loop {
@@ -182,8 +196,8 @@ async fn wait_ready(server: &mut JanusServer, timeout: Duration) -> Result<(), S
                 log_tail: server.log_tail(),
             });
         }
-        if client.info().await.is_ok() {
-            return Ok(());
+        if let Ok(info) = client.info().await {
+            return Ok(info);
         }
         if Instant::now() > deadline {
             return Err(StartError::NotReady(timeout, server.log_tail()));
@@ -236,5 +250,5 @@ fn free_loopback_port() -> std::io::Result<SocketAddr> {
 fn log_tail(log: &Path) -> String {
     let text = fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }

@@ -10,7 +10,7 @@
 //! never times out while this task runs.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -48,6 +48,10 @@ pub struct ServerInfo {
     /// `janus.plugin.videoroom`.
     #[serde(default, deserialize_with = "plugin_names")]
     pub plugins: Vec<String>,
+    /// The address Janus takes for its own (the first IPv4 address of an
+    /// interface that is up, loopback excepted).
+    #[serde(default, rename = "local-ip")]
+    pub local_ip: Option<IpAddr>,
 }
 
 fn plugin_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

@@ -122,7 +122,9 @@ impl VideoRoomHandle {
     }
 
     /// Joins `room` as a subscriber to `streams`; returns Janus's offer, to
-    /// be answered with [`Self::start`].
+    /// be answered with [`Self::start`]. Janus only knows a feed once its
+    /// PeerConnection is up (see [`Self::wait_webrtc_up`] on the
+    /// publisher's handle); before, it answers 428 "No such feed".
     pub async fn subscribe(
         &self,
         room: RoomId,
@@ -197,6 +199,34 @@ impl VideoRoomHandle {
                 after,
             }),
         }
+    }
+
+    /// Waits until Janus reports this handle's PeerConnection up (ICE and
+    /// DTLS done), setting aside the other events on the way. A publisher
+    /// must be up before anyone can subscribe to it.
+    pub async fn wait_webrtc_up(&mut self) -> Result<(), ApiError> {
+        let after = self.session.reply_timeout();
+        let up = async {
+            loop {
+                match self.next_event().await {
+                    Some(VideoRoomEvent::WebrtcUp) => return Ok(()),
+                    Some(VideoRoomEvent::Hangup { reason }) => {
+                        return Err(ApiError::Unexpected {
+                            request: "webrtcup",
+                            got: format!("hangup: {reason}"),
+                        });
+                    }
+                    Some(_) => {}
+                    None => return Err(ApiError::SessionClosed),
+                }
+            }
+        };
+        tokio::time::timeout(after, up)
+            .await
+            .map_err(|_| ApiError::Timeout {
+                request: "webrtcup",
+                after,
+            })?
     }
 
     async fn request(
