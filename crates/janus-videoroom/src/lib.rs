@@ -14,9 +14,22 @@
 //!   offer. The SDPs are strings; the WebRTC peers are the caller's (str0m
 //!   in the tests).
 //!
-//! Never beyond loopback: the server's API binds 127.0.0.1, its ICE gathers
-//! on `lo` only, and it has no STUN or TURN server, event handler or other
-//! transport; the client only connects to the address it is given.
+//! One participant, in order: [`JanusClient::create_session`],
+//! [`Session::attach_videoroom`] (one handle per PeerConnection),
+//! [`VideoRoomHandle::join_publisher`], [`VideoRoomHandle::publish`] with
+//! the peer's offer, [`VideoRoomHandle::wait_webrtc_up`] (Janus knows a
+//! feed only once its PeerConnection is up); to receive, another handle's
+//! [`VideoRoomHandle::subscribe`] to feeds and [`VideoRoomHandle::start`]
+//! with the peer's answer to Janus's offer.
+//!
+//! Never beyond this machine: the server's API binds 127.0.0.1 and the
+//! client only connects to the address it is given; the server has no
+//! STUN or TURN server, event handler, logger or other transport, so it
+//! only ever sends media to the candidates our peers give it. ICE cannot
+//! use the loopback interface itself (Janus 1.1.2 skips loopback when it
+//! gathers candidates), so media run between this machine's own IPv4
+//! address, [`JanusServer::media_ip`], and peers bound to it: the kernel
+//! delivers such datagrams locally, they never reach a network.
 //! Everything Janus sends is parsed as untrusted input into typed values
 //! or an [`ApiError`], never a panic.
 

@@ -1,4 +1,4 @@
-//! The Janus API's envelope (https://janus.conf.meetecho.com/docs/rest.html):
+//! The Janus API's envelope (<https://janus.conf.meetecho.com/docs/rest.html>):
 //! building requests and parsing replies and events. Pure: no I/O.
 //!
 //! Every message Janus sends is one JSON object whose `janus` field names

@@ -1,5 +1,5 @@
 //! The VideoRoom plugin's requests and replies as types (pure, no I/O),
-//! after https://janus.conf.meetecho.com/docs/videoroom.html for Janus 1.x
+//! after <https://janus.conf.meetecho.com/docs/videoroom.html> for Janus 1.x
 //! (the multistream API: `streams` lists, `mid`s).
 //!
 //! A reply's `plugindata.data` names its kind in the `videoroom` field

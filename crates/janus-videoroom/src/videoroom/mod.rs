@@ -175,7 +175,6 @@ impl VideoRoomHandle {
 
     /// Detaches the handle from the plugin.
     pub async fn detach(self) -> Result<(), ApiError> {
-        self.session.forget_handle(self.id);
         self.session
             .post_to_handle(self.id, "detach", json!({}))
             .await
@@ -236,5 +235,13 @@ impl VideoRoomHandle {
         jsep: Option<&Jsep>,
     ) -> Result<Envelope, ApiError> {
         self.session.message(self.id, request, body, jsep).await
+    }
+}
+
+impl Drop for VideoRoomHandle {
+    /// Its events have nowhere to go any more. Janus keeps the handle until
+    /// [`VideoRoomHandle::detach`] or the end of the session.
+    fn drop(&mut self) {
+        self.session.forget_handle(self.id);
     }
 }
