@@ -1,5 +1,5 @@
 //! Against a real Janus (Debian package `janus`, installed by
-//! `cargo xtask test`): a str0m publisher sends synthetic Opus and VP8
+//! `cargo xtask test`): str0m publishers send synthetic Opus and VP8
 //! through a VideoRoom to a str0m subscriber. Without Janus these tests
 //! fail, naming the command that installs it; they never skip.
 
@@ -8,17 +8,94 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::Peer;
+use common::{Peer, Received};
 use janus_videoroom::{
-    ApiError, JanusConfig, JanusServer, RoomConfig, RoomId, StartError, StreamRequest,
+    ApiError, FeedId, JanusConfig, JanusServer, RoomConfig, RoomId, Session, StartError,
+    StreamRequest, VideoRoomEvent, VideoRoomHandle,
 };
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
-const PUBLISHER_MARKER: u8 = 0x5a;
+/// Enough to show media flows: one second of audio and of video, and a
+/// keyframe a decoder could start from.
+fn enough(r: Received) -> bool {
+    r.audio >= 50 && r.video >= 30 && r.keyframes >= 1
+}
 
 async fn janus() -> JanusServer {
     JanusServer::start()
         .await
         .unwrap_or_else(|e| panic!("cannot start Janus for this test: {e}"))
+}
+
+/// A publisher in a room: its handle, and its peer sending media in a task
+/// until stopped.
+struct Publishing {
+    handle: VideoRoomHandle,
+    feed: FeedId,
+    stop: oneshot::Sender<()>,
+    peer: JoinHandle<Peer>,
+}
+
+impl Publishing {
+    /// Joins, publishes, and waits until Janus has the PeerConnection up
+    /// (before that, Janus refuses subscriptions to the feed).
+    async fn start(
+        janus: &JanusServer,
+        session: &Session,
+        room: RoomId,
+        marker: u8,
+        deadline: Instant,
+    ) -> Publishing {
+        let handle = session.attach_videoroom().await.expect("a handle");
+        let joined = handle
+            .join_publisher(room, &format!("publisher {marker}"))
+            .await
+            .expect("joined as publisher");
+        assert_eq!(joined.room, room);
+        let mut peer = Peer::bind(janus.media_ip(), marker).await;
+        let offer = peer.publish_offer();
+        let published = handle.publish(&offer).await.expect("published");
+        peer.accept_answer(&published.answer);
+        let codecs: Vec<(&str, Option<&str>)> = published
+            .streams
+            .iter()
+            .map(|s| (s.kind.as_str(), s.codec.as_deref()))
+            .collect();
+        assert_eq!(codecs, [("audio", Some("opus")), ("video", Some("vp8"))]);
+
+        let (stop, stopped) = oneshot::channel::<()>();
+        let peer = tokio::spawn(async move {
+            tokio::select! {
+                _ = peer.run(deadline, |_| false) => {}
+                _ = stopped => {}
+            }
+            peer
+        });
+        let mut publishing = Publishing {
+            handle,
+            feed: joined.id,
+            stop,
+            peer,
+        };
+        if let Err(e) = publishing.handle.wait_webrtc_up().await {
+            let (_, peer) = publishing.stop().await;
+            panic!(
+                "publisher {marker} not up: {e}; its ICE state {:?}; Janus log:\n{}",
+                peer.ice,
+                janus.log_tail()
+            );
+        }
+        publishing
+    }
+
+    /// Stops sending; returns the handle and the peer (for a look at its
+    /// state).
+    async fn stop(self) -> (VideoRoomHandle, Peer) {
+        let _ = self.stop.send(());
+        let peer = self.peer.await.expect("the publisher task ends");
+        (self.handle, peer)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,52 +120,13 @@ async fn a_subscriber_receives_a_publishers_audio_and_video_through_janus() {
         .create_room(&RoomConfig::default())
         .await
         .expect("a room");
-
-    // The publisher: offer, Janus's answer, then media once ICE is up.
-    let mut publishing = session.attach_videoroom().await.expect("a handle");
-    let joined = publishing
-        .join_publisher(room, "publisher")
-        .await
-        .expect("joined as publisher");
-    assert_eq!(joined.room, room);
-    assert!(joined.publishers.is_empty(), "nobody published before");
-    let mut publisher = Peer::bind(janus.media_ip(), PUBLISHER_MARKER).await;
-    let offer = publisher.publish_offer();
-    let published = publishing.publish(&offer).await.expect("published");
-    publisher.accept_answer(&published.answer);
-    let codecs: Vec<(&str, Option<&str>)> = published
-        .streams
-        .iter()
-        .map(|s| (s.kind.as_str(), s.codec.as_deref()))
-        .collect();
-    assert_eq!(codecs, [("audio", Some("opus")), ("video", Some("vp8"))]);
-
     let deadline = Instant::now() + Duration::from_secs(20);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let publisher_task = tokio::spawn(async move {
-        tokio::select! {
-            _ = publisher.run(deadline, |_| false) => {}
-            _ = stopped => {}
-        }
-        publisher
-    });
-
-    // Janus knows the feed only once the publisher's PeerConnection is up.
-    if let Err(e) = publishing.wait_webrtc_up().await {
-        let _ = stop.send(());
-        let publisher = publisher_task.await.expect("the publisher task ends");
-        panic!(
-            "publisher not up: {e}; its ICE state {:?}; Janus log ({}):\n{}",
-            publisher.ice,
-            janus.log_path().display(),
-            janus.log_tail()
-        );
-    }
+    let publishing = Publishing::start(&janus, &session, room, 0x5a, deadline).await;
 
     // The subscriber: Janus offers the feed's streams, we answer.
     let subscribing = session.attach_videoroom().await.expect("a handle");
     let subscription = subscribing
-        .subscribe(room, &[StreamRequest::feed(joined.id)])
+        .subscribe(room, &[StreamRequest::feed(publishing.feed)])
         .await
         .expect("subscribed");
     assert_eq!(subscription.streams.len(), 2, "{subscription:?}");
@@ -96,23 +134,22 @@ async fn a_subscriber_receives_a_publishers_audio_and_video_through_janus() {
         subscription
             .streams
             .iter()
-            .all(|s| s.feed == Some(joined.id))
+            .all(|s| s.feed == Some(publishing.feed))
     );
-    let mut subscriber = Peer::bind(janus.media_ip(), PUBLISHER_MARKER).await;
+    let mut subscriber = Peer::bind(janus.media_ip(), 0).await;
     let answer = subscriber.answer_offer(&subscription.offer);
     subscribing.start(&answer).await.expect("started");
 
     let started = Instant::now();
-    let enough = subscriber
-        .run(deadline, |r| {
-            r.audio >= 50 && r.video >= 30 && r.keyframes >= 1
+    let arrived = subscriber
+        .run(deadline, |from| {
+            enough(from.get(&0x5a).copied().unwrap_or_default())
         })
         .await;
     let took = started.elapsed();
-    let _ = stop.send(());
-    let publisher = publisher_task.await.expect("the publisher task ends");
+    let (handle, publisher) = publishing.stop().await;
     assert!(
-        enough,
+        arrived,
         "after {took:?} the subscriber has {:?} (ICE {:?}; publisher ICE {:?}, \
          {} keyframe requests); Janus log ({}):\n{}",
         subscriber.received,
@@ -122,18 +159,78 @@ async fn a_subscriber_receives_a_publishers_audio_and_video_through_janus() {
         janus.log_path().display(),
         janus.log_tail(),
     );
-    assert_eq!(
-        subscriber.received.foreign, 0,
-        "only the publisher's frames"
-    );
+    assert_eq!(subscriber.foreign, 0, "only whole Opus and VP8 frames");
+    assert_eq!(subscriber.received.len(), 1, "only the publisher's frames");
     eprintln!(
-        "first 50 audio / 30 video frames through Janus {took:?} after start: {:?}",
+        "1 s of media through Janus {took:?} after start: {:?}",
         subscriber.received
     );
 
     subscribing.leave().await.expect("subscriber left");
-    publishing.leave().await.expect("publisher left");
+    handle.leave().await.expect("publisher left");
     admin.destroy_room(room).await.expect("room destroyed");
+    session.destroy().await.expect("session destroyed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_subscription_carries_two_publishers_multistream() {
+    let janus = janus().await;
+    let session = janus.client().create_session().await.expect("a session");
+    let room = session
+        .attach_videoroom()
+        .await
+        .expect("a handle")
+        .create_room(&RoomConfig::default())
+        .await
+        .expect("a room");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut first = Publishing::start(&janus, &session, room, 0x41, deadline).await;
+    let second = Publishing::start(&janus, &session, room, 0x42, deadline).await;
+
+    // The first publisher hears of the second.
+    loop {
+        match first.handle.wait_event().await {
+            Ok(VideoRoomEvent::Publishers(list)) if list.iter().any(|p| p.id == second.feed) => {
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => panic!("no publishers event for the second publisher: {e}"),
+        }
+    }
+
+    let subscribing = session.attach_videoroom().await.expect("a handle");
+    let subscription = subscribing
+        .subscribe(
+            room,
+            &[
+                StreamRequest::feed(first.feed),
+                StreamRequest::feed(second.feed),
+            ],
+        )
+        .await
+        .expect("subscribed");
+    assert_eq!(subscription.streams.len(), 4, "{subscription:?}");
+    let mut subscriber = Peer::bind(janus.media_ip(), 0).await;
+    let answer = subscriber.answer_offer(&subscription.offer);
+    subscribing.start(&answer).await.expect("started");
+
+    let arrived = subscriber
+        .run(deadline, |from| {
+            [0x41, 0x42]
+                .iter()
+                .all(|m| enough(from.get(m).copied().unwrap_or_default()))
+        })
+        .await;
+    first.stop().await;
+    second.stop().await;
+    assert!(
+        arrived,
+        "the subscriber has {:?} (ICE {:?}); Janus log:\n{}",
+        subscriber.received,
+        subscriber.ice,
+        janus.log_tail(),
+    );
+    assert_eq!(subscriber.foreign, 0);
     session.destroy().await.expect("session destroyed");
 }
 
@@ -152,10 +249,20 @@ async fn janus_refusals_are_typed_errors() {
         .await
         .expect("a room");
     assert_eq!(handle.list_participants(room).await.expect("a list"), []);
+    // A feed that never published.
+    let subscriber = session.attach_videoroom().await.expect("a handle");
+    match subscriber
+        .subscribe(room, &[StreamRequest::feed(FeedId(1))])
+        .await
+    {
+        Err(ApiError::VideoRoom { code: 428, .. }) => {}
+        other => panic!("subscribing to a missing feed gave {other:?}"),
+    }
     session.destroy().await.expect("session destroyed");
-    match janus.client().create_session().await {
-        Ok(_) => {}
-        Err(e) => panic!("a second session failed: {e}"),
+    // The session is gone: its handles say so instead of hanging.
+    match handle.list_participants(room).await {
+        Err(ApiError::Janus { code: 458, .. } | ApiError::SessionClosed) => {}
+        other => panic!("a request on a destroyed session gave {other:?}"),
     }
 }
 

@@ -11,6 +11,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -27,17 +28,14 @@ const KEYFRAME_INTERVAL: Duration = Duration::from_secs(1);
 const VIDEO_FRAME_BYTES: usize = 2_500;
 const KEYFRAME_BYTES: usize = 6_000;
 
-/// What a peer received.
+/// What a peer received from one publisher (one marker).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
-    /// Opus frames carrying the expected marker.
+    /// Opus frames on an audio track.
     pub audio: u64,
-    /// VP8 frames carrying the expected marker.
+    /// Whole VP8 frames on a video track.
     pub video: u64,
     pub keyframes: u64,
-    /// Frames that carried another marker, another codec, or were cut
-    /// short: none should arrive.
-    pub foreign: u64,
 }
 
 /// The synthetic media a publishing peer sends.
@@ -56,18 +54,21 @@ pub struct Peer {
     pub rtc: Rtc,
     socket: UdpSocket,
     local: SocketAddr,
-    /// The marker this peer sends, or expects to receive.
+    /// The marker this peer puts into the frames it sends.
     marker: u8,
     source: Option<Source>,
     pending: Option<SdpPendingOffer>,
-    pub received: Received,
+    /// What arrived, by the sender's marker.
+    pub received: HashMap<u8, Received>,
+    /// Frames of another codec or kind, or cut short: none should arrive.
+    pub foreign: u64,
     pub keyframe_requests: u64,
     pub ice: Option<IceConnectionState>,
 }
 
 impl Peer {
     /// A peer on a fresh UDP socket on `ip` (Janus's media address) that
-    /// sends or expects `marker`.
+    /// marks what it sends with `marker`.
     pub async fn bind(ip: IpAddr, marker: u8) -> Peer {
         let socket = UdpSocket::bind((ip, 0))
             .await
@@ -88,7 +89,8 @@ impl Peer {
             marker,
             source: None,
             pending: None,
-            received: Received::default(),
+            received: HashMap::new(),
+            foreign: 0,
             keyframe_requests: 0,
             ice: None,
         }
@@ -116,6 +118,11 @@ impl Peer {
         offer.to_sdp_string()
     }
 
+    /// What arrived from the publisher that marks its frames `marker`.
+    pub fn received_from(&self, marker: u8) -> Received {
+        self.received.get(&marker).copied().unwrap_or_default()
+    }
+
     pub fn accept_answer(&mut self, sdp: &str) {
         let answer = SdpAnswer::from_sdp_string(sdp).expect("Janus's answer parses");
         let pending = self.pending.take().expect("an offer was made");
@@ -138,7 +145,11 @@ impl Peer {
     /// Runs the peer until `done` holds for what it received (true) or
     /// `deadline` passes (false). Safe to cancel between iterations: all
     /// state lives in `self`.
-    pub async fn run(&mut self, deadline: Instant, done: impl Fn(&Received) -> bool) -> bool {
+    pub async fn run(
+        &mut self,
+        deadline: Instant,
+        done: impl Fn(&HashMap<u8, Received>) -> bool,
+    ) -> bool {
         let mut buf = vec![0u8; 2_000];
         loop {
             let now = Instant::now();
@@ -209,17 +220,21 @@ impl Peer {
                 }
             }
             Event::MediaData(data) => {
-                let ours = data.data.get(1) == Some(&self.marker) && data.contiguous;
                 let kind = self.rtc.media(data.mid).map(|m| m.kind());
-                match (kind, data.params.spec().codec, ours) {
-                    (Some(MediaKind::Audio), Codec::Opus, true) => self.received.audio += 1,
-                    (Some(MediaKind::Video), Codec::Vp8, true) => {
-                        self.received.video += 1;
+                let (Some(&marker), true) = (data.data.get(1), data.contiguous) else {
+                    self.foreign += 1;
+                    return;
+                };
+                let from = self.received.entry(marker).or_default();
+                match (kind, data.params.spec().codec) {
+                    (Some(MediaKind::Audio), Codec::Opus) => from.audio += 1,
+                    (Some(MediaKind::Video), Codec::Vp8) => {
+                        from.video += 1;
                         if data.is_keyframe() {
-                            self.received.keyframes += 1;
+                            from.keyframes += 1;
                         }
                     }
-                    _ => self.received.foreign += 1,
+                    _ => self.foreign += 1,
                 }
             }
             _ => {}
