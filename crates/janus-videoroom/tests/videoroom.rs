@@ -139,6 +139,9 @@ async fn a_subscriber_receives_a_publishers_audio_and_video_through_janus() {
     let mut subscriber = Peer::bind(janus.media_ip(), 0).await;
     let answer = subscriber.answer_offer(&subscription.offer);
     subscribing.start(&answer).await.expect("started");
+    // Our SDPs carry all candidates and say so; telling Janus again is
+    // harmless, and shows the request works.
+    subscribing.trickle_end().await.expect("end of candidates");
 
     let started = Instant::now();
     let arrived = subscriber

@@ -201,7 +201,7 @@ impl VideoRoomHandle {
     }
 
     /// Waits until Janus reports this handle's PeerConnection up (ICE and
-    /// DTLS done), setting aside the other events on the way. A publisher
+    /// DTLS done), dropping the other events on the way. A publisher
     /// must be up before anyone can subscribe to it.
     pub async fn wait_webrtc_up(&mut self) -> Result<(), ApiError> {
         let after = self.session.reply_timeout();
