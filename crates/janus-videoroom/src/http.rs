@@ -8,6 +8,7 @@
 //! protocol; `wire` parses what it returns.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
@@ -83,4 +84,15 @@ impl Endpoint {
         }
         Ok(body)
     }
+}
+
+/// Runs `future` with the reply timeout.
+pub(crate) async fn timed<T>(
+    after: Duration,
+    request: &'static str,
+    future: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(after, future)
+        .await
+        .map_err(|_| ApiError::Timeout { request, after })?
 }

@@ -33,6 +33,7 @@
 //! Everything Janus sends is parsed as untrusted input into typed values
 //! or an [`ApiError`], never a panic.
 
+mod client;
 mod error;
 mod http;
 mod jcfg;
@@ -41,9 +42,10 @@ mod session;
 mod videoroom;
 mod wire;
 
+pub use client::{DEFAULT_REPLY_TIMEOUT, JanusClient, ServerInfo};
 pub use error::{ApiError, StartError};
 pub use server::{JanusConfig, JanusServer};
-pub use session::{DEFAULT_REPLY_TIMEOUT, JanusClient, ServerInfo, Session};
+pub use session::Session;
 pub use videoroom::{
     AudioCodec, FeedId, Joined, Published, PublishedStream, Publisher, RoomConfig, RoomId,
     StreamRequest, SubscribedStream, SubscriberOffer, VideoCodec, VideoRoomEvent, VideoRoomHandle,

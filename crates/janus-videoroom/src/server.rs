@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+use crate::client::{JanusClient, ServerInfo};
 use crate::error::StartError;
 use crate::jcfg;
-use crate::session::{JanusClient, ServerInfo};
 
 /// Where the Debian package `janus` puts things.
 const BINARY: &str = "/usr/bin/janus";

@@ -10,7 +10,6 @@
 //! never times out while this task runs.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -20,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::ApiError;
-use crate::http::Endpoint;
+use crate::http::{Endpoint, timed};
 use crate::videoroom::VideoRoomHandle;
 use crate::wire::{self, Envelope, Jsep};
 
@@ -28,94 +27,6 @@ use crate::wire::{self, Envelope, Jsep};
 const MAX_EVENTS_PER_POLL: u32 = 16;
 /// Consecutive failed long polls after which the session counts as gone.
 const MAX_POLL_FAILURES: u32 = 5;
-/// How long a request waits for its result by default.
-pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The Janus API of one server (the HTTP transport, base path `/janus`).
-#[derive(Debug, Clone)]
-pub struct JanusClient {
-    endpoint: Endpoint,
-    reply_timeout: Duration,
-}
-
-/// What `GET /janus/info` tells about a server.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct ServerInfo {
-    /// E.g. 1102 for 1.1.2.
-    pub version: u32,
-    pub version_string: String,
-    /// The package names of the loaded plugins, e.g.
-    /// `janus.plugin.videoroom`.
-    #[serde(default, deserialize_with = "plugin_names")]
-    pub plugins: Vec<String>,
-    /// The address Janus takes for its own (the first IPv4 address of an
-    /// interface that is up, loopback excepted).
-    #[serde(default, rename = "local-ip")]
-    pub local_ip: Option<IpAddr>,
-}
-
-fn plugin_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let map: HashMap<String, Value> = serde::Deserialize::deserialize(d)?;
-    let mut names: Vec<String> = map.into_keys().collect();
-    names.sort();
-    Ok(names)
-}
-
-impl JanusClient {
-    /// A client for the Janus API at `addr` (HTTP, base path `/janus`).
-    pub fn new(addr: SocketAddr) -> JanusClient {
-        JanusClient {
-            endpoint: Endpoint::new(addr),
-            reply_timeout: DEFAULT_REPLY_TIMEOUT,
-        }
-    }
-
-    /// How long each request waits for its result (an asynchronous one for
-    /// its event) before failing with [`ApiError::Timeout`].
-    pub fn with_reply_timeout(mut self, timeout: Duration) -> JanusClient {
-        self.reply_timeout = timeout;
-        self
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.endpoint.addr()
-    }
-
-    /// `GET /janus/info`.
-    pub async fn info(&self) -> Result<ServerInfo, ApiError> {
-        let bytes = self.endpoint.get("/janus/info").await?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::Malformed(format!("info: {e}")))?;
-        if value.get("janus").and_then(Value::as_str) != Some("server_info") {
-            return Err(ApiError::Unexpected {
-                request: "info",
-                got: truncated(&value),
-            });
-        }
-        serde_json::from_value(value).map_err(|e| ApiError::Malformed(format!("info: {e}")))
-    }
-
-    /// Creates a session and starts its long poll.
-    pub async fn create_session(&self) -> Result<Session, ApiError> {
-        let body = wire::request("create", "create", json!({}));
-        let reply = timed(
-            self.reply_timeout,
-            "create",
-            self.endpoint.post("/janus", body),
-        )
-        .await?;
-        let id = wire::new_id(&wire::parse_reply(&reply)?, "create")?;
-        let shared = Arc::new(Shared {
-            endpoint: self.endpoint.clone(),
-            id,
-            reply_timeout: self.reply_timeout,
-            next_transaction: AtomicU64::new(1),
-            routes: Mutex::new(Routes::default()),
-        });
-        let poller = tokio::spawn(poll_events(shared.clone()));
-        Ok(Session { shared, poller })
-    }
-}
 
 /// One Janus session. Dropping it stops the long poll without telling
 /// Janus (which then times the session out after 60 s); [`Session::destroy`]
@@ -126,6 +37,19 @@ pub struct Session {
 }
 
 impl Session {
+    /// Session `id` was created; its long poll starts now.
+    pub(crate) fn start(endpoint: Endpoint, id: u64, reply_timeout: Duration) -> Session {
+        let shared = Arc::new(Shared {
+            endpoint,
+            id,
+            reply_timeout,
+            next_transaction: AtomicU64::new(1),
+            routes: Mutex::new(Routes::default()),
+        });
+        let poller = tokio::spawn(poll_events(shared.clone()));
+        Session { shared, poller }
+    }
+
     pub fn id(&self) -> u64 {
         self.shared.id
     }
@@ -379,29 +303,4 @@ async fn poll_events(shared: Arc<Shared>) {
         }
     }
     shared.close();
-}
-
-/// Runs `future` with the reply timeout.
-async fn timed<T>(
-    after: Duration,
-    request: &'static str,
-    future: impl Future<Output = Result<T, ApiError>>,
-) -> Result<T, ApiError> {
-    tokio::time::timeout(after, future)
-        .await
-        .map_err(|_| ApiError::Timeout { request, after })?
-}
-
-/// A short excerpt of an unexpected message for an error text.
-pub(crate) fn truncated(value: &Value) -> String {
-    let mut text = value.to_string();
-    if text.len() > 200 {
-        let mut end = 200;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
-    }
-    text
 }

@@ -164,6 +164,20 @@ pub(crate) fn new_id(envelope: &Envelope, request: &'static str) -> Result<u64, 
     }
 }
 
+/// A short excerpt of an unexpected message for an error text.
+pub(crate) fn truncated(value: &Value) -> String {
+    let mut text = value.to_string();
+    if text.len() > 200 {
+        let mut end = 200;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::session::truncated;
 use crate::wire::Envelope;
+use crate::wire::truncated;
 
 const PLUGIN: &str = "janus.plugin.videoroom";
 
