@@ -20,9 +20,10 @@ use crate::client::{JanusClient, ServerInfo};
 use crate::error::StartError;
 use crate::jcfg;
 
-/// Where the Debian package `janus` puts things.
+/// Where the Debian package `janus` puts things: the binary, and the
+/// modules under the multiarch library folder (`/usr/lib/<triplet>/janus`).
 const BINARY: &str = "/usr/bin/janus";
-const MODULES: &str = "/usr/lib/x86_64-linux-gnu/janus";
+const MODULES_ON_AMD64: &str = "/usr/lib/x86_64-linux-gnu/janus";
 const VIDEOROOM: &str = "plugins/libjanus_videoroom.so";
 const HTTP_TRANSPORT: &str = "transports/libjanus_http.so";
 
@@ -46,7 +47,7 @@ impl Default for JanusConfig {
     fn default() -> JanusConfig {
         JanusConfig {
             binary: BINARY.into(),
-            modules: MODULES.into(),
+            modules: installed_modules(),
             // Below Linux's ephemeral range (32768-60999), so our own peers'
             // sockets do not compete with Janus for these ports.
             rtp_ports: 20_000..=29_999,
@@ -129,6 +130,18 @@ impl Drop for JanusServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The package's module folder on this machine's architecture; the amd64
+/// one when none is found, so the error names a plausible path.
+fn installed_modules() -> PathBuf {
+    fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("janus"))
+        .find(|folder| folder.join(VIDEOROOM).exists())
+        .unwrap_or_else(|| MODULES_ON_AMD64.into())
 }
 
 fn check_installed(config: &JanusConfig) -> Result<(), StartError> {
