@@ -28,9 +28,10 @@ const MAX_EVENTS_PER_POLL: u32 = 16;
 /// Consecutive failed long polls after which the session counts as gone.
 const MAX_POLL_FAILURES: u32 = 5;
 
-/// One Janus session. Dropping it stops the long poll without telling
-/// Janus (which then times the session out after 60 s); [`Session::destroy`]
-/// ends it at once.
+/// One Janus session. Its handles work only while it lives: dropping it
+/// stops the long poll (their waiting requests fail with
+/// [`ApiError::SessionClosed`]) without telling Janus, which times the
+/// session out after 60 s; [`Session::destroy`] ends it at once.
 pub struct Session {
     shared: Arc<Shared>,
     poller: JoinHandle<()>,

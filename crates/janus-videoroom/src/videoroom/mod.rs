@@ -181,7 +181,8 @@ impl VideoRoomHandle {
     }
 
     /// The next unsolicited event of this handle; `None` once the session
-    /// is closed.
+    /// is closed. Events queue until read (Janus sends few: state changes,
+    /// publishers coming and going).
     pub async fn next_event(&mut self) -> Option<VideoRoomEvent> {
         self.events.recv().await.map(messages::event)
     }
