@@ -12,12 +12,15 @@
 //! 4. installs PostgreSQL (Debian package `postgresql`) when no
 //!    `/usr/lib/postgresql/*/bin/initdb` exists: the store's tests start a
 //!    throwaway cluster with it (and fail, not skip, without it),
-//! 5. runs `cargo test --workspace --all-targets`,
-//! 6. builds the `civicmeet` binary,
-//! 7. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
+//! 5. installs Janus (Debian package `janus`) when `/usr/bin/janus` is
+//!    missing: the `janus-videoroom` tests start one to compare our media
+//!    router with (and fail, not skip, without it),
+//! 6. runs `cargo test --workspace --all-targets`,
+//! 7. builds the `civicmeet` binary,
+//! 8. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
 //!    against that binary.
 //!
-//! `cargo xtask e2e` does the same without steps 4 and 5, for a quick
+//! `cargo xtask e2e` does the same without steps 4 to 6, for a quick
 //! browser run.
 //!
 //! It stops at the first failing step, names it, and exits non-zero. It only
@@ -33,10 +36,11 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test   install missing test peers (Chromium, npm and Python packages,
-         PostgreSQL), then run the Rust tests and the browser end-to-end tests
+         PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests";
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+const JANUS: &str = "/usr/bin/janus";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -148,6 +152,20 @@ fn test(scope: Scope) -> Result<(), Failure> {
                     "installed postgresql, but still no /usr/lib/postgresql/*/bin/initdb".into(),
                 ),
             }
+        })?;
+
+        step("install Janus", || {
+            if Path::new(JANUS).exists() {
+                println!("xtask: {JANUS} is present");
+                return Ok(());
+            }
+            let apt = |args: &[&str]| {
+                let mut command = Command::new("apt-get");
+                command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+                command
+            };
+            run(apt(&["update"]))?;
+            run(apt(&["install", "-y", "--no-install-recommends", "janus"]))
         })?;
 
         step("cargo test", || {
