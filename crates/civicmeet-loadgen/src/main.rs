@@ -46,6 +46,12 @@ struct Args {
     /// Print JSON (every run and the medians) instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also write the JSON to this file.
+    #[arg(long)]
+    json_out: Option<PathBuf>,
+    /// Also write the table to this file.
+    #[arg(long)]
+    table_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -102,11 +108,18 @@ async fn run(args: Args) -> Result<(), String> {
             results.push(result);
         }
     }
+    let json = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+    let table = report::markdown(&results);
+    let write = |path: &Option<PathBuf>, text: &str| match path {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
+        None => Ok(()),
+    };
+    write(&args.json_out, &json)?;
+    write(&args.table_out, &table)?;
     if args.json {
-        let json = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
         println!("{json}");
     } else {
-        print!("{}", report::markdown(&results));
+        print!("{table}");
     }
     Ok(())
 }
