@@ -3,7 +3,7 @@
 use crate::ramp::RampResult;
 
 /// A Markdown table: one row per scenario and target, with the ratio of
-/// packets per CPU-second to the relay's in the same scenario.
+/// packets per CPU-second to the relay's in the same scenario and load.
 pub fn markdown(results: &[RampResult]) -> String {
     let mut out = String::from(
         "| scenario | target | largest load held (<1% loss) | participants | streams | loss | \
@@ -13,10 +13,7 @@ pub fn markdown(results: &[RampResult]) -> String {
     );
     for r in results {
         let m = &r.median;
-        let relay = results
-            .iter()
-            .find(|x| x.scenario == r.scenario && x.target == "udp-relay")
-            .and_then(|x| x.median.packets_per_cpu_second);
+        let relay = relay_at(results, r);
         let ratio = match (m.packets_per_cpu_second, relay) {
             (Some(a), Some(b)) if b > 0.0 => format!("{:.1}%", 100.0 * a / b),
             _ => "–".into(),
@@ -48,6 +45,26 @@ pub fn markdown(results: &[RampResult]) -> String {
         ));
     }
     out
+}
+
+/// The relay's packets per CPU-second in the same scenario, at the same
+/// load when the relay ran it (batching makes the relay cheaper per packet
+/// at higher loads, so another load would flatter or shame the ratio).
+fn relay_at(results: &[RampResult], r: &RampResult) -> Option<f64> {
+    let relay = results
+        .iter()
+        .find(|x| x.scenario == r.scenario && x.target == "udp-relay")?;
+    let mut same_load: Vec<f64> = relay
+        .steps
+        .iter()
+        .filter(|s| s.load == r.load)
+        .filter_map(|s| s.packets_per_cpu_second())
+        .collect();
+    if same_load.is_empty() {
+        relay.median.packets_per_cpu_second
+    } else {
+        Some(crate::stats::median(&mut same_load))
+    }
 }
 
 fn opt(value: Option<f64>, show: impl Fn(f64) -> String) -> String {
