@@ -340,3 +340,56 @@ fn result(
         memory_per_participant_kib: per_participant,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramps_double_rooms_or_subscribers() {
+        let mesh = Scenario::by_name("mesh-5").expect("a scenario");
+        assert_eq!(
+            mesh.load(0),
+            Load {
+                rooms: 1,
+                room_size: 5
+            }
+        );
+        assert_eq!(
+            mesh.load(3),
+            Load {
+                rooms: 8,
+                room_size: 5
+            }
+        );
+        let gallery = Scenario::by_name("one-to-many").expect("a scenario");
+        assert_eq!(
+            gallery.load(0),
+            Load {
+                rooms: 1,
+                room_size: 9
+            }
+        );
+        assert_eq!(
+            gallery.load(2),
+            Load {
+                rooms: 1,
+                room_size: 33
+            }
+        );
+    }
+
+    #[test]
+    fn only_the_first_of_a_room_publish_in_one_to_many() {
+        let gallery = Scenario::by_name("one-to-many").expect("a scenario");
+        let seats = gallery.seats(gallery.load(0));
+        assert_eq!(seats.len(), 9);
+        assert!(seats[0].audio && seats[0].video);
+        assert!(seats[1..].iter().all(|s| !s.audio && !s.video));
+        let audio = Scenario::by_name("audio-50").expect("a scenario");
+        let seats = audio.seats(audio.load(1));
+        assert_eq!(seats.len(), 100);
+        assert_eq!(seats[99].room, 1);
+        assert!(seats.iter().all(|s| s.audio && !s.video));
+    }
+}
