@@ -4,6 +4,7 @@
 //!     cargo build --release -p civicmeet -p civicmeet-loadgen
 //!     target/release/civicmeet-loadgen all
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use civicmeet_loadgen::relay_process::RelayProcess;
 use civicmeet_loadgen::report;
 use civicmeet_loadgen::scenario::{self, Scenario, Timing};
 use civicmeet_loadgen::target::civicmeet::Civicmeet;
+use civicmeet_loadgen::target::{Error, Target};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -130,16 +132,37 @@ async fn ramp_civicmeet(
     timing: Timing,
     args: &Args,
 ) -> RampResult {
+    ramp_webrtc(scenario, "civicmeet", timing, args, || {
+        Civicmeet::spawn(server)
+    })
+    .await
+}
+
+/// Ramps a WebRTC target; `start` makes a fresh server for each run (a
+/// Janus target plugs in here with its own `start`).
+async fn ramp_webrtc<T, F, Fut>(
+    scenario: &Scenario,
+    name: &str,
+    timing: Timing,
+    args: &Args,
+    start: F,
+) -> RampResult
+where
+    T: Target,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let start = &start;
     ramp(
         scenario,
-        "civicmeet",
+        name,
         args.max_steps,
         args.repeat,
         |load| async move {
-            let target = match Civicmeet::spawn(server).await {
+            let target = match start().await {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("  cannot start civicmeet: {e}");
+                    eprintln!("  cannot start {name}: {e}");
                     return None;
                 }
             };
