@@ -23,6 +23,12 @@
 //! `cargo xtask e2e` does the same without steps 4 to 6, for a quick
 //! browser run.
 //!
+//! `cargo xtask bench [ARGS]` reproduces BENCHMARKS.md's load-generator
+//! table: it builds `civicmeet` and `civicmeet-loadgen` in release mode,
+//! runs `civicmeet-loadgen all` (ARGS go to it, e.g. `--repeat 1`), and
+//! writes the table to `target/bench/loadgen.md` and every run to
+//! `target/bench/loadgen.json`.
+//!
 //! It stops at the first failing step, names it, and exits non-zero. It only
 //! starts processes (std::process::Command): no dependencies, so it builds
 //! in seconds before anything else is installed.
@@ -37,7 +43,10 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   test   install missing test peers (Chromium, npm and Python packages,
          PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
-  e2e    the same, but only the browser end-to-end tests";
+  e2e    the same, but only the browser end-to-end tests
+  bench  build release, run every load-generator scenario against civicmeet
+         and the plain UDP relay, write target/bench/loadgen.{md,json}
+         (further arguments go to civicmeet-loadgen)";
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const JANUS: &str = "/usr/bin/janus";
@@ -52,6 +61,7 @@ fn main() -> ExitCode {
     {
         ["test"] => report(test(Scope::All)),
         ["e2e"] => report(test(Scope::BrowserOnly)),
+        ["bench", rest @ ..] => report(bench(rest)),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -196,6 +206,41 @@ fn test(scope: Scope) -> Result<(), Failure> {
             .current_dir(&e2e)
             .env("CIVICMEET_BIN", &binary);
         run(node)
+    })
+}
+
+fn bench(extra: &[&str]) -> Result<(), Failure> {
+    let root = repo_root();
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    step("build release", || {
+        // One package per build: built together, the two would unify their
+        // dependencies' features and give a server binary that differs
+        // from the one `cargo build --release -p civicmeet` ships.
+        for package in ["civicmeet", "civicmeet-loadgen"] {
+            let mut command = Command::new(&cargo);
+            command
+                .args(["build", "--release", "--package", package])
+                .current_dir(&root);
+            run(command)?;
+        }
+        Ok(())
+    })?;
+    step("load generator", || {
+        let out = target_dir(&root).join("bench");
+        fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let table = out.join("loadgen.md");
+        let mut command = Command::new(target_dir(&root).join("release/civicmeet-loadgen"));
+        command
+            .arg("all")
+            .arg("--json-out")
+            .arg(out.join("loadgen.json"))
+            .arg("--table-out")
+            .arg(&table)
+            .args(extra)
+            .current_dir(&root);
+        run(command)?;
+        println!("xtask: table written to {}", table.display());
+        Ok(())
     })
 }
 
