@@ -60,8 +60,11 @@ pub struct Peer {
     pending: Option<SdpPendingOffer>,
     /// What arrived, by the sender's marker.
     pub received: HashMap<u8, Received>,
-    /// Frames of another codec or kind, or cut short: none should arrive.
+    /// Frames of another codec or kind, or without a marker: none should
+    /// arrive.
     pub foreign: u64,
+    /// Frames with a gap (a packet lost on a busy machine): a few may.
+    pub broken: u64,
     pub keyframe_requests: u64,
     pub ice: Option<IceConnectionState>,
 }
@@ -91,6 +94,7 @@ impl Peer {
             pending: None,
             received: HashMap::new(),
             foreign: 0,
+            broken: 0,
             keyframe_requests: 0,
             ice: None,
         }
@@ -221,7 +225,11 @@ impl Peer {
             }
             Event::MediaData(data) => {
                 let kind = self.rtc.media(data.mid).map(|m| m.kind());
-                let (Some(&marker), true) = (data.data.get(1), data.contiguous) else {
+                if !data.contiguous {
+                    self.broken += 1;
+                    return;
+                }
+                let Some(&marker) = data.data.get(1) else {
                     self.foreign += 1;
                     return;
                 };
