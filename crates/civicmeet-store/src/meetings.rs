@@ -7,8 +7,6 @@
 //! keys of the appointment's meeting too, so the links in the citizen's
 //! mails need no second secret.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use crate::backend::with_pool;
@@ -118,10 +116,6 @@ fn pin_hash(meeting_id: &str, pin: &str) -> String {
     random::hex(&Sha256::digest(format!("{meeting_id}:{pin}").as_bytes()))
 }
 
-fn key_hash(key: &str) -> String {
-    random::hex(&Sha256::digest(key.as_bytes()))
-}
-
 impl Store {
     /// Stores a new open meeting (waiting room on, no PINs). Fails with
     /// [`StoreError::AlreadyExists`] when the id is taken.
@@ -180,13 +174,13 @@ impl Store {
         role: LinkRole,
         now: i64,
     ) -> Result<String, StoreError> {
-        let key = URL_SAFE_NO_PAD.encode(random::bytes::<32>()?);
+        let key = random::secret()?;
         with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO meeting_links (hash, meeting_id, role, created_at) \
                  VALUES ($1, $2, $3, $4)",
             )
-            .bind(key_hash(&key))
+            .bind(random::secret_hash(&key))
             .bind(meeting_id)
             .bind(role.as_str())
             .bind(now)
@@ -209,7 +203,7 @@ impl Store {
         if key.len() > 128 {
             return Ok(None);
         }
-        let hash = key_hash(key);
+        let hash = random::secret_hash(key);
         let row: Option<(String, String)> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT meeting_id, role FROM meeting_links \

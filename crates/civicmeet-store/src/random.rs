@@ -24,3 +24,17 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
             s
         })
 }
+
+/// A new secret for a link or a cookie: 256 random bits, base64url without
+/// padding (43 characters). The server keeps only [`secret_hash`] of it.
+pub(crate) fn secret() -> Result<String, StoreError> {
+    use base64::Engine;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes::<32>()?))
+}
+
+/// The stored form of a secret: SHA-256, lowercase hex. A leaked database
+/// or backup then opens no link and no session.
+pub(crate) fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(secret.as_bytes()))
+}

@@ -6,18 +6,9 @@
 //! caller says what "too long" means by the `seen_after` cut-off), when
 //! its account is disabled, or at logout.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-
 use crate::accounts::{ACCOUNT_COLUMNS, Account, AccountRow};
 use crate::backend::with_pool;
 use crate::{Store, StoreError, random};
-
-/// The stored form of a session token: SHA-256, lowercase hex.
-fn hash(token: &str) -> String {
-    random::hex(&Sha256::digest(token.as_bytes()))
-}
 
 /// A session token is 43 base64url characters; reject anything else
 /// before hashing it.
@@ -37,13 +28,13 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<String, StoreError> {
-        let token = URL_SAFE_NO_PAD.encode(random::bytes::<32>()?);
+        let token = random::secret()?;
         with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO sessions (hash, account_id, created_at, expires_at, last_seen_at) \
                  VALUES ($1, $2, $3, $4, $3)",
             )
-            .bind(hash(&token))
+            .bind(random::secret_hash(&token))
             .bind(account_id)
             .bind(now)
             .bind(expires_at)
@@ -67,7 +58,7 @@ impl Store {
         if !well_formed(token) {
             return Ok(None);
         }
-        let hash = hash(token);
+        let hash = random::secret_hash(token);
         let columns = ACCOUNT_COLUMNS
             .split(", ")
             .map(|c| format!("a.{c}"))
@@ -105,7 +96,7 @@ impl Store {
         }
         with_pool!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE hash = $1")
-                .bind(hash(token))
+                .bind(random::secret_hash(token))
                 .execute(pool)
                 .await
                 .map(|_| ())

@@ -6,10 +6,6 @@
 //! so a leaked database or backup opens no link. A token is bound to one
 //! purpose: a cancel link cannot be used to join.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-
 use crate::backend::with_pool;
 use crate::text_enum::text_enum;
 use crate::{Store, StoreError, random};
@@ -45,11 +41,6 @@ pub struct TokenGrant {
     pub expires_at: i64,
 }
 
-/// The stored form of a token: SHA-256, lowercase hex.
-fn hash(token: &str) -> String {
-    random::hex(&Sha256::digest(token.as_bytes()))
-}
-
 impl Store {
     /// Creates a token for `subject` and `purpose`, valid until
     /// `expires_at`, and returns it. This is the only time the token itself
@@ -61,7 +52,7 @@ impl Store {
         subject: &TokenSubject,
         expires_at: i64,
     ) -> Result<String, StoreError> {
-        let token = URL_SAFE_NO_PAD.encode(random::bytes::<32>()?);
+        let token = random::secret()?;
         let (appointment_id, staff_id) = match subject {
             TokenSubject::Appointment(id) => (Some(id.as_str()), None),
             TokenSubject::Staff(id) => (None, Some(*id)),
@@ -71,7 +62,7 @@ impl Store {
                 "INSERT INTO tokens (hash, appointment_id, staff_id, purpose, expires_at) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(hash(&token))
+            .bind(random::secret_hash(&token))
             .bind(appointment_id)
             .bind(staff_id)
             .bind(purpose.as_str())
@@ -101,7 +92,7 @@ impl Store {
                 "SELECT appointment_id, staff_id, expires_at FROM tokens \
                  WHERE hash = $1 AND purpose = $2 AND expires_at > $3",
             )
-            .bind(hash(token))
+            .bind(random::secret_hash(token))
             .bind(purpose.as_str())
             .bind(now)
             .fetch_optional(pool)
