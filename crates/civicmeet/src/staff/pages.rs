@@ -100,6 +100,17 @@ async fn local_start(
     )
 }
 
+/// The checks every appointment action's POST starts with: its form's
+/// CSRF token, and an id that can be an appointment's.
+fn posted_for_appointment(
+    ctx: &PageContext,
+    submitted: Result<Form<CsrfForm>, FormRejection>,
+    id: &str,
+) -> Result<(), PageError> {
+    ctx.check_csrf(&form(submitted)?.csrf)?;
+    valid_appointment_id(id)
+}
+
 /// `POST /staff/appointments/{id}/cancel`
 pub async fn cancel(
     State(state): State<AppState>,
@@ -107,8 +118,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     submitted: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form(submitted)?.csrf)?;
-    valid_appointment_id(&id)?;
+    posted_for_appointment(&ctx, submitted, &id)?;
     actions::cancel(&state, &id).await.map_err(page_error)?;
     let lang = ctx.lang;
     Ok(notice(
@@ -126,8 +136,7 @@ pub async fn no_show(
     Path(id): Path<String>,
     submitted: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Redirect, PageError> {
-    ctx.check_csrf(&form(submitted)?.csrf)?;
-    valid_appointment_id(&id)?;
+    posted_for_appointment(&ctx, submitted, &id)?;
     actions::no_show(&state, &id).await.map_err(page_error)?;
     Ok(Redirect::to("/staff"))
 }
@@ -141,8 +150,7 @@ pub async fn host(
     Path(id): Path<String>,
     submitted: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Redirect, PageError> {
-    ctx.check_csrf(&form(submitted)?.csrf)?;
-    valid_appointment_id(&id)?;
+    posted_for_appointment(&ctx, submitted, &id)?;
     let appointment = state
         .store
         .appointment(&id)
@@ -167,8 +175,7 @@ pub async fn done(
     Path(id): Path<String>,
     submitted: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Redirect, PageError> {
-    ctx.check_csrf(&form(submitted)?.csrf)?;
-    valid_appointment_id(&id)?;
+    posted_for_appointment(&ctx, submitted, &id)?;
     actions::done(&state, &id).await.map_err(page_error)?;
     Ok(Redirect::to("/staff"))
 }
