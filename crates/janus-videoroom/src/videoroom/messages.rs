@@ -443,6 +443,20 @@ mod tests {
     }
 
     #[test]
+    fn update_body_adds_feeds_to_the_subscription() {
+        let body = update_body(&[StreamRequest::feed(FeedId(7))]);
+        assert_eq!(body["request"], "update");
+        assert_eq!(body["subscribe"], json!([{ "feed": 7 }]));
+        let updated: Updated = expect(
+            json!({"videoroom":"updated","room":5,"streams":[{"type":"audio","active":true,"mindex":0,"mid":"0","feed_id":7,"feed_mid":"0"}]}),
+            "updated",
+            "update",
+        )
+        .unwrap();
+        assert_eq!(updated.streams[0].feed, Some(FeedId(7)));
+    }
+
+    #[test]
     fn refusal_becomes_videoroom_error() {
         let reply = parse_reply(
             br#"{"janus":"event","transaction":"d","sender":4,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","error_code":426,"error":"No such room (999999)"}}}"#,
