@@ -5,10 +5,10 @@
 //! publish synthetic Opus and VP8 frames, each stamped with a sequence
 //! number and a send time ([`media`]), and subscribe to everyone else in
 //! their room; receivers measure forwarding latency and loss ([`stats`]).
-//! A media server is a [`target::Target`]: civicmeet is one, a Janus
-//! VideoRoom target will be another. The plain-UDP mode ([`raw_peer`])
-//! sends the same frames at the same rates to the [`relay`], the physical
-//! ceiling. [`scenario`] runs one load, [`ramp`] finds the largest load
+//! A media server is a [`target::Target`]: civicmeet is one, Janus's
+//! VideoRoom ([`target::janus`]) another. The plain-UDP mode
+//! ([`raw_peer`]) sends the same frames at the same rates to the
+//! [`relay`], the physical ceiling. [`scenario`] runs one load, [`ramp`] finds the largest load
 //! held below 1% loss, [`report`] prints the table.
 //!
 //! It never asserts a speed; the server's cost comes from `/proc`

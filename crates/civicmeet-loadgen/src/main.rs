@@ -1,5 +1,5 @@
-//! `civicmeet-loadgen`: ramps the issue-5 scenarios against civicmeet and
-//! the plain UDP relay and prints the table (see BENCHMARKS.md).
+//! `civicmeet-loadgen`: ramps the issue-5 scenarios against civicmeet,
+//! Janus's VideoRoom and the plain UDP relay and prints the table (see BENCHMARKS.md).
 //!
 //!     cargo build --release -p civicmeet -p civicmeet-loadgen
 //!     target/release/civicmeet-loadgen all
@@ -16,6 +16,7 @@ use civicmeet_loadgen::relay_process::RelayProcess;
 use civicmeet_loadgen::report;
 use civicmeet_loadgen::scenario::{self, Scenario, Timing};
 use civicmeet_loadgen::target::civicmeet::Civicmeet;
+use civicmeet_loadgen::target::janus::JanusTarget;
 use civicmeet_loadgen::target::{Error, Target};
 
 #[derive(Parser)]
@@ -24,8 +25,12 @@ struct Args {
     /// Scenarios to run (mesh-5, mesh-10, one-to-many, audio-50), or `all`.
     #[arg(default_value = "all")]
     scenarios: Vec<String>,
-    /// Targets: civicmeet, udp-relay.
-    #[arg(long, value_delimiter = ',', default_value = "civicmeet,udp-relay")]
+    /// Targets: civicmeet, janus (the Debian package `janus`), udp-relay.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "civicmeet,janus,udp-relay"
+    )]
     targets: Vec<String>,
     /// The civicmeet server binary [default: `civicmeet` next to this one].
     #[arg(long)]
@@ -104,6 +109,7 @@ async fn run(args: Args) -> Result<(), String> {
             eprintln!("{} against {target}", scenario.name);
             let result = match target.as_str() {
                 "civicmeet" => ramp_civicmeet(scenario, &server, timing, &args).await,
+                "janus" => ramp_webrtc(scenario, "janus", timing, &args, JanusTarget::start).await,
                 "udp-relay" => ramp_relay(scenario, &relay, timing, &args).await,
                 other => return Err(format!("no target {other}")),
             };
@@ -138,8 +144,8 @@ async fn ramp_civicmeet(
     .await
 }
 
-/// Ramps a WebRTC target; `start` makes a fresh server for each run (a
-/// Janus target plugs in here with its own `start`).
+/// Ramps a WebRTC target; `start` makes a fresh server for each run
+/// (civicmeet's binary, or a Janus of its own).
 async fn ramp_webrtc<T, F, Fut>(
     scenario: &Scenario,
     name: &str,

@@ -1,4 +1,5 @@
-//! The Markdown table of ramp results, and ratios to the UDP relay.
+//! The Markdown table of ramp results, ratios to the UDP relay, and the
+//! headline of issue 5: civicmeet against Janus in streams per core.
 
 use crate::ramp::RampResult;
 
@@ -44,7 +45,45 @@ pub fn markdown(results: &[RampResult]) -> String {
             opt(m.memory_per_participant_kib, |v| format!("{v:.0}")),
         ));
     }
+    out.push_str(&versus_janus(results));
     out
+}
+
+/// civicmeet's streams per core over Janus's, per scenario where both ran
+/// (issue 5's target: at least 2). Each at its own largest held load:
+/// that is what each server delivers per CPU when carrying what it can.
+fn versus_janus(results: &[RampResult]) -> String {
+    let per_core = |scenario: &str, target: &str| {
+        results
+            .iter()
+            .find(|r| r.scenario == scenario && r.target == target)
+            .and_then(|r| r.median.streams_per_core)
+    };
+    let mut rows = String::new();
+    for r in results.iter().filter(|r| r.target == "civicmeet") {
+        let (Some(ours), Some(janus)) = (
+            per_core(r.scenario, "civicmeet"),
+            per_core(r.scenario, "janus"),
+        ) else {
+            continue;
+        };
+        let ratio = if janus > 0.0 {
+            format!("{:.2}x", ours / janus)
+        } else {
+            "–".into()
+        };
+        rows.push_str(&format!(
+            "| {} | {ours:.0} | {janus:.0} | {ratio} |\n",
+            r.scenario
+        ));
+    }
+    if rows.is_empty() {
+        return rows;
+    }
+    format!(
+        "\n| scenario | civicmeet streams / core | Janus streams / core | civicmeet / Janus |\n\
+         | --- | ---: | ---: | ---: |\n{rows}"
+    )
 }
 
 /// The relay's packets per CPU-second in the same scenario, at the same

@@ -6,7 +6,7 @@
 //! everyone. The same run drives either a WebRTC [`Target`] or the plain
 //! UDP relay, with the same seats, rates and fan-out.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -202,6 +202,7 @@ impl Measure {
             },
             window: self.window.clone(),
             stop: self.stop.subscribe(),
+            bind: Ipv4Addr::LOCALHOST.into(),
         }
     }
 
@@ -254,7 +255,8 @@ pub async fn run_webrtc<T: Target>(
         rooms.push(target.create_room().await?);
     }
     for (i, seat) in seats.iter().enumerate() {
-        let spec = measure.spec(seat);
+        let mut spec = measure.spec(seat);
+        spec.bind = target.media_bind_ip();
         let session = target
             .join(
                 &rooms[seat.room as usize],

@@ -103,6 +103,10 @@ pub struct MediaFigures {
     pub first_error: Option<String>,
     /// Publisher→subscriber streams that should flow.
     pub streams: u64,
+    /// Of those, the ones that delivered at least one frame in the window
+    /// (a stream that never got set up counts as not flowing even when its
+    /// publisher sent nothing either).
+    pub streams_flowing: u64,
     pub frames_expected: u64,
     pub frames_received: u64,
     /// Fraction of expected frames that did not arrive (0..1).
@@ -142,6 +146,9 @@ pub fn figures(seats: &[Seat], recorders: &[Recorder]) -> MediaFigures {
                 let got = rec.received.get(&(other.id, kind)).copied().unwrap_or(0);
                 // Duplicates cannot raise a stream above what was sent.
                 let got = got.min(expected);
+                if got > 0 {
+                    f.streams_flowing += 1;
+                }
                 f.frames_expected += expected;
                 f.frames_received += got;
                 if expected > 0 {

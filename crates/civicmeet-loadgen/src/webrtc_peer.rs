@@ -8,7 +8,7 @@
 //! Nothing from the network panics: unparseable frames are skipped, str0m
 //! errors end this participant alone and are reported.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,10 @@ pub struct PeerSpec {
     pub window: Arc<Window>,
     /// Becomes true when the participant should stop.
     pub stop: watch::Receiver<bool>,
+    /// The address the participant's UDP socket binds: loopback, unless
+    /// the target's media server does not do ICE on loopback (Janus: see
+    /// [`crate::target::Target::media_bind_ip`]).
+    pub bind: IpAddr,
 }
 
 /// One peer connection of the participant.
@@ -94,7 +98,7 @@ fn sdp_error(e: impl std::fmt::Display) -> Error {
 
 impl<S: Session> Peer<S> {
     async fn start(mut session: S, spec: PeerSpec) -> Result<Peer<S>, Error> {
-        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let socket = UdpSocket::bind((spec.bind, 0)).await?;
         let local = socket.local_addr()?;
         let mut conns = Vec::new();
         let role = spec.role;

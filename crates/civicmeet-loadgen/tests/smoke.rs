@@ -1,5 +1,7 @@
 //! The load generator's smoke run (CI): a tiny meeting through a civicmeet
-//! server started in-process, and the same through the plain UDP relay.
+//! server started in-process, through a Janus VideoRoom (the Debian
+//! package `janus`, installed by `cargo xtask test`; without it the Janus
+//! test fails, it never skips), and through the plain UDP relay.
 //! Functional assertions only (media flowed, latency was measured); speed
 //! is never asserted.
 
@@ -11,7 +13,9 @@ use std::time::Duration;
 use civicmeet::{Application, Config};
 use civicmeet_loadgen::relay;
 use civicmeet_loadgen::scenario::{self, Grows, Load, RunResult, Scenario, Timing};
+use civicmeet_loadgen::target::Target;
 use civicmeet_loadgen::target::civicmeet::Civicmeet;
+use civicmeet_loadgen::target::janus::JanusTarget;
 
 fn tiny() -> (Scenario, Load, Timing) {
     let scenario = Scenario {
@@ -42,6 +46,10 @@ fn assert_media_flowed(result: &RunResult) {
         media.streams,
         3 * 2 * 2,
         "three people, two others, two kinds"
+    );
+    assert_eq!(
+        media.streams_flowing, media.streams,
+        "every participant receives both kinds from both others: {media:?}"
     );
     assert!(media.frames_expected > 0, "{media:?}");
     assert!(media.frames_received > 0, "{media:?}");
@@ -82,6 +90,27 @@ async fn a_tiny_meeting_through_civicmeet_carries_media() {
 
     let _ = stop.send(());
     server.await.expect("server stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_meeting_through_janus_carries_media() {
+    let target = JanusTarget::start()
+        .await
+        .unwrap_or_else(|e| panic!("cannot start Janus for this test: {e}"));
+    let (scenario, load, timing) = tiny();
+    let result = scenario::run_webrtc(&target, &scenario, load, timing)
+        .await
+        .unwrap_or_else(|e| panic!("the run fails: {e}; Janus log:\n{}", target.log_tail()));
+    assert!(
+        result.media.failed == 0 && result.media.streams_flowing == result.media.streams,
+        "{:?}; Janus log:\n{}",
+        result.media,
+        target.log_tail()
+    );
+    assert_media_flowed(&result);
+    // Janus runs as a process of its own, so its cost is measured.
+    assert!(target.server_pid().is_some());
+    assert!(result.server_cpu_seconds.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

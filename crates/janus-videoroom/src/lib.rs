@@ -48,5 +48,6 @@ pub use server::{JanusConfig, JanusServer};
 pub use session::Session;
 pub use videoroom::{
     AudioCodec, FeedId, Joined, Published, PublishedStream, Publisher, RoomConfig, RoomId,
-    StreamRequest, SubscribedStream, SubscriberOffer, VideoCodec, VideoRoomEvent, VideoRoomHandle,
+    StreamRequest, SubscribedStream, SubscriberOffer, SubscriberUpdate, VideoCodec, VideoRoomEvent,
+    VideoRoomHandle,
 };

@@ -44,8 +44,8 @@ tasks:
   test   install missing test peers (Chromium, npm and Python packages,
          PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests
-  bench  build release, run every load-generator scenario against civicmeet
-         and the plain UDP relay, write target/bench/loadgen.{md,json}
+  bench  build release, run every load-generator scenario against civicmeet,
+         Janus and the plain UDP relay, write target/bench/loadgen.{md,json}
          (further arguments go to civicmeet-loadgen)";
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -5,12 +5,15 @@
 //! passes through here: the participant's own str0m `Rtc` speaks it to
 //! whatever address the server's SDP names. civicmeet is one target
 //! ([`civicmeet::Civicmeet`]); a Janus VideoRoom target fills in the same
-//! two traits, with a separate subscriber connection ([`Pc::Subscriber`]).
+//! two traits ([`janus::JanusTarget`]), with a separate subscriber
+//! connection ([`Pc::Subscriber`]).
 
 pub mod civicmeet;
 mod http;
+pub mod janus;
 
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Which of a participant's peer connections a piece of SDP is for.
 ///
@@ -78,6 +81,14 @@ pub trait Target: Send + Sync + 'static {
     /// (`/proc/<pid>`); `None` when the server shares the load generator's
     /// process or is elsewhere, and then no cost figures are reported.
     fn server_pid(&self) -> Option<u32>;
+
+    /// The address participants bind their UDP sockets to, so that the
+    /// server's ICE can reach them. Loopback by default; a server that
+    /// never gathers loopback candidates (Janus) names one of this
+    /// machine's own addresses instead.
+    fn media_bind_ip(&self) -> IpAddr {
+        Ipv4Addr::LOCALHOST.into()
+    }
 }
 
 /// One participant's signalling.

@@ -180,6 +180,15 @@ pub struct SubscriberOffer {
     pub streams: Vec<SubscribedStream>,
 }
 
+/// What an `update` of a subscription changed: Janus's new offer (none
+/// when nothing changed, e.g. every requested stream was already there),
+/// to be answered with `start`, and all streams of the subscription now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberUpdate {
+    pub offer: Option<String>,
+    pub streams: Vec<SubscribedStream>,
+}
+
 /// Something that happened on a handle without being asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VideoRoomEvent {
@@ -239,6 +248,17 @@ pub(crate) fn subscribe_body(room: RoomId, streams: &[StreamRequest]) -> Value {
         "room": room.0,
         "streams": streams,
     })
+}
+
+pub(crate) fn update_body(subscribe: &[StreamRequest]) -> Value {
+    let streams: Vec<Value> = subscribe
+        .iter()
+        .map(|s| match &s.mid {
+            Some(mid) => json!({ "feed": s.feed.0, "mid": mid }),
+            None => json!({ "feed": s.feed.0 }),
+        })
+        .collect();
+    json!({ "request": "update", "subscribe": streams })
 }
 
 // Replies.
@@ -311,6 +331,12 @@ pub(crate) struct Configured {
 #[derive(Deserialize)]
 pub(crate) struct Attached {
     pub room: RoomId,
+    #[serde(default)]
+    pub streams: Vec<SubscribedStream>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Updated {
     #[serde(default)]
     pub streams: Vec<SubscribedStream>,
 }
@@ -414,6 +440,20 @@ mod tests {
             json!([{ "feed": 7 }, { "feed": 8, "mid": "1" }])
         );
         assert_eq!(body["ptype"], "subscriber");
+    }
+
+    #[test]
+    fn update_body_adds_feeds_to_the_subscription() {
+        let body = update_body(&[StreamRequest::feed(FeedId(7))]);
+        assert_eq!(body["request"], "update");
+        assert_eq!(body["subscribe"], json!([{ "feed": 7 }]));
+        let updated: Updated = expect(
+            json!({"videoroom":"updated","room":5,"streams":[{"type":"audio","active":true,"mindex":0,"mid":"0","feed_id":7,"feed_mid":"0"}]}),
+            "updated",
+            "update",
+        )
+        .unwrap();
+        assert_eq!(updated.streams[0].feed, Some(FeedId(7)));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::wire::{Envelope, Jsep};
 
 pub use messages::{
     AudioCodec, FeedId, Joined, Published, PublishedStream, Publisher, RoomConfig, RoomId,
-    StreamRequest, SubscribedStream, SubscriberOffer, VideoCodec, VideoRoomEvent,
+    StreamRequest, SubscribedStream, SubscriberOffer, SubscriberUpdate, VideoCodec, VideoRoomEvent,
 };
 
 /// A handle on the VideoRoom plugin of one session.
@@ -138,6 +138,27 @@ impl VideoRoomHandle {
             room: attached.room,
             offer: messages::jsep_sdp(&reply, "offer", "subscribe")?,
             streams: attached.streams,
+        })
+    }
+
+    /// Adds `streams` to this handle's subscription (the multistream API:
+    /// one PeerConnection carries every feed). Janus answers with a new
+    /// offer, to be answered with [`Self::start`] like the first. Send the
+    /// next update only after that answer: Janus renegotiates one offer at
+    /// a time. A feed that is not up yet is left out (see
+    /// [`SubscriberUpdate::streams`] for what the subscription holds).
+    pub async fn update(&self, streams: &[StreamRequest]) -> Result<SubscriberUpdate, ApiError> {
+        let body = messages::update_body(streams);
+        let reply = self.request("update", body, None).await?;
+        let data = messages::plugin_data(&reply, "update")?;
+        let updated: messages::Updated = messages::expect(data, "updated", "update")?;
+        let offer = match &reply.jsep {
+            Some(_) => Some(messages::jsep_sdp(&reply, "offer", "update")?),
+            None => None,
+        };
+        Ok(SubscriberUpdate {
+            offer,
+            streams: updated.streams,
         })
     }
 
