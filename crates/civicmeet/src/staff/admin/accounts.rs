@@ -136,14 +136,10 @@ fn input(
     let error = field_error(lang, errors, name);
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described: Vec<&str> = [
+    let described = super::form_parts::described_by(
         hint.map(|_| hint_id.as_str()),
         error.map(|_| error_id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let described = described.join(" ");
+    );
     html! {
         div class="field" {
             label for=(name) { (label) }

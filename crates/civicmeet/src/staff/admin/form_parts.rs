@@ -127,6 +127,16 @@ fn error_parts<'a>(name: &str, errors: &'a FormErrors) -> (Option<&'a str>, Stri
     (errors.for_field(name), format!("{name}-error"))
 }
 
+/// The `aria-describedby` value of a field: its hint and error ids, as
+/// far as it has them (empty: no attribute).
+pub fn described_by(hint_id: Option<&str>, error_id: Option<&str>) -> String {
+    [hint_id, error_id]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A labelled input of any type (text, number, url, email, date).
 pub fn input(
     kind: &str,
@@ -138,14 +148,10 @@ pub fn input(
 ) -> Markup {
     let (error, error_id) = error_parts(name, errors);
     let hint_id = format!("{name}-hint");
-    let described: Vec<&str> = [
+    let described = described_by(
         hint.map(|_| hint_id.as_str()),
         error.map(|_| error_id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let described = described.join(" ");
+    );
     html! {
         div class="field" {
             label for=(name) { (label) }
@@ -168,14 +174,10 @@ pub fn textarea(
 ) -> Markup {
     let (error, error_id) = error_parts(name, errors);
     let hint_id = format!("{name}-hint");
-    let described: Vec<&str> = [
+    let described = described_by(
         hint.map(|_| hint_id.as_str()),
         error.map(|_| error_id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let described = described.join(" ");
+    );
     html! {
         div class="field" {
             label for=(name) { (label) }
