@@ -290,12 +290,7 @@ impl Roster {
             .get(&id)
             .or_else(|| room.waiting.get(&id))?
             .participant;
-        Some(format!(
-            "{}:{} {}",
-            super::session::role_name(p.role),
-            p.id,
-            p.name
-        ))
+        Some(format!("{}:{} {}", role_of(p.role).as_str(), p.id, p.name))
     }
 
     /// Whether anyone with this role is in the meeting or its waiting room.

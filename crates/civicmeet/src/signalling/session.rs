@@ -94,7 +94,7 @@ impl Session {
     pub fn actor(&self) -> String {
         format!(
             "{}:{} {}",
-            role_name(self.entrant.role),
+            role_of(self.entrant.role).as_str(),
             self.id,
             self.entrant.name
         )
@@ -370,14 +370,6 @@ pub fn action_of(message: &ClientMessage) -> Action {
         ClientMessage::Lock { .. } => Action::Lock,
         ClientMessage::EndMeeting {} => Action::EndForAll,
         ClientMessage::Invite { .. } => Action::Invite,
-    }
-}
-
-pub fn role_name(role: civicmeet_wire::ParticipantRole) -> &'static str {
-    match role {
-        civicmeet_wire::ParticipantRole::Host => "host",
-        civicmeet_wire::ParticipantRole::Judge => "judge",
-        civicmeet_wire::ParticipantRole::Guest => "guest",
     }
 }
 
