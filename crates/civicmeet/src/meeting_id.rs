@@ -1,8 +1,9 @@
 //! The meeting id: 128 random bits, written as 32 lowercase hex characters.
 //!
-//! The id in a meeting link is the capability to join, so it must be
-//! unguessable, and it is treated like a secret: logs show at most
-//! [`MeetingId::short`]. Anything that is not exactly 32 lowercase hex
+//! The id names a meeting; entering takes a link key as well (see
+//! `signalling::entry`). It stays unguessable and is still kept out of
+//! logs, which show at most [`MeetingId::short`], so a log reveals no
+//! meeting page. Anything that is not exactly 32 lowercase hex
 //! characters is refused at the edge and never reaches the database.
 
 use std::fmt;
