@@ -109,6 +109,9 @@ pub(crate) struct Participant {
     pub room: RoomId,
     rtc: Rtc,
     next_timeout: Option<Instant>,
+    /// The timeout the router has filed for this participant (its entry
+    /// in `Router::timeouts`); the router keeps the two in step.
+    pub scheduled: Option<Instant>,
     /// Our offer that awaits the browser's answer.
     pending: Option<SdpPendingOffer>,
     /// The browser's first offer was accepted: only then do we make offers,
@@ -128,6 +131,7 @@ impl Participant {
             room,
             rtc,
             next_timeout: None,
+            scheduled: None,
             pending: None,
             negotiated: false,
             connected: false,
@@ -154,10 +158,6 @@ impl Participant {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
-    }
-
-    pub fn is_due(&self, now: Instant) -> bool {
-        self.next_timeout().is_some_and(|t| t <= now)
     }
 
     /// Advances time: sends deferred keyframe requests that are due and

@@ -1,6 +1,6 @@
 //! The router: all participants of all rooms behind one UDP port.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -64,6 +64,14 @@ pub struct Router {
     out: Outputs,
     /// Participants with new input whose output is not drained yet.
     dirty: Vec<ParticipantId>,
+    /// Every participant's next timeout, earliest first, so that
+    /// [`Router::poll_timeout`] and [`Router::handle_timeout`] do not walk
+    /// all participants (the shell asks after every batch of datagrams).
+    /// Kept in step with `Participant::scheduled` by [`Router::reschedule`].
+    timeouts: BTreeSet<(Instant, ParticipantId)>,
+    /// A list reused per frame and per timeout round, to save an
+    /// allocation on the hot path.
+    scratch: Vec<ParticipantId>,
     stats: RouterStats,
 }
 
@@ -84,6 +92,8 @@ impl Router {
             by_source: HashMap::new(),
             out: Outputs::default(),
             dirty: Vec::new(),
+            timeouts: BTreeSet::new(),
+            scratch: Vec::new(),
             stats: RouterStats::default(),
         })
     }
@@ -154,6 +164,9 @@ impl Router {
         let Some(participant) = self.participants.remove(&id) else {
             return;
         };
+        if let Some(at) = participant.scheduled {
+            self.timeouts.remove(&(at, id));
+        }
         self.by_source.retain(|_, p| *p != id);
         if let Some(members) = self.rooms.get_mut(&participant.room) {
             members.retain(|p| *p != id);
@@ -293,12 +306,24 @@ impl Router {
 
     /// Advances time. Call no later than [`Router::poll_timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        for participant in self.participants.values_mut() {
-            if participant.is_due(now) {
+        // Each due participant once per call: str0m may hand back a
+        // timeout that is due again at once, which must not spin here.
+        let mut due = std::mem::take(&mut self.scratch);
+        due.clear();
+        while let Some(&(at, id)) = self.timeouts.first()
+            && at <= now
+        {
+            self.timeouts.pop_first();
+            due.push(id);
+        }
+        for &id in &due {
+            if let Some(participant) = self.participants.get_mut(&id) {
+                participant.scheduled = None;
                 self.stats.keyframe_requests += participant.handle_timeout(now);
-                self.dirty.push(participant.id);
+                self.dirty.push(id);
             }
         }
+        self.scratch = due;
         self.drive(now);
     }
 
@@ -313,15 +338,30 @@ impl Router {
     /// When the router next needs [`Router::handle_timeout`]; `None` when
     /// no participant waits for time.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.participants
-            .values()
-            .filter_map(Participant::next_timeout)
-            .min()
+        self.timeouts.first().map(|(at, _)| *at)
     }
 
     fn mark_dirty(&mut self, id: ParticipantId) {
         if !self.dirty.contains(&id) {
             self.dirty.push(id);
+        }
+    }
+
+    /// Polls one participant's `Rtc` until it waits for time, and files
+    /// its next timeout.
+    fn drain(&mut self, now: Instant, id: ParticipantId) {
+        if let Some(participant) = self.participants.get_mut(&id) {
+            participant.drain(now, &mut self.out);
+            let next = participant.next_timeout();
+            if next != participant.scheduled {
+                if let Some(at) = participant.scheduled {
+                    self.timeouts.remove(&(at, id));
+                }
+                if let Some(at) = next {
+                    self.timeouts.insert((at, id));
+                }
+                participant.scheduled = next;
+            }
         }
     }
 
@@ -334,9 +374,7 @@ impl Router {
     fn drive(&mut self, now: Instant) {
         loop {
             while let Some(id) = self.dirty.pop() {
-                if let Some(participant) = self.participants.get_mut(&id) {
-                    participant.drain(now, &mut self.out);
-                }
+                self.drain(now, id);
             }
             self.stats.gated_frames += std::mem::take(&mut self.out.gated_frames);
             let Some(item) = self.out.propagate.pop_front() else {
@@ -369,19 +407,21 @@ impl Router {
                 let Some(members) = self.rooms.get(&room) else {
                     return;
                 };
-                for other in members {
-                    if *other == origin {
-                        continue;
-                    }
-                    if let Some(p) = self.participants.get_mut(other)
+                // str0m wants every write drained before the next mutation
+                // of the same `Rtc`; draining right here also saves a
+                // search of the dirty list per subscriber.
+                let mut subscribers = std::mem::take(&mut self.scratch);
+                subscribers.clear();
+                subscribers.extend(members.iter().copied().filter(|p| *p != origin));
+                for &other in &subscribers {
+                    if let Some(p) = self.participants.get_mut(&other)
                         && p.forward(origin, &data)
                     {
                         self.stats.frames_forwarded += 1;
-                        if !self.dirty.contains(other) {
-                            self.dirty.push(*other);
-                        }
+                        self.drain(now, other);
                     }
                 }
+                self.scratch = subscribers;
             }
             Propagated::KeyframeRequest { source, kind } => {
                 if let Some(p) = self.participants.get_mut(&source.participant)
