@@ -1,6 +1,11 @@
 //! The media task: the one tokio task that owns the [`Router`] and the UDP
 //! socket, and drives the router in its documented polling order.
 //!
+//! Datagrams move in batches: whatever the socket holds is taken with one
+//! `recvmmsg` and fed to the router, and everything the router wants sent
+//! leaves with one `sendmmsg` ([`udp_batch`]). At media rates a system call
+//! per datagram would cost about as much as the forwarding itself.
+//!
 //! Everything else talks to it through [`MediaHandle`] (commands over a
 //! channel, replies over oneshots) and hears from it through each
 //! participant's [`MediaEvent`] channel. The router itself never locks and
@@ -13,8 +18,11 @@ use std::time::{Duration, Instant};
 use civicmeet_router::{
     ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind,
 };
+use civicmeet_router::Transmit;
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
+use udp_batch::{RecvBatch, SendBatch};
 
 /// How long to sleep when the router waits for nothing in particular.
 const IDLE_TICK: Duration = Duration::from_millis(100);
@@ -22,6 +30,13 @@ const IDLE_TICK: Duration = Duration::from_millis(100);
 /// Room for one UDP datagram; larger ones are truncated and then refused
 /// by the router like any other garbage.
 const DATAGRAM_BUFFER: usize = 2048;
+
+/// Datagrams taken per `recvmmsg`.
+const RECEIVE_BATCH: usize = 64;
+
+/// Batches handled before the task looks at commands and timers again, so
+/// a flood of datagrams cannot hold back joins or the router's timers.
+const BATCHES_PER_TURN: usize = 8;
 
 /// What the media task tells one participant's signalling session.
 #[derive(Debug)]
@@ -165,6 +180,9 @@ pub struct MediaTask {
     receive_addr: SocketAddr,
     commands: mpsc::UnboundedReceiver<Command>,
     sessions: HashMap<ParticipantId, mpsc::UnboundedSender<MediaEvent>>,
+    /// The router's datagrams of one turn, sent together.
+    outgoing: Vec<Transmit>,
+    sender: SendBatch,
 }
 
 impl MediaTask {
@@ -188,6 +206,8 @@ impl MediaTask {
                 receive_addr,
                 commands: rx,
                 sessions: HashMap::new(),
+                outgoing: Vec::new(),
+                sender: SendBatch::new(),
             },
             MediaHandle { commands: tx },
         ))
@@ -195,7 +215,7 @@ impl MediaTask {
 
     /// Runs until every [`MediaHandle`] is dropped.
     pub async fn run(mut self) {
-        let mut buffer = vec![0u8; DATAGRAM_BUFFER];
+        let mut received = RecvBatch::new(RECEIVE_BATCH, DATAGRAM_BUFFER);
         loop {
             let deadline = self
                 .router
@@ -206,21 +226,46 @@ impl MediaTask {
                     Some(command) => self.handle_command(command),
                     None => break,
                 },
-                received = self.socket.recv_from(&mut buffer) => match received {
-                    Ok((len, source)) => {
-                        self.router.handle_datagram(Instant::now(), source, self.receive_addr, &buffer[..len]);
-                    }
-                    // E.g. an ICMP "port unreachable" reported on the next
-                    // receive on some systems; the socket stays usable.
-                    Err(e) => tracing::debug!(error = %e, "udp receive failed"),
+                ready = self.socket.readable() => match ready {
+                    Ok(()) => self.receive(&mut received),
+                    Err(e) => tracing::debug!(error = %e, "udp socket not readable"),
                 },
-                _ = tokio::time::sleep_until(deadline.into()) => {
-                    self.router.handle_timeout(Instant::now());
-                }
+                _ = tokio::time::sleep_until(deadline.into()) => {}
+            }
+            // Handling a batch takes time: timers that fell due meanwhile
+            // run now rather than after another turn of the loop.
+            let now = Instant::now();
+            if self.router.poll_timeout().is_some_and(|t| t <= now) {
+                self.router.handle_timeout(now);
             }
             self.flush().await;
         }
         tracing::debug!("media task stopped");
+    }
+
+    /// Feeds the router what the socket holds, a few batches at most.
+    fn receive(&mut self, batch: &mut RecvBatch) {
+        for _ in 0..BATCHES_PER_TURN {
+            match self
+                .socket
+                .try_io(Interest::READABLE, || batch.recv(&self.socket))
+            {
+                Ok(_) => {
+                    let now = Instant::now();
+                    for (source, data) in batch.iter() {
+                        self.router
+                            .handle_datagram(now, source, self.receive_addr, data);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                // E.g. an ICMP "port unreachable" reported on the next
+                // receive on some systems; the socket stays usable.
+                Err(e) => {
+                    tracing::debug!(error = %e, "udp receive failed");
+                    return;
+                }
+            }
+        }
     }
 
     fn handle_command(&mut self, command: Command) {
@@ -270,14 +315,38 @@ impl MediaTask {
 
     /// Sends what the router wants sent, then delivers its events.
     async fn flush(&mut self) {
+        self.outgoing.clear();
         while let Some(transmit) = self.router.poll_transmit() {
-            if let Err(e) = self
-                .socket
-                .send_to(&transmit.contents, transmit.destination)
-                .await
-            {
-                // One unreachable peer must not stop the others' media.
-                tracing::debug!(error = %e, "udp send failed");
+            self.outgoing.push(transmit);
+        }
+        let mut sent = 0;
+        while sent < self.outgoing.len() {
+            let datagrams: Vec<(SocketAddr, &[u8])> = self.outgoing[sent..]
+                .iter()
+                .map(|t| (t.destination, t.contents.as_slice()))
+                .collect();
+            let sender = &mut self.sender;
+            match self.socket.try_io(Interest::WRITABLE, || {
+                sender.send(&self.socket, &datagrams)
+            }) {
+                Ok(taken) => {
+                    sent += taken;
+                    if let Some(e) = self.sender.take_error() {
+                        // One unreachable peer must not stop the others' media.
+                        tracing::debug!(error = %e, "udp send failed");
+                    }
+                }
+                // The send buffer is full: wait until the kernel took some.
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if let Err(e) = self.socket.writable().await {
+                        tracing::debug!(error = %e, "udp socket not writable");
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "udp send failed");
+                    break;
+                }
             }
         }
         while let Some(event) = self.router.poll_event() {
