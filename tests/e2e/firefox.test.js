@@ -2,7 +2,8 @@
 // WebDriver BiDi) meets headless Chromium through the real server. Each
 // joins through the UI, once as the host who admits and once as the guest
 // who waits; each decodes the other's video and receives the other's audio
-// (getStats through window.civicmeet.pc). A client bug that only one
+// (getStats through window.civicmeet.pc), and shows the other's connection
+// as good. A client bug that only one
 // engine shows (an API only Chromium has, an SDP only Chromium accepts)
 // fails here.
 
@@ -11,12 +12,29 @@ import assert from 'node:assert/strict';
 import { serverAndBrowser } from './lib/fixture.js';
 import { openPage } from './lib/browser.js';
 import { launchFirefox, openFirefoxPage, ffNewMeeting, ffJoin, ffWaitingView, ffOwnId, ffInviteGuest, ffAdmit } from './lib/firefox.js';
-import { newMeetingFromStartPage, joinThroughUi, inviteGuest, joinToWaitingRoom, admit, ownId, assertMediaFlowsFrom, assertCleanPage } from './lib/meeting.js';
+import { newMeetingFromStartPage, joinThroughUi, inviteGuest, joinToWaitingRoom, admit, ownId, assertMediaFlowsFrom, assertCleanPage, sleep } from './lib/meeting.js';
 
 const env = serverAndBrowser();
 let firefox;
 before(async () => { firefox = await launchFirefox(); }, { timeout: 180_000 });
 after(async () => { await firefox?.close(); });
+
+/**
+ * Polls the remote tile's quality indicator until it shows `level`; returns
+ * the last level seen. (page.evaluate only: the two drivers' waitForFunction
+ * take their arguments in different orders.)
+ */
+async function qualityShown(page, id, level, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const shown = await page.evaluate((participant) => {
+      const indicator = document.querySelector(`#tiles .tile[data-participant-id="${participant}"] .quality`);
+      return indicator && !indicator.hidden ? indicator.dataset.level : null;
+    }, id);
+    if (shown === level || Date.now() > deadline) return shown;
+    await sleep(500);
+  }
+}
 
 /** Both pages decode each other's video and receive audio; prints what flows. */
 async function assertBothWays(t, pages, ids) {
@@ -29,6 +47,9 @@ async function assertBothWays(t, pages, ids) {
     // Decoded frames reach the screen, not only the decoder.
     const playing = await page.evaluate(() => [...document.querySelectorAll('#tiles .tile:not(.self) video')].map((v) => !v.paused && v.videoWidth > 0));
     assert.deepEqual(playing, [true], `${label}'s remote video plays`);
+    // The quality indicator reads this engine's getStats() too (Firefox
+    // reports no freezes; the other numbers still judge).
+    assert.equal(await qualityShown(page, other, 'good'), 'good', `${label} shows the connection from ${other} as good`);
   }
 }
 
