@@ -3,9 +3,8 @@
 // joins through the UI, once as the host who admits and once as the guest
 // who waits; each decodes the other's video and receives the other's audio
 // (getStats through window.civicmeet.pc), and shows the other's connection
-// as good. A client bug that only one
-// engine shows (an API only Chromium has, an SDP only Chromium accepts)
-// fails here.
+// as good. A client bug that only one engine shows (an API only Chromium
+// has, an SDP only Chromium accepts) fails here.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
