@@ -2,8 +2,8 @@
 // node_modules; nothing is fetched) of every view: start page, not found,
 // incomplete link, device check, waiting room, meeting with the host panel
 // (someone waiting, an invitation shown, the confirmation dialog), a
-// guest's meeting, left. All at a 360px phone width, without sideways
-// scrolling.
+// guest's meeting (with the connection quality shown on the host's tile),
+// left. All at a 360px phone width, without sideways scrolling.
 // Automated checks find only part of the problems; keyboard.test.js covers
 // operation by keyboard.
 
@@ -83,6 +83,8 @@ test('every view passes an automated WCAG 2.1 AA audit, in English and German', 
   await host.getByRole('button', { name: 'Cancel' }).click();
 
   await guest.locator('#tiles .tile').nth(1).waitFor();
+  // The quality indicator appears once a few seconds of media were judged.
+  await guest.locator('#tiles .tile:not(.self) .quality').waitFor({ timeout: 45_000 });
   await audit(guest, 'meeting (guest)');
   await noSideways(guest, 'meeting');
 

@@ -3,7 +3,9 @@
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh
 //! Debian machine, as root, and what `.ci/run` calls. In order it:
-//! 1. installs Chromium with apt when `/usr/bin/chromium` is missing,
+//! 1. installs Chromium with apt when `/usr/bin/chromium` is missing, and
+//!    Firefox ESR when `/usr/bin/firefox-esr` is (the second browser engine
+//!    of `tests/e2e/firefox.test.js`),
 //! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
 //!    older than its package-lock.json,
 //! 3. creates the Python venv `target/test-venv` with the mail tests' peers
@@ -41,7 +43,7 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test   install missing test peers (Chromium, npm and Python packages,
+  test   install missing test peers (Chromium, Firefox ESR, npm and Python packages,
          PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests
   bench  build release, run every load-generator scenario against civicmeet,
@@ -49,6 +51,7 @@ tasks:
          (further arguments go to civicmeet-loadgen)";
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+const FIREFOX: &str = "/usr/bin/firefox-esr";
 const JANUS: &str = "/usr/bin/janus";
 
 fn main() -> ExitCode {
@@ -118,6 +121,21 @@ fn test(scope: Scope) -> Result<(), Failure> {
             "chromium",
             "fonts-liberation",
         ]))
+    })?;
+
+    step("install Firefox ESR", || {
+        if Path::new(FIREFOX).exists() {
+            println!("xtask: {FIREFOX} is present");
+            return Ok(());
+        }
+        let apt = |args: &[&str]| {
+            let mut command = Command::new("apt-get");
+            command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            command
+        };
+        run(apt(&["update"]))?;
+        // With its recommends: Firefox decodes H.264 through libavcodec.
+        run(apt(&["install", "-y", "firefox-esr"]))
     })?;
 
     step("install npm packages", || {

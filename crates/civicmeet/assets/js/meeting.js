@@ -17,6 +17,7 @@ import { openMedia, stopMedia, listDevices, fillSelect, canChooseSpeaker, LevelM
 import { Tiles } from './tiles.js';
 import { HostPanel } from './host-panel.js';
 import { confirmAction } from './dialog.js';
+import { QualityMonitor } from './quality.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'civicmeet.name';
@@ -57,6 +58,7 @@ const state = {
   localStream: null,
   socket: null,
   call: null,
+  quality: null, // the QualityMonitor of the current call
   phase: 'join', // join | waiting | call | ended
   me: null, // our participant id, from `waiting` or `welcome`
   name: '',
@@ -254,6 +256,7 @@ function handleMessage(msg) {
     case 'participant_left': {
       const left = tiles.nameOf(msg.id);
       tiles.remove(msg.id);
+      state.quality?.forget(msg.id);
       return left ? announce(t('announce.left', { name: left })) : undefined;
     }
     case 'error': return handleError(msg);
@@ -286,8 +289,7 @@ function enterWaiting(waiting) {
   state.phase = 'waiting';
   state.role = null;
   // Sent back by a host: the media connection goes, the devices stay.
-  state.call?.close();
-  state.call = null;
+  closeCall();
   tiles.clear();
   hostPanel.show(false);
   notify(null);
@@ -322,7 +324,7 @@ function enterMeeting(welcome) {
   notify(null);
   $('waiting-preview').srcObject = null;
   showView('call');
-  state.call?.close();
+  closeCall();
   tiles.clear();
   tiles.setHostControls(isHost);
   tiles.upsert({ id: welcome.you, name: state.name, media: state.media, role: welcome.role, verified: false }, { self: true });
@@ -334,8 +336,18 @@ function enterMeeting(welcome) {
   if (welcome.meeting) hostPanel.setLocked(welcome.meeting.locked);
   syncToggles();
   state.call = new Call(state.localStream, state.socket.send, {
-    onTrack: (participantId, stream) => tiles.attachStream(participantId, stream),
+    onTrack: (participantId, stream) => {
+      tiles.attachStream(participantId, stream);
+      state.quality?.watch(participantId, stream);
+    },
     onFailed: () => showError(t('error.media_failed')),
+  });
+  state.quality = new QualityMonitor(state.call.pc, {
+    videoExpected: (id) => tiles.cameraOn(id),
+    onChange: (id, level) => tiles.setQuality(id, level),
+    // Only the turn to bad is announced (at most once a minute each):
+    // then someone may not hear or see the others well.
+    onBad: (id) => announce(t('announce.quality_bad', { name: tiles.nameOf(id) })),
   });
   state.call.start();
   $('mic-toggle').focus();
@@ -389,9 +401,16 @@ function leave() {
   showEnd('left');
 }
 
-function teardown() {
+/** Ends the media connection and its quality readings. */
+function closeCall() {
+  state.quality?.stop();
+  state.quality = null;
   state.call?.close();
   state.call = null;
+}
+
+function teardown() {
+  closeCall();
   state.socket = null;
   state.me = null;
   state.role = null;

@@ -2,7 +2,9 @@
 //
 // Owns: the <li class="tile"> elements under the tiles list, each with a
 // video, the participant's name, their markers (muted, camera off, judge,
-// host, verified by login) and, for hosts, a disclosure of host actions.
+// host, verified by login), on everyone else's tile the connection quality
+// (bars, with the level as text for screen readers) and, for hosts, a
+// disclosure of host actions.
 // Tiles carry `data-participant-id` (the wire id) so tests and styles can
 // find them. Order: judges first (pinned in everyone's layout, hearing
 // mode), then our own tile, then everyone else in order of arrival.
@@ -72,6 +74,28 @@ export class Tiles {
     }
   }
 
+  /**
+   * Shows how well a participant's media arrive: 'good', 'weak' or 'bad'
+   * (quality.js judges). Bars for the eye, "Connection: good" for screen
+   * readers as part of the tile's label; not a live region, so a change is
+   * read when someone reaches the tile, not shouted at every turn.
+   */
+  setQuality(id, level) {
+    const indicator = this.get(id)?.querySelector('.quality');
+    if (!indicator) return;
+    indicator.dataset.level = level;
+    const text = indicator.querySelector('.quality-text');
+    text.dataset.i18n = `quality.${level}`;
+    text.textContent = t(text.dataset.i18n);
+    indicator.hidden = false;
+  }
+
+  /** Whether a participant's camera is on (as their tile shows it). */
+  cameraOn(id) {
+    const tile = this.get(id);
+    return tile !== null && !tile.classList.contains('camera-off');
+  }
+
   /** Plays everyone else's audio on the chosen output device. */
   setSpeaker(sinkId) {
     this.sinkId = sinkId;
@@ -129,6 +153,7 @@ export class Tiles {
       marker('muted', 'tile.muted'),
       marker('camera-off', 'tile.camera_off'),
     );
+    if (!self) label.append(qualityIndicator());
     tile.append(video, initialEl, label);
     if (!self) tile.append(this.actions(tile));
     this.place(tile);
@@ -240,6 +265,17 @@ function marker(kind, key, variant = 'alert') {
   el.textContent = t(key);
   el.hidden = true;
   return el;
+}
+
+/** Hidden until quality.js has judged a few seconds of the participant's media. */
+function qualityIndicator() {
+  const indicator = element('span', 'quality');
+  indicator.hidden = true;
+  const bars = element('span', 'quality-bars');
+  bars.setAttribute('aria-hidden', 'true');
+  bars.append(element('span'), element('span'), element('span'));
+  indicator.append(bars, element('span', 'quality-text visually-hidden'));
+  return indicator;
 }
 
 function initial(name) {
