@@ -3,7 +3,9 @@
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh
 //! Debian machine, as root, and what `.ci/run` calls. In order it:
-//! 1. installs Chromium with apt when `/usr/bin/chromium` is missing,
+//! 1. installs Chromium with apt when `/usr/bin/chromium` is missing, and
+//!    the network-fault tests' tools (iproute2, nftables, iptables) when
+//!    `ip`, `tc`, `nft` or `iptables-legacy` is,
 //! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
 //!    older than its package-lock.json,
 //! 3. creates the Python venv `target/test-venv` with the mail tests' peers
@@ -41,14 +43,22 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test   install missing test peers (Chromium, npm and Python packages,
-         PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
+  test   install missing test peers (Chromium, network-fault tools, npm and
+         Python packages, PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests
   bench  build release, run every load-generator scenario against civicmeet,
          Janus and the plain UDP relay, write target/bench/loadgen.{md,json}
          (further arguments go to civicmeet-loadgen)";
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// What `tests/e2e/lib/netns.js` runs, and the Debian package of each.
+const NETWORK_FAULT_TOOLS: [(&str, &str); 4] = [
+    ("/usr/sbin/ip", "iproute2"),
+    ("/usr/sbin/tc", "iproute2"),
+    ("/usr/sbin/nft", "nftables"),
+    // NFQUEUE for the delay: this kernel has it as an xtables target only.
+    ("/usr/sbin/iptables-legacy", "iptables"),
+];
 const JANUS: &str = "/usr/bin/janus";
 
 fn main() -> ExitCode {
@@ -118,6 +128,30 @@ fn test(scope: Scope) -> Result<(), Failure> {
             "chromium",
             "fonts-liberation",
         ]))
+    })?;
+
+    step("install network-fault tools", || {
+        let mut missing: Vec<&str> = NETWORK_FAULT_TOOLS
+            .iter()
+            .filter(|(path, _)| !Path::new(path).exists())
+            .map(|(_, package)| *package)
+            .collect();
+        missing.dedup();
+        if missing.is_empty() {
+            println!("xtask: ip, tc, nft and iptables-legacy are present");
+            return Ok(());
+        }
+        let apt = |args: &[&str]| {
+            let mut command = Command::new("apt-get");
+            command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            command
+        };
+        run(apt(&["update"]))?;
+        run(apt(&[
+            &["install", "-y", "--no-install-recommends"],
+            &missing[..],
+        ]
+        .concat()))
     })?;
 
     step("install npm packages", || {
