@@ -14,6 +14,7 @@
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,10 @@ async function rootAddresses() {
 
 /** Removes namespaces of earlier runs whose process is gone (a killed run skips its clean-up). */
 async function sweepStale() {
-  const names = (await run('ip', ['netns', 'list'])).split('\n').map((line) => line.split(' ')[0]);
+  const names = new Set([
+    ...(await run('ip', ['netns', 'list'])).split('\n').map((line) => line.split(' ')[0]),
+    ...readdirSync(tmpdir()).map((entry) => entry.replace(/-[^-]*$/, '')), // wrapper folders
+  ]);
   for (const name of names) {
     const pid = Number(new RegExp(`^${PREFIX}-(\\d+)-\\d+$`).exec(name)?.[1]);
     if (!pid || pid === process.pid) continue;
@@ -54,11 +58,15 @@ async function sweepStale() {
 /** Kills what still runs in namespace `name` (all of it started by a test) and deletes it with its veth pair and rules. */
 function removeNamespace(name) {
   let pids = '';
-  try { pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }); } catch { return; }
+  try { pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { /* no such namespace */ }
   for (const pid of pids.split('\n').filter(Boolean)) {
     try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
   }
-  try { execFileSync('ip', ['netns', 'del', name]); } catch { /* already gone */ }
+  try { execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' }); } catch { /* already gone */ }
+  // Its Chromium wrapper's folder (mkdtemp of `${name}-`).
+  for (const entry of readdirSync(tmpdir())) {
+    if (entry.startsWith(`${name}-`)) rmSync(path.join(tmpdir(), entry), { recursive: true, force: true });
+  }
 }
 
 process.on('exit', () => { for (const name of live) removeNamespace(name); });
