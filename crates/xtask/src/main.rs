@@ -5,7 +5,9 @@
 //! Debian machine, as root, and what `.ci/run` calls. In order it:
 //! 1. installs Chromium with apt when `/usr/bin/chromium` is missing, and
 //!    Firefox ESR when `/usr/bin/firefox-esr` is (the second browser engine
-//!    of `tests/e2e/firefox.test.js`),
+//!    of `tests/e2e/firefox.test.js`), and the network-fault tests' tools
+//!    (iproute2, nftables, iptables) when `ip`, `tc`, `nft` or
+//!    `iptables-legacy` is,
 //! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
 //!    older than its package-lock.json,
 //! 3. creates the Python venv `target/test-venv` with the mail tests' peers
@@ -43,8 +45,9 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test   install missing test peers (Chromium, Firefox ESR, npm and Python packages,
-         PostgreSQL, Janus), then run the Rust tests and the browser end-to-end tests
+  test   install missing test peers (Chromium, Firefox ESR, network-fault tools,
+         npm and Python packages, PostgreSQL, Janus), then run the Rust tests and
+         the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests
   bench  build release, run every load-generator scenario against civicmeet,
          Janus and the plain UDP relay, write target/bench/loadgen.{md,json}
@@ -52,6 +55,14 @@ tasks:
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// What `tests/e2e/lib/netns.js` runs, and the Debian package of each.
+const NETWORK_FAULT_TOOLS: [(&str, &str); 4] = [
+    ("/usr/sbin/ip", "iproute2"),
+    ("/usr/sbin/tc", "iproute2"),
+    ("/usr/sbin/nft", "nftables"),
+    // NFQUEUE for the delay: this kernel has it as an xtables target only.
+    ("/usr/sbin/iptables-legacy", "iptables"),
+];
 const JANUS: &str = "/usr/bin/janus";
 
 fn main() -> ExitCode {
@@ -108,19 +119,7 @@ fn test(scope: Scope) -> Result<(), Failure> {
             println!("xtask: {CHROMIUM} is present");
             return Ok(());
         }
-        let apt = |args: &[&str]| {
-            let mut command = Command::new("apt-get");
-            command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-            command
-        };
-        run(apt(&["update"]))?;
-        run(apt(&[
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "fonts-liberation",
-        ]))
+        apt_install(&["chromium", "fonts-liberation"], Recommends::No)
     })?;
 
     step("install Firefox ESR", || {
@@ -128,14 +127,22 @@ fn test(scope: Scope) -> Result<(), Failure> {
             println!("xtask: {FIREFOX} is present");
             return Ok(());
         }
-        let apt = |args: &[&str]| {
-            let mut command = Command::new("apt-get");
-            command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-            command
-        };
-        run(apt(&["update"]))?;
         // With its recommends: Firefox decodes H.264 through libavcodec.
-        run(apt(&["install", "-y", "firefox-esr"]))
+        apt_install(&["firefox-esr"], Recommends::Yes)
+    })?;
+
+    step("install network-fault tools", || {
+        let mut missing: Vec<&str> = NETWORK_FAULT_TOOLS
+            .iter()
+            .filter(|(path, _)| !Path::new(path).exists())
+            .map(|(_, package)| *package)
+            .collect();
+        missing.dedup();
+        if missing.is_empty() {
+            println!("xtask: ip, tc, nft and iptables-legacy are present");
+            return Ok(());
+        }
+        apt_install(&missing, Recommends::No)
     })?;
 
     step("install npm packages", || {
@@ -162,18 +169,7 @@ fn test(scope: Scope) -> Result<(), Failure> {
                 println!("xtask: {} is present", initdb.display());
                 return Ok(());
             }
-            let apt = |args: &[&str]| {
-                let mut command = Command::new("apt-get");
-                command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-                command
-            };
-            run(apt(&["update"]))?;
-            run(apt(&[
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "postgresql",
-            ]))?;
+            apt_install(&["postgresql"], Recommends::No)?;
             match postgres_initdb() {
                 Some(_) => Ok(()),
                 None => Err(
@@ -187,13 +183,7 @@ fn test(scope: Scope) -> Result<(), Failure> {
                 println!("xtask: {JANUS} is present");
                 return Ok(());
             }
-            let apt = |args: &[&str]| {
-                let mut command = Command::new("apt-get");
-                command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-                command
-            };
-            run(apt(&["update"]))?;
-            run(apt(&["install", "-y", "--no-install-recommends", "janus"]))
+            apt_install(&["janus"], Recommends::No)
         })?;
 
         step("cargo test", || {
@@ -263,6 +253,29 @@ fn bench(extra: &[&str]) -> Result<(), Failure> {
 }
 
 /// Runs one named step, printing a header so a log shows where it failed.
+/// Whether apt also installs a package's recommended packages.
+#[derive(PartialEq)]
+enum Recommends {
+    Yes,
+    No,
+}
+
+/// Installs Debian packages (refreshing the package lists first).
+fn apt_install(packages: &[&str], recommends: Recommends) -> Result<(), String> {
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run(apt(&["update"]))?;
+    let mut install = vec!["install", "-y"];
+    if recommends == Recommends::No {
+        install.push("--no-install-recommends");
+    }
+    install.extend_from_slice(packages);
+    run(apt(&install))
+}
+
 fn step(name: &'static str, body: impl FnOnce() -> Result<(), String>) -> Result<(), Failure> {
     println!("\nxtask: == {name} ==");
     body().map_err(|reason| Failure { step: name, reason })
@@ -320,18 +333,7 @@ fn python_venv(venv: &Path, requirements: &Path) -> Result<(), String> {
         if create().is_err() {
             // Leave no half-made venv behind for the second try.
             let _ = fs::remove_dir_all(venv);
-            let apt = |args: &[&str]| {
-                let mut command = Command::new("apt-get");
-                command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-                command
-            };
-            run(apt(&["update"]))?;
-            run(apt(&[
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "python3-venv",
-            ]))?;
+            apt_install(&["python3-venv"], Recommends::No)?;
             create()?;
         }
     }

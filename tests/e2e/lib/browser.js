@@ -24,8 +24,15 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection',
 ];
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+/**
+ * `executablePath` may be a wrapper (lib/netns.js runs Chromium inside a
+ * test namespace). `origin` is a server origin that is not loopback (a test
+ * namespace's address): Chromium gives camera and microphone
+ * only to secure origins, and plain http counts as one only on loopback.
+ */
+export function launchBrowser({ executablePath = CHROMIUM_PATH, origin } = {}) {
+  const args = origin ? [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath, headless: true, args });
 }
 
 /**

@@ -117,10 +117,60 @@ export function inboundByParticipant(page) {
         bytesReceived: stat.bytesReceived ?? 0,
         packetsReceived: stat.packetsReceived ?? 0,
         packetsLost: stat.packetsLost ?? 0,
+        nackCount: stat.nackCount ?? 0,
+        retransmittedPacketsReceived: stat.retransmittedPacketsReceived ?? 0,
+        pliCount: stat.pliCount ?? 0,
+        freezeCount: stat.freezeCount ?? 0,
+        totalFreezesDuration: stat.totalFreezesDuration ?? 0,
         codec: report.get(stat.codecId)?.mimeType ?? '',
       };
     }
     return out;
+  });
+}
+
+/**
+ * The page's own video as sent: outbound-rtp (NACKs and PLIs it got,
+ * packets it sent again) and what the receiver's RTCP reports say of it
+ * (remote-inbound-rtp: packets lost, round-trip time in seconds).
+ */
+export function outboundVideo(page) {
+  return page.evaluate(async () => {
+    const report = await window.civicmeet.pc.getStats();
+    const out = [...report.values()].find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+    const remote = [...report.values()].find((s) => s.type === 'remote-inbound-rtp' && s.localId === out?.id);
+    return {
+      packetsSent: out?.packetsSent ?? 0,
+      nackCount: out?.nackCount ?? 0,
+      pliCount: out?.pliCount ?? 0,
+      firCount: out?.firCount ?? 0,
+      retransmittedPacketsSent: out?.retransmittedPacketsSent ?? 0,
+      framesPerSecond: out?.framesPerSecond ?? 0,
+      qualityLimitationReason: out?.qualityLimitationReason,
+      remotePacketsLost: remote?.packetsLost ?? 0,
+      remoteRoundTripTime: remote?.roundTripTime,
+    };
+  });
+}
+
+/**
+ * The ICE candidate pair the page's connection uses: its round-trip time in
+ * seconds and the local and remote candidate (address, port, protocol,
+ * candidateType), or null before one is chosen.
+ */
+export function selectedCandidatePair(page) {
+  return page.evaluate(async () => {
+    const pc = window.civicmeet?.pc;
+    if (!pc) return null;
+    const report = await pc.getStats();
+    const transport = [...report.values()].find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+    const pair = report.get(transport?.selectedCandidatePairId);
+    if (!pair) return null;
+    const candidate = (id) => {
+      const c = report.get(id);
+      return { address: c?.address, port: c?.port, protocol: c?.protocol, candidateType: c?.candidateType };
+    };
+    return { state: pair.state, currentRoundTripTime: pair.currentRoundTripTime, local: candidate(pair.localCandidateId), remote: candidate(pair.remoteCandidateId) };
   });
 }
 

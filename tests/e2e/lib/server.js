@@ -14,24 +14,24 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binary = process.env.CIVICMEET_BIN ?? path.join(repoRoot, 'target/debug/civicmeet');
 
-/** A TCP port that was free a moment ago. */
-function freeTcpPort() {
+/** A TCP port on `host` that was free a moment ago. */
+function freeTcpPort(host) {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });
   });
 }
 
-/** A UDP port that was free a moment ago. */
-function freeUdpPort() {
+/** A UDP port on `host` that was free a moment ago. */
+function freeUdpPort(host) {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket('udp4');
     socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
+    socket.bind(0, host, () => {
       const { port } = socket.address();
       socket.close(() => resolve(port));
     });
@@ -42,16 +42,29 @@ function freeUdpPort() {
  * Starts civicmeet (with extra environment `env`, e.g. CIVICMEET_OIDC_*)
  * and waits until GET /health answers "ok". stop() fails
  * if the server panicked at any point.
- * @returns {Promise<{url: string, httpPort: number, mediaPort: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
+ *
+ * `host` is the address both the web server and the media socket bind to
+ * and announce: loopback, or the root side of a test's own namespace
+ * (lib/netns.js). `mediaTcp` also opens a TCP media port (ICE-TCP) there.
+ * @returns {Promise<{url: string, httpPort: number, mediaPort: number, mediaTcpPort?: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer({ env = {} } = {}) {
+export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = false } = {}) {
+  // Only loopback, or the benchmark range lib/netns.js gives a test
+  // namespace's veth: a test server is never reachable from another machine.
+  if (!/^(127\.\d+|198\.1[89])\.\d+\.\d+$/.test(host)) {
+    throw new Error(`refusing to serve on ${host}: only loopback or a test namespace's address (198.18.0.0/15)`);
+  }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'civicmeet-e2e-'));
-  const httpPort = await freeTcpPort();
-  const mediaPort = await freeUdpPort();
-  const url = `http://127.0.0.1:${httpPort}`;
+  const httpPort = await freeTcpPort(host);
+  const mediaPort = await freeUdpPort(host);
+  const mediaTcpPort = mediaTcp ? await freeTcpPort(host) : undefined;
+  // The TCP media port's key (issue 6, ICE-TCP); an unknown variable is
+  // ignored by the server, so without TCP support this only has no effect.
+  if (mediaTcp) env = { CIVICMEET_MEDIA_TCP_PORT: String(mediaTcpPort), ...env };
+  const url = `http://${host}:${httpPort}`;
   const child = spawn(binary, [
-    '--http-listen', `127.0.0.1:${httpPort}`,
-    '--media-listen', `127.0.0.1:${mediaPort}`,
+    '--http-listen', `${host}:${httpPort}`,
+    '--media-listen', `${host}:${mediaPort}`,
     '--data-dir', dataDir,
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...process.env, ...env } });
 
@@ -80,6 +93,7 @@ export async function startServer({ env = {} } = {}) {
     url,
     httpPort,
     mediaPort,
+    mediaTcpPort,
     /** The server's data folder (mails land in its mail/ as .eml files). */
     dataDir,
     logs: () => output,
