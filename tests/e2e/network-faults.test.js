@@ -41,7 +41,7 @@ test('reference: a direct Chromium-to-Chromium call over the same link meets the
   const results = await directVideoOverWindow([b, a], WINDOW_MS);
   await Promise.all([a.context().close(), b.context().close()]);
   for (const [way, v] of [['to the impaired page', results[0]], ['from the impaired page', results[1]]]) {
-    t.diagnostic(`direct, ${way}: ${v.fps.toFixed(1)} fps, ${v.freezes} freezes, ${v.packetsLost} packets lost, ${v.nacksSent} NACKs sent`);
+    t.diagnostic(`direct, ${way}: ${v.fps.toFixed(1)} fps, ${v.freezes} freezes, ${v.packetsLost} packets lost, ${v.nacksSent} NACKs sent, ${v.fecPacketsReceived} FEC packets received`);
     assert.ok(v.fps >= MIN_FPS && v.freezes <= MAX_FREEZES, `direct call ${way}: ${JSON.stringify(v)}`);
   }
 });

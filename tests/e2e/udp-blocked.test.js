@@ -2,10 +2,7 @@
 // browser sits in a namespace of the test's own (lib/netns.js) where every
 // UDP packet in or out is dropped. Issue 6: they still join and see and
 // hear the host, over ICE-TCP to the server's TCP media port.
-//
-// Marked todo until the server has its TCP media port (`mediaTcp` in
-// lib/server.js sets it): it runs and reports its failure, but a todo is
-// neither counted as passing nor fails the run. Remove `todo` with ICE-TCP.
+// (`mediaTcp` in lib/server.js sets `media.tcp_port`.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +13,7 @@ import { joinThroughUi, guestAdmitted, absolute, assertMediaFlowsFrom, selectedC
 
 const env = serverBehindImpairedLink((ns) => ns.blockUdp(), { mediaTcp: true });
 
-test('a guest whose network blocks all UDP joins and decodes video both ways over TCP', { timeout: 180_000, todo: 'needs ICE-TCP (issue 6)' }, async (t) => {
+test('a guest whose network blocks all UDP joins and decodes video both ways over TCP', { timeout: 180_000 }, async (t) => {
   const meeting = await createMeeting(env.server.url);
   const host = await openPage(env.browser);
   const guest = await openPage(env.impairedBrowser);

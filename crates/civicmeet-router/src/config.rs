@@ -12,6 +12,10 @@ pub struct RouterConfig {
     /// `local_addr`; on a LAN or behind 1:1 NAT the address clients reach,
     /// with the same port.
     pub candidate_addrs: Vec<SocketAddr>,
+    /// Addresses announced as passive ICE-TCP candidates (RFC 6544): where
+    /// the shell accepts TCP connections for browsers that cannot use UDP
+    /// (a firewall that lets only TCP 443 out). Empty: UDP only.
+    pub tcp_candidate_addrs: Vec<SocketAddr>,
 }
 
 impl RouterConfig {
@@ -20,6 +24,7 @@ impl RouterConfig {
         RouterConfig {
             local_addr,
             candidate_addrs: vec![local_addr],
+            tcp_candidate_addrs: Vec::new(),
         }
     }
 }

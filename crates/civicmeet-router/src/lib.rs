@@ -11,6 +11,11 @@
 //! Time and datagrams are arguments; datagrams and events are outputs. It
 //! knows nothing of HTTP, WebSockets, meetings' names or the database.
 //!
+//! Browsers reach it over UDP, or over TCP where UDP is blocked (passive
+//! ICE-TCP): the shell owns the TCP connections, strips the RFC 4571 length
+//! prefix and feeds each frame to [`Router::handle_tcp_frame`]; transmits
+//! say which [`Transport`] they leave on.
+//!
 //! Polling order, after any `handle_*` or mutator call: drain
 //! [`Router::poll_transmit`] (send each datagram), then [`Router::poll_event`]
 //! (deliver SDP offers, connection changes), then call
@@ -29,6 +34,14 @@ pub use config::RouterConfig;
 pub use error::RouterError;
 pub use gate::TrackKind;
 pub use router::{Router, RouterEvent, RouterStats, Transmit};
+
+/// How a datagram travels between the router and a browser: on the UDP
+/// socket, or framed (RFC 4571) on one of the shell's ICE-TCP connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
 
 /// A room: the set of participants that see and hear each other. The shell
 /// maps its meetings onto these.

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
+use str0m::net::Protocol;
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 
 use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::router::{RouterEvent, Transmit};
-use crate::{ParticipantId, RoomId, RouterError};
+use crate::{ParticipantId, RoomId, RouterError, Transport};
 
 /// Keyframe requests to one publisher's track are sent at most this often.
 /// A burst of subscribers or losses must not make the publisher send a
@@ -381,6 +382,11 @@ impl Participant {
                     break;
                 }
                 Ok(Output::Transmit(t)) => out.transmits.push_back(Transmit {
+                    transport: match t.proto {
+                        Protocol::Udp => Transport::Udp,
+                        // ICE-TCP, the only TCP str0m speaks here.
+                        _ => Transport::Tcp,
+                    },
                     source: t.source,
                     destination: t.destination,
                     contents: t.contents.into(),

@@ -5,15 +5,17 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use str0m::media::KeyframeRequestKind;
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::participant::{Outputs, Participant, Propagated};
-use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind};
+use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, Transport};
 
-/// A datagram to send from the router's UDP socket.
+/// A datagram to send: from the router's UDP socket, or as one frame on
+/// the ICE-TCP connection to `destination`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transmit {
+    pub transport: Transport,
     pub source: SocketAddr,
     pub destination: SocketAddr,
     pub contents: Vec<u8>,
@@ -60,7 +62,7 @@ pub struct Router {
     rooms: HashMap<RoomId, Vec<ParticipantId>>,
     /// Where each participant's datagrams came from last: a shortcut past
     /// asking every `Rtc` whether it accepts a datagram.
-    by_source: HashMap<SocketAddr, ParticipantId>,
+    by_source: HashMap<(Transport, SocketAddr), ParticipantId>,
     out: Outputs,
     /// Participants with new input whose output is not drained yet.
     dirty: Vec<ParticipantId>,
@@ -77,13 +79,19 @@ pub struct Router {
 
 impl Router {
     pub fn new(config: RouterConfig) -> Result<Router, RouterError> {
-        let candidates = config
-            .candidate_addrs
-            .iter()
-            .map(|addr| {
-                Candidate::host(*addr, "udp").map_err(|e| RouterError::BadCandidate(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let udp = config.candidate_addrs.iter().map(|addr| {
+            Candidate::host(*addr, "udp").map_err(|e| RouterError::BadCandidate(e.to_string()))
+        });
+        // Passive: the browser connects, the router never dials out.
+        let tcp = config.tcp_candidate_addrs.iter().map(|addr| {
+            Candidate::builder()
+                .tcp()
+                .host(*addr)
+                .tcptype(TcpType::Passive)
+                .build()
+                .map_err(|e| RouterError::BadCandidate(e.to_string()))
+        });
+        let candidates = udp.chain(tcp).collect::<Result<Vec<_>, _>>()?;
         Ok(Router {
             config,
             candidates,
@@ -264,6 +272,32 @@ impl Router {
         destination: SocketAddr,
         data: &[u8],
     ) -> bool {
+        self.handle_input(now, Transport::Udp, source, destination, data)
+    }
+
+    /// Feeds one frame (its RFC 4571 length prefix removed) that arrived on
+    /// an ICE-TCP connection from `source` to the shell's `destination`.
+    /// Returns whether a participant accepted it: a connection whose first
+    /// frame nobody accepts is not a browser of ours, and the shell should
+    /// close it.
+    pub fn handle_tcp_frame(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) -> bool {
+        self.handle_input(now, Transport::Tcp, source, destination, data)
+    }
+
+    fn handle_input(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) -> bool {
         self.stats.datagrams_received += 1;
         let Ok(contents) = data.try_into() else {
             self.stats.datagrams_dropped += 1;
@@ -272,7 +306,10 @@ impl Router {
         let input = Input::Receive(
             now,
             Receive {
-                proto: Protocol::Udp,
+                proto: match transport {
+                    Transport::Udp => Protocol::Udp,
+                    Transport::Tcp => Protocol::Tcp,
+                },
                 source,
                 destination,
                 contents,
@@ -280,7 +317,7 @@ impl Router {
         );
         let cached = self
             .by_source
-            .get(&source)
+            .get(&(transport, source))
             .copied()
             .filter(|id| self.participants.get(id).is_some_and(|p| p.accepts(&input)));
         let found = cached.or_else(|| {
@@ -294,7 +331,7 @@ impl Router {
             return false;
         };
         if cached.is_none() {
-            self.by_source.insert(source, id);
+            self.by_source.insert((transport, source), id);
         }
         if let Some(participant) = self.participants.get_mut(&id) {
             participant.handle_input(input);

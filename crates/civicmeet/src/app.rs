@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use crate::api::webhooks::DeliveryWaker;
 use crate::config::Config;
 use crate::http::tls::TlsListener;
-use crate::media_task::{MediaSetupError, MediaTask};
+use crate::media_task::{MediaSetupError, MediaTask, TcpSide};
 use crate::signalling::roster::Roster;
 use crate::staff::auth::{AdminCredential, CredentialError};
 use crate::state::AppState;
@@ -27,6 +27,11 @@ pub enum AppError {
     },
     #[error("cannot open the media UDP port {addr}: {source}")]
     BindMedia {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the media TCP port {addr} (media.tcp_port): {source}")]
+    BindMediaTcp {
         addr: SocketAddr,
         source: std::io::Error,
     },
@@ -90,7 +95,19 @@ impl Application {
             source,
         })?;
         let candidates = candidate_addrs(&config, media_addr);
-        let (media_task, media) = MediaTask::new(socket, candidates)?;
+        let tcp = match config.media.tcp_port {
+            0 => None,
+            port => {
+                let addr = SocketAddr::new(config.media.listen.ip(), port);
+                let bind_error = |source| AppError::BindMediaTcp { addr, source };
+                let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+                let tcp_addr = listener.local_addr().map_err(bind_error)?;
+                let tcp_candidates = candidate_addrs(&config, tcp_addr);
+                let side = TcpSide::new(listener, &tcp_candidates).map_err(bind_error)?;
+                Some((side, tcp_candidates))
+            }
+        };
+        let (media_task, media) = MediaTask::new(socket, candidates, tcp)?;
         let media_task = tokio::spawn(media_task.run());
 
         let public_url: Arc<str> = config.public_url(http_addr).into();

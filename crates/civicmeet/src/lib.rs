@@ -14,6 +14,7 @@
 //! - [`http`]: routes, assets, meetings API, security headers, errors
 //! - [`signalling`]: the meeting WebSocket (sessions and the roster)
 //! - [`media_task`]: the task that owns the router and the UDP socket
+//! - [`media_tcp`]: the media port's TCP side (ICE-TCP connections)
 //! - [`meeting_id`]: the unguessable meeting id
 //! - [`state`]: what handlers share
 //! - [`api`]: the REST API v1, its OpenAPI document, the staff .ics feed
@@ -34,6 +35,7 @@ pub mod config;
 pub mod http;
 pub mod jobs;
 pub mod media_task;
+pub mod media_tcp;
 pub mod meeting_id;
 pub mod signalling;
 pub mod staff;

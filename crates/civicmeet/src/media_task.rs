@@ -16,13 +16,15 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use civicmeet_router::{
-    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind,
+    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind, Transmit,
+    Transport,
 };
-use civicmeet_router::Transmit;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use udp_batch::{RecvBatch, SendBatch};
+
+use crate::media_tcp::{self, TcpEvent};
 
 /// How long to sleep when the router waits for nothing in particular.
 const IDLE_TICK: Duration = Duration::from_millis(100);
@@ -37,6 +39,9 @@ const RECEIVE_BATCH: usize = 64;
 /// Batches handled before the task looks at commands and timers again, so
 /// a flood of datagrams cannot hold back joins or the router's timers.
 const BATCHES_PER_TURN: usize = 8;
+
+/// ICE-TCP frames handled per turn, for the same reason.
+const TCP_FRAMES_PER_TURN: usize = 256;
 
 /// What the media task tells one participant's signalling session.
 #[derive(Debug)]
@@ -183,6 +188,38 @@ pub struct MediaTask {
     /// The router's datagrams of one turn, sent together.
     outgoing: Vec<Transmit>,
     sender: SendBatch,
+    tcp: Option<TcpSide>,
+}
+
+/// The media port's TCP side (ICE-TCP), when configured.
+pub struct TcpSide {
+    events: mpsc::Receiver<TcpEvent>,
+    /// The address TCP frames are reported as received on (an announced
+    /// TCP candidate, see [`receive_address`]).
+    receive_addr: SocketAddr,
+    connections: HashMap<SocketAddr, TcpConnection>,
+}
+
+struct TcpConnection {
+    frames: mpsc::Sender<Vec<u8>>,
+    /// Whether a participant accepted a frame of it yet.
+    known: bool,
+}
+
+impl TcpSide {
+    /// Accepts ICE-TCP connections on `listener`; `candidate_addrs` are
+    /// the TCP addresses announced to browsers.
+    pub fn new(
+        listener: tokio::net::TcpListener,
+        candidate_addrs: &[SocketAddr],
+    ) -> std::io::Result<TcpSide> {
+        let local_addr = listener.local_addr()?;
+        Ok(TcpSide {
+            receive_addr: receive_address(local_addr, candidate_addrs),
+            events: media_tcp::spawn(listener),
+            connections: HashMap::new(),
+        })
+    }
 }
 
 impl MediaTask {
@@ -191,12 +228,18 @@ impl MediaTask {
     pub fn new(
         socket: UdpSocket,
         candidate_addrs: Vec<SocketAddr>,
+        tcp: Option<(TcpSide, Vec<SocketAddr>)>,
     ) -> Result<(MediaTask, MediaHandle), MediaSetupError> {
         let local_addr = socket.local_addr().map_err(MediaSetupError::Socket)?;
         let receive_addr = receive_address(local_addr, &candidate_addrs);
+        let (tcp, tcp_candidate_addrs) = match tcp {
+            Some((side, addrs)) => (Some(side), addrs),
+            None => (None, Vec::new()),
+        };
         let router = Router::new(RouterConfig {
             local_addr,
             candidate_addrs,
+            tcp_candidate_addrs,
         })?;
         let (tx, rx) = mpsc::unbounded_channel();
         Ok((
@@ -208,6 +251,7 @@ impl MediaTask {
                 sessions: HashMap::new(),
                 outgoing: Vec::new(),
                 sender: SendBatch::new(),
+                tcp,
             },
             MediaHandle { commands: tx },
         ))
@@ -230,6 +274,7 @@ impl MediaTask {
                     Ok(()) => self.receive(&mut received),
                     Err(e) => tracing::debug!(error = %e, "udp socket not readable"),
                 },
+                Some(event) = next_tcp_event(&mut self.tcp) => self.handle_tcp(event),
                 _ = tokio::time::sleep_until(deadline.into()) => {}
             }
             // Handling a batch takes time: timers that fell due meanwhile
@@ -241,6 +286,44 @@ impl MediaTask {
             self.flush().await;
         }
         tracing::debug!("media task stopped");
+    }
+
+    /// Takes one ICE-TCP event and whatever else is queued, up to a limit.
+    fn handle_tcp(&mut self, first: TcpEvent) {
+        let mut event = Some(first);
+        for _ in 0..TCP_FRAMES_PER_TURN {
+            let Some(current) = event.take() else { return };
+            let Some(tcp) = self.tcp.as_mut() else { return };
+            match current {
+                TcpEvent::Opened { peer, frames } => {
+                    tcp.connections.insert(
+                        peer,
+                        TcpConnection {
+                            frames,
+                            known: false,
+                        },
+                    );
+                }
+                TcpEvent::Frame { peer, data } => {
+                    let accepted =
+                        self.router
+                            .handle_tcp_frame(Instant::now(), peer, tcp.receive_addr, &data);
+                    if let Some(connection) = tcp.connections.get_mut(&peer) {
+                        if accepted {
+                            connection.known = true;
+                        } else if !connection.known {
+                            // Not a browser of ours: dropping its sender
+                            // closes the connection.
+                            tcp.connections.remove(&peer);
+                        }
+                    }
+                }
+                TcpEvent::Closed { peer } => {
+                    tcp.connections.remove(&peer);
+                }
+            }
+            event = tcp.events.try_recv().ok();
+        }
     }
 
     /// Feeds the router what the socket holds, a few batches at most.
@@ -317,7 +400,10 @@ impl MediaTask {
     async fn flush(&mut self) {
         self.outgoing.clear();
         while let Some(transmit) = self.router.poll_transmit() {
-            self.outgoing.push(transmit);
+            match transmit.transport {
+                Transport::Udp => self.outgoing.push(transmit),
+                Transport::Tcp => self.send_tcp(&transmit),
+            }
         }
         let mut sent = 0;
         while sent < self.outgoing.len() {
@@ -326,9 +412,10 @@ impl MediaTask {
                 .map(|t| (t.destination, t.contents.as_slice()))
                 .collect();
             let sender = &mut self.sender;
-            match self.socket.try_io(Interest::WRITABLE, || {
-                sender.send(&self.socket, &datagrams)
-            }) {
+            match self
+                .socket
+                .try_io(Interest::WRITABLE, || sender.send(&self.socket, &datagrams))
+            {
                 Ok(taken) => {
                     sent += taken;
                     if let Some(e) = self.sender.take_error() {
@@ -362,6 +449,33 @@ impl MediaTask {
                 let _ = session.send(event);
             }
         }
+    }
+}
+
+impl MediaTask {
+    /// Queues one frame on the ICE-TCP connection to the transmit's
+    /// destination; a connection that is gone or full loses the frame.
+    fn send_tcp(&mut self, transmit: &Transmit) {
+        let connection = self
+            .tcp
+            .as_ref()
+            .and_then(|tcp| tcp.connections.get(&transmit.destination));
+        match (connection, media_tcp::frame(&transmit.contents)) {
+            (Some(connection), Some(framed)) => {
+                // Full: media is loss tolerant, a stalled reader must not
+                // make the task wait.
+                let _ = connection.frames.try_send(framed);
+            }
+            _ => tracing::debug!("ice-tcp frame for no connection dropped"),
+        }
+    }
+}
+
+/// The next ICE-TCP event, or never when there is no TCP side.
+async fn next_tcp_event(tcp: &mut Option<TcpSide>) -> Option<TcpEvent> {
+    match tcp {
+        Some(tcp) => tcp.events.recv().await,
+        None => std::future::pending().await,
     }
 }
 

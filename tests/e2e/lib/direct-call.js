@@ -49,7 +49,7 @@ export async function directCall(a, b, url) {
 function inbound(page) {
   return page.evaluate(async () => {
     const s = [...(await window.directCall.getStats()).values()].find((x) => x.type === 'inbound-rtp' && x.kind === 'video') ?? {};
-    return { frames: s.framesDecoded ?? 0, freezes: s.freezeCount ?? 0, lost: s.packetsLost ?? 0, nacks: s.nackCount ?? 0 };
+    return { frames: s.framesDecoded ?? 0, freezes: s.freezeCount ?? 0, lost: s.packetsLost ?? 0, nacks: s.nackCount ?? 0, fec: s.fecPacketsReceived ?? 0, codec: s.codecId ?? '' };
   });
 }
 
@@ -65,5 +65,8 @@ export async function directVideoOverWindow(pages, windowMs) {
     freezes: b.freezes - first[i].freezes,
     packetsLost: b.lost - first[i].lost,
     nacksSent: b.nacks - first[i].nacks,
+    // Chromium protects a direct call with forward error correction
+    // (RED/ULPFEC) besides NACK; through civicmeet it has NACK only.
+    fecPacketsReceived: b.fec - first[i].fec,
   }));
 }

@@ -58,8 +58,7 @@ export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = fal
   const httpPort = await freeTcpPort(host);
   const mediaPort = await freeUdpPort(host);
   const mediaTcpPort = mediaTcp ? await freeTcpPort(host) : undefined;
-  // The TCP media port's key (issue 6, ICE-TCP); an unknown variable is
-  // ignored by the server, so without TCP support this only has no effect.
+  // `media.tcp_port`: browsers that cannot send UDP connect here (ICE-TCP).
   if (mediaTcp) env = { CIVICMEET_MEDIA_TCP_PORT: String(mediaTcpPort), ...env };
   const url = `http://${host}:${httpPort}`;
   const child = spawn(binary, [

@@ -63,6 +63,9 @@ pub struct MediaConfig {
     /// Addresses announced to browsers as ICE host candidates, with the
     /// listen port. Empty: the listen address itself.
     pub public_addresses: Vec<IpAddr>,
+    /// A TCP port on the listen address for browsers that cannot send UDP
+    /// (ICE-TCP; 443 in production). 0: no TCP media.
+    pub tcp_port: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -96,6 +99,7 @@ impl Default for MediaConfig {
         MediaConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 10000)),
             public_addresses: Vec::new(),
+            tcp_port: 0,
         }
     }
 }

@@ -267,3 +267,108 @@ async fn two_str0m_peers_hear_each_other_and_strangers_cannot_disturb_them() {
     )
     .await;
 }
+
+/// A free TCP port on loopback (bound, read, released).
+fn free_tcp_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Reads until the server closes the connection; fails if it stays open.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream, what: &str) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept the connection open: {what}");
+}
+
+#[tokio::test]
+async fn strangers_on_the_tcp_media_port_are_cut_off_and_the_call_goes_on() {
+    use tokio::io::AsyncWriteExt;
+    let temp = tempfile::tempdir().unwrap();
+    let mut config = civicmeet::config::Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.tcp_port = free_tcp_port();
+    config.storage.data_dir = temp.path().to_path_buf();
+    config.booking.seed_demo = false;
+    let tcp: SocketAddr = (
+        "127.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+        config.media.tcp_port,
+    )
+        .into();
+    let app = common::spawn_app_with_config(config).await;
+    let meeting = app.create_meeting().await;
+    let mut ada = Peer::join(&app, &meeting, "Ada").await;
+    let mut bob = Peer::join(&app, &meeting, "Bob").await;
+    pump(
+        &mut [&mut ada, &mut bob],
+        Duration::from_secs(10),
+        "both connected and hearing each other",
+        |p| p.iter().all(|peer| peer.connected && peer.received >= 10),
+    )
+    .await;
+    // The TCP port is announced to browsers as a passive ICE-TCP candidate.
+    let (mut ws, _) = app.join(&meeting, "Cy").await;
+    let mut rtc = Rtc::builder().build(Instant::now());
+    let mut change = rtc.sdp_api();
+    change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+    let (offer, _) = change.apply().unwrap();
+    ws.send(json!({"type": "offer", "sdp": offer.to_sdp_string()}))
+        .await;
+    let answer = ws.recv_type("answer").await;
+    let sdp = answer["sdp"].as_str().unwrap();
+    assert!(
+        sdp.lines().any(|line| line.contains(" tcp ")
+            && line.contains(&format!(
+                "127.0.0.1 {} typ host tcptype passive",
+                tcp.port()
+            ))),
+        "{sdp}"
+    );
+
+    // Framed garbage (STUN, DTLS and RTP lookalikes no participant takes),
+    // an empty frame, an oversized frame: each connection is closed.
+    let framed = |data: &[u8]| {
+        let mut f = (data.len() as u16).to_be_bytes().to_vec();
+        f.extend_from_slice(data);
+        f
+    };
+    let attacks: Vec<(&str, Vec<u8>)> = vec![
+        ("a garbage frame", framed(b"garbage")),
+        (
+            "a STUN lookalike",
+            framed(&[
+                0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                12,
+            ]),
+        ),
+        ("a DTLS lookalike", framed(&[0x16, 0xfe, 0xfd, 0, 0])),
+        ("an empty frame", vec![0, 0]),
+        ("an oversized frame", vec![0xff, 0xff, 1, 2, 3]),
+    ];
+    for (what, bytes) in attacks {
+        let mut stream = tokio::net::TcpStream::connect(tcp).await.unwrap();
+        stream.write_all(&bytes).await.unwrap();
+        closed_by_server(&mut stream, what).await;
+    }
+
+    // The call goes on: both keep receiving.
+    let (ada_before, bob_before) = (ada.received, bob.received);
+    pump(
+        &mut [&mut ada, &mut bob],
+        Duration::from_secs(5),
+        "media keeps flowing",
+        |p| p[0].received >= ada_before + 20 && p[1].received >= bob_before + 20,
+    )
+    .await;
+    assert!(ada.connected && bob.connected);
+}
