@@ -4,6 +4,11 @@
 //! forwards each participant's audio and video frames to every other
 //! participant of the same room, relays keyframe requests back to the
 //! publisher, and asks the shell to renegotiate SDP when tracks come and go.
+//! Video arrives in simulcast layers; each subscriber gets, per track, the
+//! layer that fits its tile and its bandwidth estimate ([`Router::set_tile`],
+//! `layers.rs`), and the router names the room's active speaker from the
+//! audio levels ([`RouterEvent::ActiveSpeaker`]).
+//!
 //! A per-participant publish gate ([`Router::set_publishing`]) lets the
 //! shell stop a participant's audio or video at the router.
 //!
@@ -27,12 +32,16 @@
 mod config;
 mod error;
 mod gate;
+mod keyframes;
+mod layers;
 mod participant;
 mod router;
+mod speaker;
 
 pub use config::RouterConfig;
 pub use error::RouterError;
 pub use gate::TrackKind;
+pub use layers::Layer;
 pub use router::{Router, RouterEvent, RouterStats, Transmit};
 
 /// How a datagram travels between the router and a browser: on the UDP

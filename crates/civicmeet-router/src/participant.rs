@@ -1,22 +1,23 @@
 //! One participant: its str0m `Rtc`, the tracks it publishes, and the
 //! tracks of others it receives, with their SDP negotiation state.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use str0m::bwe::BweKind;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
 use str0m::net::Protocol;
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 
 use crate::gate::{Admit, PublishGate, TrackKind};
+use crate::keyframes::KeyframeThrottle;
+use crate::layers::Layer;
 use crate::router::{RouterEvent, Transmit};
 use crate::{ParticipantId, RoomId, RouterError, Transport};
 
-/// Keyframe requests to one publisher's track are sent at most this often.
-/// A burst of subscribers or losses must not make the publisher send a
-/// keyframe per request: keyframes are ten times the size of other frames.
-const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
+/// How long the bit rate of each simulcast layer is measured over.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
 
 /// A track as the router names it: the publisher and the publisher's mid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,10 +39,12 @@ pub(crate) enum Propagated {
         origin: ParticipantId,
         data: MediaData,
     },
-    /// A subscriber asked the publisher of `source` for a keyframe.
+    /// A subscriber asked the publisher of `source` for a keyframe (of one
+    /// simulcast layer, or of every layer it sends when `rid` is `None`).
     KeyframeRequest {
         source: TrackRef,
         kind: KeyframeRequestKind,
+        rid: Option<Rid>,
     },
 }
 
@@ -53,24 +56,49 @@ pub(crate) struct Outputs {
     pub propagate: VecDeque<Propagated>,
     /// Frames the publish gate dropped, for [`crate::RouterStats`].
     pub gated_frames: u64,
+    /// Subscribers whose layers should be chosen again (their bandwidth
+    /// estimate moved).
+    pub reallocate: Vec<ParticipantId>,
+    /// Audio levels (RFC 6464, -dBov: 0 loudest, 127 silence) of frames
+    /// published just now, for active speaker detection.
+    pub audio_levels: Vec<(ParticipantId, u8)>,
 }
 
 /// A track this participant publishes.
 #[derive(Debug)]
 struct TrackIn {
     mid: Mid,
-    last_keyframe_request: Option<Instant>,
-    /// A request that came within the throttle interval. It is sent when
-    /// the interval ends rather than dropped, or a subscriber that arrived
-    /// just after another would wait for the browser's next own keyframe.
-    deferred: Option<KeyframeRequestKind>,
+    keyframes: KeyframeThrottle,
+    /// Frames arrive in simulcast layers (with a rid).
+    simulcast: bool,
+    rates: LayerRates,
+    /// Picture height of each layer, read from its VP8 keyframes.
+    heights: [Option<u32>; 3],
 }
 
-impl TrackIn {
-    fn deferred_until(&self) -> Option<Instant> {
-        self.deferred?;
-        self.last_keyframe_request
-            .map(|t| t + KEYFRAME_REQUEST_INTERVAL)
+/// The bit rate of each simulcast layer a publisher sends, measured over
+/// [`RATE_WINDOW`], so layer choices use what the layers really cost.
+#[derive(Debug, Default)]
+struct LayerRates {
+    window_start: Option<Instant>,
+    bytes: [u64; 3],
+    rates: [Option<u64>; 3],
+}
+
+impl LayerRates {
+    fn count(&mut self, now: Instant, layer: Layer, bytes: usize) {
+        let start = *self.window_start.get_or_insert(now);
+        let elapsed = now.saturating_duration_since(start);
+        if elapsed >= RATE_WINDOW {
+            for (rate, bytes) in self.rates.iter_mut().zip(self.bytes) {
+                // A layer that sent nothing (paused by the browser) falls
+                // back to the default estimate rather than to zero.
+                *rate = (bytes > 0).then(|| bytes * 8 * 1000 / elapsed.as_millis().max(1) as u64);
+            }
+            self.bytes = [0; 3];
+            self.window_start = Some(now);
+        }
+        self.bytes[layer as usize] += bytes as u64;
     }
 }
 
@@ -80,6 +108,13 @@ struct TrackOut {
     source: TrackRef,
     kind: MediaKind,
     state: TrackOutState,
+    /// The simulcast layer the allocation chose (`None`: paused, e.g. a
+    /// tile that is not visible or a budget too small).
+    target: Option<Layer>,
+    /// The layer frames are forwarded from now. It moves to `target` on a
+    /// keyframe of the target layer, so the decoder never sees a frame it
+    /// cannot decode.
+    current: Option<Layer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +132,31 @@ enum TrackOutState {
 }
 
 impl TrackOut {
+    /// Whether a video frame goes to this subscriber: none while paused;
+    /// of a simulcast publisher only the current layer, and the target
+    /// layer from its first keyframe on (which makes it current).
+    fn admit(&mut self, data: &MediaData) -> bool {
+        if self.target.is_none() {
+            self.current = None;
+            return false;
+        }
+        let Some(rid) = data.rid else {
+            // Not simulcast: one stream for everyone.
+            return true;
+        };
+        let Some(layer) = Layer::from_rid(rid) else {
+            return false;
+        };
+        if self.current == Some(layer) {
+            return true;
+        }
+        if self.target == Some(layer) && data.is_keyframe() {
+            self.current = Some(layer);
+            return true;
+        }
+        false
+    }
+
     fn open_mid(&self) -> Option<Mid> {
         match self.state {
             TrackOutState::Open(m) => Some(m),
@@ -123,6 +183,14 @@ pub(crate) struct Participant {
     tracks_in: Vec<TrackIn>,
     tracks_out: Vec<TrackOut>,
     gate: PublishGate,
+    /// The bandwidth estimate towards this participant (str0m's TWCC
+    /// estimator), bits per second.
+    pub estimate: Option<u64>,
+    /// The tile height this participant shows each other participant's
+    /// video in, as its page reported (`None`: not visible).
+    tiles: HashMap<ParticipantId, Option<u32>>,
+    /// What the BWE was last told: (minimum, desired) bits per second.
+    bwe_bitrate: (u64, u64),
 }
 
 impl Participant {
@@ -140,6 +208,9 @@ impl Participant {
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
             gate: PublishGate::default(),
+            estimate: None,
+            tiles: HashMap::new(),
+            bwe_bitrate: (0, 0),
         }
     }
 
@@ -153,7 +224,7 @@ impl Participant {
         let deferred = self
             .tracks_in
             .iter()
-            .filter_map(TrackIn::deferred_until)
+            .filter_map(|t| t.keyframes.next_due())
             .min();
         match (self.next_timeout, deferred) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -165,16 +236,18 @@ impl Participant {
     /// lets the `Rtc` handle its timers. Returns how many requests went out.
     pub fn handle_timeout(&mut self, now: Instant) -> u64 {
         let mut sent = 0;
-        let due: Vec<(Mid, KeyframeRequestKind)> = self
+        let due: Vec<(Mid, Option<Rid>, KeyframeRequestKind)> = self
             .tracks_in
             .iter()
-            .filter(|t| t.deferred_until().is_some_and(|d| d <= now))
-            .filter_map(|t| Some((t.mid, t.deferred?)))
+            .flat_map(|t| {
+                t.keyframes
+                    .due(now)
+                    .into_iter()
+                    .map(|(rid, kind)| (t.mid, rid, kind))
+            })
             .collect();
-        for (mid, kind) in due {
-            if self.request_keyframe(now, mid, kind) {
-                sent += 1;
-            }
+        for (mid, rid, kind) in due {
+            sent += self.request_keyframe(now, mid, kind, rid);
         }
         self.handle_input(Input::Timeout(now));
         sent
@@ -241,10 +314,14 @@ impl Participant {
         if self.tracks_out.iter().any(|t| t.source == source) {
             return;
         }
+        // Refined by the router's allocation once the track is open.
+        let wanted = self.wanted_layer(source.participant, [None; 3]);
         self.tracks_out.push(TrackOut {
             source,
             kind,
             state: TrackOutState::ToOpen,
+            target: wanted,
+            current: None,
         });
     }
 
@@ -299,9 +376,7 @@ impl Participant {
         let mut sent = 0;
         for mid in video {
             self.gate.await_keyframe(mid);
-            if self.request_keyframe(now, mid, KeyframeRequestKind::Pli) {
-                sent += 1;
-            }
+            sent += self.request_keyframe(now, mid, KeyframeRequestKind::Pli, None);
         }
         sent
     }
@@ -313,14 +388,15 @@ impl Participant {
             participant: origin,
             mid: data.mid,
         };
-        let Some(mid) = self
-            .tracks_out
-            .iter()
-            .find(|t| t.source == source)
-            .and_then(TrackOut::open_mid)
-        else {
+        let Some(track) = self.tracks_out.iter_mut().find(|t| t.source == source) else {
             return false;
         };
+        let Some(mid) = track.open_mid() else {
+            return false;
+        };
+        if track.kind == MediaKind::Video && !track.admit(data) {
+            return false;
+        }
         let Some(writer) = self.rtc.writer(mid) else {
             return false;
         };
@@ -338,38 +414,137 @@ impl Participant {
     }
 
     /// Asks this participant's browser for a keyframe on a track it
-    /// publishes, at most once per [`KEYFRAME_REQUEST_INTERVAL`]; a request
-    /// within the interval is deferred to its end. Returns whether a
-    /// request went out now.
-    pub fn request_keyframe(&mut self, now: Instant, mid: Mid, kind: KeyframeRequestKind) -> bool {
-        let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == mid) else {
-            return false;
+    /// publishes: of one simulcast layer, or of every layer when `rid` is
+    /// `None`, each at most once per throttle interval (a request within it
+    /// is deferred to its end). Returns how many requests went out now.
+    pub fn request_keyframe(
+        &mut self,
+        now: Instant,
+        mid: Mid,
+        kind: KeyframeRequestKind,
+        rid: Option<Rid>,
+    ) -> u64 {
+        let Some(index) = self.tracks_in.iter().position(|t| t.mid == mid) else {
+            return 0;
         };
         if !self.gate.allows(TrackKind::Video) {
             // No frame of it reaches anyone; reopening asks afresh.
-            track.deferred = None;
-            return false;
+            self.tracks_in[index].keyframes.clear();
+            return 0;
         }
-        if track
-            .last_keyframe_request
-            .is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_REQUEST_INTERVAL)
-        {
-            // A full intra request (FIR) outranks a picture loss (PLI).
-            if track.deferred != Some(KeyframeRequestKind::Fir) {
-                track.deferred = Some(kind);
-            }
-            return false;
-        }
-        track.deferred = None;
-        let Some(mut writer) = self.rtc.writer(mid) else {
-            return false;
+        let simulcast = self.tracks_in[index].simulcast
+            || self
+                .rtc
+                .media(mid)
+                .is_some_and(|m| matches!(m.rids_rx(), str0m::media::Rids::Specific(_)));
+        let rids: Vec<Option<Rid>> = match (simulcast, rid) {
+            (false, _) => vec![None],
+            (true, Some(rid)) => vec![Some(rid)],
+            (true, None) => Layer::ALL.iter().map(|l| Some(l.rid())).collect(),
         };
-        if writer.request_keyframe(None, kind).is_err() {
+        let mut sent = 0;
+        for rid in rids {
+            if !self.tracks_in[index].keyframes.admit(now, rid, kind) {
+                continue;
+            }
+            let Some(mut writer) = self.rtc.writer(mid) else {
+                return sent;
+            };
             // Audio tracks or a track without a stream yet: nothing to ask.
+            if writer.request_keyframe(rid, kind).is_ok() {
+                self.tracks_in[index].keyframes.sent(now, rid);
+                sent += 1;
+            }
+        }
+        sent
+    }
+
+    /// Records the tile height this participant shows `publisher` in
+    /// (`None`: not visible). Returns whether anything changed.
+    pub fn set_tile(&mut self, publisher: ParticipantId, height: Option<u32>) -> bool {
+        self.tiles.insert(publisher, height) != Some(height)
+    }
+
+    /// The layer a tile of `publisher` asks for, given the heights of the
+    /// publisher's layers; before the page reports a size, the middle
+    /// layer (a safe start for any tile).
+    pub fn wanted_layer(
+        &self,
+        publisher: ParticipantId,
+        heights: [Option<u32>; 3],
+    ) -> Option<Layer> {
+        match self.tiles.get(&publisher) {
+            None => Some(Layer::Medium),
+            Some(height) => height.map(|h| Layer::for_tile(h, heights)),
+        }
+    }
+
+    /// The open video tracks this participant receives, and how many audio
+    /// tracks it receives.
+    pub fn receiving(&self) -> (Vec<TrackRef>, usize) {
+        let video = self
+            .tracks_out
+            .iter()
+            .filter(|t| t.kind == MediaKind::Video && t.open_mid().is_some())
+            .map(|t| t.source)
+            .collect();
+        let audio = self
+            .tracks_out
+            .iter()
+            .filter(|t| t.kind == MediaKind::Audio && t.open_mid().is_some())
+            .count();
+        (video, audio)
+    }
+
+    /// Applies an allocation. Returns the tracks whose new layer needs a
+    /// keyframe from the publisher before it can be forwarded.
+    pub fn set_targets(&mut self, chosen: &[(TrackRef, Option<Layer>)]) -> Vec<(TrackRef, Layer)> {
+        let mut needs_keyframe = Vec::new();
+        for (source, layer) in chosen {
+            if let Some(track) = self.tracks_out.iter_mut().find(|t| t.source == *source) {
+                track.target = *layer;
+                match layer {
+                    None => track.current = None,
+                    Some(layer) if track.current != Some(*layer) => {
+                        needs_keyframe.push((*source, *layer));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        needs_keyframe
+    }
+
+    /// Tells the bandwidth estimator what is sent (the minimum to sustain)
+    /// and what would be sent with every tile at its wish (worth probing
+    /// for). Returns whether that changed (a mutation: drain afterwards).
+    pub fn set_bitrate(&mut self, minimum: u64, desired: u64) -> bool {
+        if self.bwe_bitrate == (minimum, desired) {
             return false;
         }
-        track.last_keyframe_request = Some(now);
+        self.bwe_bitrate = (minimum, desired);
+        self.rtc.bwe().set_bitrate(
+            str0m::bwe::Bitrate::bps(minimum),
+            str0m::bwe::Bitrate::bps(desired.max(minimum)),
+        );
         true
+    }
+
+    /// The layer forwarded now of `publisher`'s first video track.
+    pub fn current_layer(&self, publisher: ParticipantId) -> Option<Layer> {
+        self.tracks_out
+            .iter()
+            .find(|t| t.source.participant == publisher && t.kind == MediaKind::Video)?
+            .current
+    }
+
+    /// The measured rate and the picture height of each layer of a
+    /// published track.
+    pub fn layers_of(&self, mid: Mid) -> ([Option<u64>; 3], [Option<u32>; 3]) {
+        self.tracks_in
+            .iter()
+            .find(|t| t.mid == mid)
+            .map_or(([None; 3], [None; 3]), |t| (t.rates.rates, t.heights))
     }
 
     /// Polls the Rtc until it only has a timeout left, sorting its output.
@@ -425,8 +600,10 @@ impl Participant {
             Event::MediaAdded(added) if added.direction.is_receiving() => {
                 self.tracks_in.push(TrackIn {
                     mid: added.mid,
-                    last_keyframe_request: None,
-                    deferred: None,
+                    keyframes: KeyframeThrottle::default(),
+                    simulcast: false,
+                    rates: LayerRates::default(),
+                    heights: [None; 3],
                 });
                 out.propagate.push_back(Propagated::TrackOpened {
                     source: TrackRef {
@@ -436,11 +613,36 @@ impl Participant {
                     kind: added.kind,
                 });
             }
-            Event::MediaData(data) => {
-                if !forwardable_layer(data.rid) {
-                    return;
+            Event::EgressBitrateEstimate(BweKind::Twcc { estimate, .. }) => {
+                let estimate = estimate.as_u64();
+                // Choose layers again when the estimate moved by a tenth:
+                // often enough to follow the network, rarely enough not to
+                // chase every wobble of the estimator.
+                let moved = self
+                    .estimate
+                    .is_none_or(|old| old.abs_diff(estimate) * 10 > old);
+                if moved {
+                    self.estimate = Some(estimate);
+                    out.reallocate.push(self.id);
                 }
+            }
+            Event::MediaData(data) => {
                 let kind = self.published_kind(data.mid).map(TrackKind::from);
+                if let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == data.mid)
+                    && let Some(layer) = data.rid.and_then(Layer::from_rid)
+                {
+                    track.simulcast = true;
+                    track.rates.count(now, layer, data.data.len());
+                    if let Some(height) = vp8_keyframe_height(&data) {
+                        track.heights[layer as usize] = Some(height);
+                    }
+                }
+                if kind == Some(TrackKind::Audio)
+                    && let Some(level) = data.ext_vals.audio_level
+                {
+                    out.audio_levels
+                        .push((self.id, level.unsigned_abs().min(127)));
+                }
                 match self.gate.admit(kind, data.mid, data.is_keyframe()) {
                     Admit::Forward => {}
                     Admit::Drop => {
@@ -449,14 +651,14 @@ impl Participant {
                     }
                     Admit::DropAndRequestKeyframe => {
                         out.gated_frames += 1;
-                        self.request_keyframe(now, data.mid, KeyframeRequestKind::Pli);
+                        self.request_keyframe(now, data.mid, KeyframeRequestKind::Pli, data.rid);
                         return;
                     }
                 }
                 if !data.contiguous {
                     // Frames were lost beyond what NACK repaired: the
                     // decoders downstream need a fresh keyframe.
-                    self.request_keyframe(now, data.mid, KeyframeRequestKind::Fir);
+                    self.request_keyframe(now, data.mid, KeyframeRequestKind::Fir, data.rid);
                 }
                 out.propagate.push_back(Propagated::Media {
                     origin: self.id,
@@ -464,15 +666,16 @@ impl Participant {
                 });
             }
             Event::KeyframeRequest(req) => {
-                let source = self
+                // The subscriber lost the picture of the layer it gets now.
+                let track = self
                     .tracks_out
                     .iter()
-                    .find(|t| t.open_mid() == Some(req.mid))
-                    .map(|t| t.source);
-                if let Some(source) = source {
+                    .find(|t| t.open_mid() == Some(req.mid));
+                if let Some(track) = track {
                     out.propagate.push_back(Propagated::KeyframeRequest {
-                        source,
+                        source: track.source,
                         kind: req.kind,
+                        rid: track.current.or(track.target).map(Layer::rid),
                     });
                 }
             }
@@ -518,8 +721,15 @@ impl Participant {
     }
 }
 
-/// Without simulcast selection (a later layer of work) the router forwards
-/// the unlayered stream, or the highest layer if a browser sends layers.
-fn forwardable_layer(rid: Option<Rid>) -> bool {
-    rid.is_none() || rid == Some("h".into())
+/// The picture height a VP8 keyframe declares (RFC 6386 §9.1: a 3-byte
+/// frame tag, the start code 9d 01 2a, then 14-bit width and height).
+fn vp8_keyframe_height(data: &MediaData) -> Option<u32> {
+    if data.params.spec().codec != str0m::format::Codec::Vp8 || !data.is_keyframe() {
+        return None;
+    }
+    let bytes = data.data.get(0..10)?;
+    if bytes[3..6] != [0x9d, 0x01, 0x2a] {
+        return None;
+    }
+    Some(u32::from(u16::from_le_bytes([bytes[8], bytes[9]]) & 0x3fff))
 }

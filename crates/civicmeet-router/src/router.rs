@@ -8,7 +8,9 @@ use str0m::media::KeyframeRequestKind;
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
-use crate::participant::{Outputs, Participant, Propagated};
+use crate::layers::{self, Layer, Need, Priority};
+use crate::participant::{Outputs, Participant, Propagated, TrackRef};
+use crate::speaker::SpeakerDetector;
 use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, Transport};
 
 /// A datagram to send: from the router's UDP socket, or as one frame on
@@ -35,7 +37,17 @@ pub enum RouterEvent {
     /// The participant's media connection is gone for good (ICE timed out,
     /// DTLS closed, or a fatal error). The shell should remove it.
     Disconnected { participant: ParticipantId },
+    /// `speaker` is now the one talking in `participant`'s room (told to
+    /// every member, the speaker included, for a speaker-first layout).
+    ActiveSpeaker {
+        participant: ParticipantId,
+        speaker: ParticipantId,
+    },
 }
+
+/// The bandwidth estimate a subscriber starts with, before str0m's
+/// estimator has measured: the middle layer of two videos and audio.
+const INITIAL_ESTIMATE_KBPS: u64 = 1_200;
 
 /// Counters since the router was made, for tests, metrics and benchmarks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +86,9 @@ pub struct Router {
     /// A list reused per frame and per timeout round, to save an
     /// allocation on the hot path.
     scratch: Vec<ParticipantId>,
+    speakers: HashMap<RoomId, SpeakerDetector>,
+    /// The active speaker of each room that has one.
+    active_speaker: HashMap<RoomId, ParticipantId>,
     stats: RouterStats,
 }
 
@@ -102,6 +117,8 @@ impl Router {
             dirty: Vec::new(),
             timeouts: BTreeSet::new(),
             scratch: Vec::new(),
+            speakers: HashMap::new(),
+            active_speaker: HashMap::new(),
             stats: RouterStats::default(),
         })
     }
@@ -140,6 +157,8 @@ impl Router {
             .enable_opus(true, false)
             .enable_vp8(true)
             .enable_h264(true)
+            // The send-side estimate per subscriber that layer choice needs.
+            .enable_bwe(Some(str0m::bwe::Bitrate::kbps(INITIAL_ESTIMATE_KBPS)))
             .build(now);
         for candidate in &self.candidates {
             // A host candidate that parsed in `new` is accepted by every Rtc;
@@ -180,7 +199,13 @@ impl Router {
             members.retain(|p| *p != id);
             if members.is_empty() {
                 self.rooms.remove(&participant.room);
+                self.speakers.remove(&participant.room);
             }
+        }
+        if let Some(detector) = self.speakers.get_mut(&participant.room)
+            && detector.remove(id)
+        {
+            self.active_speaker.remove(&participant.room);
         }
         for other in self.room_members(participant.room) {
             if let Some(p) = self.participants.get_mut(&other) {
@@ -252,15 +277,51 @@ impl Router {
             .ok_or(RouterError::UnknownParticipant(id))?;
         let opened = participant.accept_answer(sdp)?;
         self.mark_dirty(id);
-        // A new subscriber can only decode from a keyframe.
-        for source in opened {
-            self.out.propagate.push_back(Propagated::KeyframeRequest {
-                source,
-                kind: KeyframeRequestKind::Pli,
-            });
+        if !opened.is_empty() {
+            // Choosing layers for the new tracks asks their publishers for
+            // keyframes: a new subscriber can only decode from one.
+            self.reallocate(id);
         }
         self.drive(now);
         Ok(())
+    }
+
+    /// The subscriber shows `publisher`'s video in a tile `height` CSS
+    /// pixels tall, or not at all (`None`: scrolled away, minimised, a
+    /// hidden tab): its layers are chosen again, and video of a tile that
+    /// is not visible pauses.
+    pub fn set_tile(
+        &mut self,
+        now: Instant,
+        subscriber: ParticipantId,
+        publisher: ParticipantId,
+        height: Option<u32>,
+    ) -> Result<(), RouterError> {
+        let participant = self
+            .participants
+            .get_mut(&subscriber)
+            .ok_or(RouterError::UnknownParticipant(subscriber))?;
+        if participant.set_tile(publisher, height) {
+            self.reallocate(subscriber);
+            self.drive(now);
+        }
+        Ok(())
+    }
+
+    /// The simulcast layer `subscriber` receives of `publisher`'s video
+    /// (the first video track): `None` while paused or not simulcast.
+    pub fn receiving_layer(
+        &self,
+        subscriber: ParticipantId,
+        publisher: ParticipantId,
+    ) -> Option<Layer> {
+        self.participants.get(&subscriber)?.current_layer(publisher)
+    }
+
+    /// The active speaker of `participant`'s room, if anyone talks.
+    pub fn active_speaker(&self, participant: ParticipantId) -> Option<ParticipantId> {
+        let room = self.participants.get(&participant)?.room;
+        self.active_speaker.get(&room).copied()
     }
 
     /// Feeds one datagram received on the router's socket. Returns whether
@@ -384,6 +445,79 @@ impl Router {
         }
     }
 
+    /// Chooses the layer of every video track `id` receives (see
+    /// `layers.rs`), asks publishers for keyframes where a layer changes,
+    /// and tells `id`'s bandwidth estimator what to sustain and probe for.
+    fn reallocate(&mut self, id: ParticipantId) {
+        let Some(subscriber) = self.participants.get(&id) else {
+            return;
+        };
+        let (video, audio_tracks) = subscriber.receiving();
+        let estimate = subscriber.estimate.unwrap_or(INITIAL_ESTIMATE_KBPS * 1000);
+        let speaker = self.active_speaker.get(&subscriber.room).copied();
+        let needs: Vec<Need> = video
+            .iter()
+            .map(|source| {
+                let (rates, heights) = self
+                    .participants
+                    .get(&source.participant)
+                    .map_or(([None; 3], [None; 3]), |p| p.layers_of(source.mid));
+                Need {
+                    priority: if Some(source.participant) == speaker {
+                        Priority::ActiveSpeaker
+                    } else {
+                        Priority::Normal
+                    },
+                    wanted: subscriber.wanted_layer(source.participant, heights),
+                    rates,
+                }
+            })
+            .collect();
+        let chosen = layers::allocate(estimate, audio_tracks, &needs);
+        let rate = |need: &Need, layer: Option<Layer>| layer.map_or(0, |l| need.rate(l));
+        let minimum: u64 = needs.iter().zip(&chosen).map(|(n, c)| rate(n, *c)).sum();
+        let desired: u64 = needs.iter().map(|n| rate(n, n.wanted)).sum();
+        let targets: Vec<(TrackRef, Option<Layer>)> = video.into_iter().zip(chosen).collect();
+        let Some(subscriber) = self.participants.get_mut(&id) else {
+            return;
+        };
+        let keyframes = subscriber.set_targets(&targets);
+        if subscriber.set_bitrate(minimum, desired) {
+            self.mark_dirty(id);
+        }
+        for (source, layer) in keyframes {
+            self.out.propagate.push_back(Propagated::KeyframeRequest {
+                source,
+                kind: KeyframeRequestKind::Pli,
+                rid: Some(layer.rid()),
+            });
+        }
+    }
+
+    /// Feeds one audio level to the room's speaker detection; a new active
+    /// speaker is announced to the room and gets the better layers.
+    fn observe_level(&mut self, now: Instant, id: ParticipantId, level: u8) {
+        let Some(room) = self.participants.get(&id).map(|p| p.room) else {
+            return;
+        };
+        let Some(speaker) = self
+            .speakers
+            .entry(room)
+            .or_default()
+            .observe(now, id, level)
+        else {
+            return;
+        };
+        self.active_speaker.insert(room, speaker);
+        for member in self.room_members(room) {
+            self.out.events.push_back(RouterEvent::ActiveSpeaker {
+                participant: member,
+                speaker,
+            });
+            self.reallocate(member);
+        }
+    }
+
     /// Polls one participant's `Rtc` until it waits for time, and files
     /// its next timeout.
     fn drain(&mut self, now: Instant, id: ParticipantId) {
@@ -414,8 +548,18 @@ impl Router {
                 self.drain(now, id);
             }
             self.stats.gated_frames += std::mem::take(&mut self.out.gated_frames);
+            let levels = std::mem::take(&mut self.out.audio_levels);
+            for (id, level) in levels {
+                self.observe_level(now, id, level);
+            }
+            while let Some(id) = self.out.reallocate.pop() {
+                self.reallocate(id);
+            }
             let Some(item) = self.out.propagate.pop_front() else {
-                return;
+                if self.dirty.is_empty() {
+                    return;
+                }
+                continue;
             };
             self.propagate(now, item);
         }
@@ -460,12 +604,13 @@ impl Router {
                 }
                 self.scratch = subscribers;
             }
-            Propagated::KeyframeRequest { source, kind } => {
-                if let Some(p) = self.participants.get_mut(&source.participant)
-                    && p.request_keyframe(now, source.mid, kind)
-                {
-                    self.stats.keyframe_requests += 1;
-                    self.mark_dirty(source.participant);
+            Propagated::KeyframeRequest { source, kind, rid } => {
+                if let Some(p) = self.participants.get_mut(&source.participant) {
+                    let sent = p.request_keyframe(now, source.mid, kind, rid);
+                    if sent > 0 {
+                        self.stats.keyframe_requests += sent;
+                        self.mark_dirty(source.participant);
+                    }
                 }
             }
         }

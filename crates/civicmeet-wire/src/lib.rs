@@ -91,6 +91,24 @@ pub enum ClientMessage {
     EndMeeting {},
     /// Host: make a new personal link to this meeting.
     Invite { role: ParticipantRole },
+    /// How large the page shows each other participant's video: the server
+    /// sends each the simulcast layer that fits (a small tile needs no full
+    /// resolution) and pauses video nobody can see. Sent when tiles change
+    /// size, scroll away or the tab hides; at most [`MAX_TILES`] entries.
+    Tiles { tiles: Vec<TileView> },
+}
+
+/// Most tiles a `tiles` message may report.
+pub const MAX_TILES: usize = 100;
+
+/// One tile of a `tiles` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileView {
+    /// Whose video the tile shows.
+    pub id: ParticipantId,
+    /// Its height in CSS pixels; `null` when it is not visible.
+    pub height: Option<u32>,
 }
 
 /// Messages from the server to the browser.
@@ -118,6 +136,9 @@ pub enum ServerMessage {
     /// A host stopped your microphone or camera: switch it off and tell
     /// the user; it comes back only when they switch it on.
     MutedByHost { kind: MediaKind },
+    /// `id` is the one talking now (from the audio levels of the media);
+    /// pages put the active speaker first.
+    ActiveSpeaker { id: ParticipantId },
     /// Answer to `invite`: the new link (absolute URL).
     InviteCreated { role: ParticipantRole, url: String },
     /// The server's answer to a browser offer.

@@ -52,6 +52,8 @@ pub enum MediaEvent {
     Connected,
     /// The media connection is gone for good; the session should end.
     Disconnected,
+    /// Someone else (or this participant) is the room's active speaker now.
+    ActiveSpeaker(ParticipantId),
 }
 
 /// Why the media task could not do what was asked.
@@ -89,6 +91,11 @@ enum Command {
         kind: TrackKind,
         allowed: bool,
     },
+    SetTile {
+        subscriber: ParticipantId,
+        publisher: ParticipantId,
+        height: Option<u32>,
+    },
 }
 
 /// A cheap, cloneable way to reach the media task.
@@ -106,6 +113,7 @@ impl std::fmt::Debug for Command {
             Command::Answer { .. } => "Answer",
             Command::Leave { .. } => "Leave",
             Command::SetPublishing { .. } => "SetPublishing",
+            Command::SetTile { .. } => "SetTile",
         };
         f.write_str(name)
     }
@@ -169,6 +177,22 @@ impl MediaHandle {
             participant,
             kind,
             allowed,
+        });
+    }
+
+    /// The subscriber's page shows `publisher` in a tile `height` pixels
+    /// tall, or not at all: the router picks the simulcast layer (or pauses
+    /// the video). Fire and forget; a participant gone has no tiles.
+    pub fn set_tile(
+        &self,
+        subscriber: ParticipantId,
+        publisher: ParticipantId,
+        height: Option<u32>,
+    ) {
+        let _ = self.commands.send(Command::SetTile {
+            subscriber,
+            publisher,
+            height,
         });
     }
 
@@ -393,6 +417,14 @@ impl MediaTask {
                 // Unknown means it left meanwhile: nothing left to gate.
                 let _ = self.router.set_publishing(now, participant, kind, allowed);
             }
+            Command::SetTile {
+                subscriber,
+                publisher,
+                height,
+            } => {
+                // Unknown: the subscriber left meanwhile.
+                let _ = self.router.set_tile(now, subscriber, publisher, height);
+            }
         }
     }
 
@@ -443,6 +475,10 @@ impl MediaTask {
                 RouterEvent::Disconnected { participant } => {
                     (participant, MediaEvent::Disconnected)
                 }
+                RouterEvent::ActiveSpeaker {
+                    participant,
+                    speaker,
+                } => (participant, MediaEvent::ActiveSpeaker(speaker)),
             };
             if let Some(session) = self.sessions.get(&participant) {
                 // A closed session sends Leave soon; nothing to do here.

@@ -2,7 +2,9 @@
 //!
 //! Every peer is a full WebRTC endpoint (ICE, DTLS, SRTP, RTCP) built with
 //! str0m, like a browser would be. Datagrams travel through [`Sim`], which
-//! can drop them per link with a seeded, deterministic generator. Time only
+//! can drop them per link with a seeded, deterministic generator, and delay
+//! them ([`Link`]: latency, jitter, a bandwidth cap with a bounded queue,
+//! like `tc tbf`). Time only
 //! moves when [`Sim::run_for`] advances it, so every scenario gives the same
 //! result on every run and runs faster than real time.
 //!
@@ -13,14 +15,14 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use civicmeet_router::{ParticipantId, RoomId, Router, RouterConfig, RouterEvent};
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
-use str0m::media::{Direction, MediaKind, MediaTime, Mid};
+use str0m::media::{Direction, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
@@ -39,6 +41,8 @@ pub struct Received {
     pub keyframes: u64,
     /// Video frames str0m could not assemble contiguously.
     pub broken: u64,
+    /// Video frames per simulcast layer (low, medium, high) received.
+    pub layers: [u64; 3],
 }
 
 pub struct Peer {
@@ -48,6 +52,11 @@ pub struct Peer {
     pub audio_mid: Option<Mid>,
     pub video_mid: Option<Mid>,
     pub video_codec: Codec,
+    /// Sends video in three simulcast layers (rids l, m, h).
+    pub simulcast: bool,
+    /// The audio level (RFC 6464) put on every audio frame.
+    pub audio_level: u8,
+    pub active_speakers_seen: Vec<ParticipantId>,
     /// Whether this peer sends media (a peer that left does not).
     pub publishing: bool,
     /// Whether the peer's network is cut (all its datagrams vanish).
@@ -79,6 +88,27 @@ pub struct Loss {
     pub to_peer: u32,
 }
 
+/// A peer's network path besides loss: one-way latency and up to `jitter`
+/// more (both ways; packets reorder when it exceeds their spacing), and a
+/// bandwidth cap towards the peer whose queue holds at most
+/// [`CAP_QUEUE`] of data, the rest is dropped (like `tc tbf latency`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Link {
+    pub delay: Duration,
+    pub jitter: Duration,
+    pub cap_to_peer_bps: Option<u64>,
+}
+
+/// How long a capped link queues before it drops.
+pub const CAP_QUEUE: Duration = Duration::from_millis(100);
+
+/// A datagram on its way, delivered at its time.
+struct InFlight {
+    to_router: bool,
+    peer: ParticipantId,
+    transmit: str0m::net::Transmit,
+}
+
 pub struct Sim {
     pub now: Instant,
     pub start: Instant,
@@ -87,6 +117,14 @@ pub struct Sim {
     pub peers: Vec<Peer>,
     pub loss: HashMap<ParticipantId, Loss>,
     pub dropped_by_loss: u64,
+    pub links: HashMap<ParticipantId, Link>,
+    /// Datagrams a full capped queue dropped.
+    pub dropped_by_cap: u64,
+    /// Datagrams in flight on delayed links, by delivery time and order.
+    in_flight: BTreeMap<(Instant, u64), InFlight>,
+    in_flight_seq: u64,
+    /// When each capped link to a peer is free to send again.
+    cap_busy_until: HashMap<ParticipantId, Instant>,
     /// Participants the router reported as disconnected.
     pub disconnected: Vec<ParticipantId>,
     /// Wall time spent inside router calls, for the benchmark; the peers'
@@ -113,6 +151,11 @@ impl Sim {
             peers: Vec::new(),
             loss: HashMap::new(),
             dropped_by_loss: 0,
+            links: HashMap::new(),
+            dropped_by_cap: 0,
+            in_flight: BTreeMap::new(),
+            in_flight_seq: 0,
+            cap_busy_until: HashMap::new(),
             disconnected: Vec::new(),
             router_busy: Duration::ZERO,
             router_transmits: 0,
@@ -145,6 +188,12 @@ impl Sim {
         self.join_with(room, audio, video, Codec::Vp8)
     }
 
+    /// A peer that sends audio and VP8 video in three simulcast layers, as
+    /// our browser client does.
+    pub fn join_simulcast(&mut self, room: RoomId) -> ParticipantId {
+        self.join_peer(room, true, true, Codec::Vp8, true)
+    }
+
     /// Like [`Sim::join`], for a peer that offers only `video_codec` (and
     /// Opus), like a browser restricted with `setCodecPreferences`.
     pub fn join_with(
@@ -153,6 +202,17 @@ impl Sim {
         audio: bool,
         video: bool,
         video_codec: Codec,
+    ) -> ParticipantId {
+        self.join_peer(room, audio, video, video_codec, false)
+    }
+
+    fn join_peer(
+        &mut self,
+        room: RoomId,
+        audio: bool,
+        video: bool,
+        video_codec: Codec,
+        simulcast: bool,
     ) -> ParticipantId {
         let id = ParticipantId(self.next_id);
         self.next_id += 1;
@@ -168,8 +228,15 @@ impl Sim {
         let mut change = rtc.sdp_api();
         let audio_mid = audio
             .then(|| change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None));
+        let layers = simulcast.then(|| {
+            let mut layers = Simulcast::new();
+            for rid in SIMULCAST_RIDS {
+                layers.add_send_layer(SimulcastLayer::new(rid));
+            }
+            layers
+        });
         let video_mid = video
-            .then(|| change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None));
+            .then(|| change.add_media(MediaKind::Video, Direction::SendOnly, None, None, layers));
         if !audio && !video {
             // What a browser without camera and microphone offers.
             change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
@@ -195,6 +262,9 @@ impl Sim {
             audio_mid,
             video_mid,
             video_codec,
+            simulcast,
+            audio_level: 127,
+            active_speakers_seen: Vec::new(),
             publishing: true,
             offline: false,
             next_audio: self.now,
@@ -281,6 +351,9 @@ impl Sim {
             .router
             .poll_timeout()
             .unwrap_or(self.now + Duration::from_millis(100));
+        if let Some(((at, _), _)) = self.in_flight.first_key_value() {
+            next = next.min(*at);
+        }
         for peer in &self.peers {
             if peer.publishing {
                 if peer.audio_mid.is_some() {
@@ -311,21 +384,22 @@ impl Sim {
                 if self.peers[i].offline || self.lose(id, false) {
                     continue;
                 }
-                let peer = &mut self.peers[i];
-                let input = Input::Receive(
-                    self.now,
-                    Receive {
-                        proto: Protocol::Udp,
-                        source: t.source,
-                        destination: t.destination,
-                        contents: t
-                            .contents
-                            .as_slice()
-                            .try_into()
-                            .expect("str0m sends valid datagrams"),
-                    },
-                );
-                let _ = peer.rtc.handle_input(input);
+                let transmit = str0m::net::Transmit {
+                    proto: Protocol::Udp,
+                    source: t.source,
+                    destination: t.destination,
+                    contents: t.contents.into(),
+                };
+                self.send(id, false, transmit);
+            }
+            // Delayed datagrams whose time has come.
+            while let Some(entry) = self.in_flight.first_entry() {
+                if entry.key().0 > self.now {
+                    break;
+                }
+                let flight = entry.remove();
+                moved = true;
+                self.deliver(flight);
             }
             // Router events.
             while let Some(event) = self.router.poll_event() {
@@ -336,6 +410,14 @@ impl Sim {
                         self.disconnected.push(participant)
                     }
                     RouterEvent::Connected { .. } => {}
+                    RouterEvent::ActiveSpeaker {
+                        participant,
+                        speaker,
+                    } => {
+                        if let Some(p) = self.peers.iter_mut().find(|p| p.id == participant) {
+                            p.active_speakers_seen.push(speaker);
+                        }
+                    }
                 }
             }
             // Peers → router.
@@ -348,15 +430,88 @@ impl Sim {
                 if self.peer(from).offline || self.lose(from, true) {
                     continue;
                 }
-                let started = Instant::now();
-                self.router
-                    .handle_datagram(self.now, t.source, t.destination, &t.contents);
-                self.router_busy += started.elapsed();
+                self.send(from, true, t);
             }
             if !moved {
                 break;
             }
         }
+    }
+
+    /// Puts a datagram on a peer's link: delivered now on a plain link,
+    /// later (or dropped by a full queue) on a delayed or capped one.
+    fn send(&mut self, peer: ParticipantId, to_router: bool, transmit: str0m::net::Transmit) {
+        let link = self.links.get(&peer).copied().unwrap_or_default();
+        let mut at = self.now + link.delay;
+        if !link.jitter.is_zero() {
+            let r = self.random() % (link.jitter.as_micros() as u64 + 1);
+            at += Duration::from_micros(r);
+        }
+        if let (false, Some(cap)) = (to_router, link.cap_to_peer_bps) {
+            let busy = self
+                .cap_busy_until
+                .get(&peer)
+                .copied()
+                .unwrap_or(self.now)
+                .max(self.now);
+            if busy - self.now > CAP_QUEUE {
+                self.dropped_by_cap += 1;
+                return;
+            }
+            let serialise =
+                Duration::from_micros(transmit.contents.len() as u64 * 8 * 1_000_000 / cap);
+            self.cap_busy_until.insert(peer, busy + serialise);
+            at += busy + serialise - self.now;
+        }
+        let flight = InFlight {
+            to_router,
+            peer,
+            transmit,
+        };
+        if at <= self.now {
+            self.deliver(flight);
+        } else {
+            self.in_flight_seq += 1;
+            self.in_flight.insert((at, self.in_flight_seq), flight);
+        }
+    }
+
+    fn deliver(&mut self, flight: InFlight) {
+        let t = flight.transmit;
+        if flight.to_router {
+            let started = Instant::now();
+            self.router
+                .handle_datagram(self.now, t.source, t.destination, &t.contents);
+            self.router_busy += started.elapsed();
+            return;
+        }
+        let now = self.now;
+        let Some(peer) = self.peers.iter_mut().find(|p| p.id == flight.peer) else {
+            return;
+        };
+        if peer.offline {
+            return;
+        }
+        let input = Input::Receive(
+            now,
+            Receive {
+                proto: Protocol::Udp,
+                source: t.source,
+                destination: t.destination,
+                contents: (&t.contents[..])
+                    .try_into()
+                    .expect("str0m sends valid datagrams"),
+            },
+        );
+        let _ = peer.rtc.handle_input(input);
+    }
+
+    fn random(&mut self) -> u64 {
+        // xorshift64: deterministic, good enough to spread losses.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
     }
 
     fn answer_offer(&mut self, id: ParticipantId, sdp: &str) {
@@ -393,8 +548,11 @@ impl Sim {
                             .payload_params()
                             .find(|p| p.spec().codec == Codec::Opus)
                             .map(|p| p.pt());
+                        let level = peer.audio_level as i8;
                         if let Some(pt) = pt {
-                            let _ = w.write(pt, now, ts, payload);
+                            let _ = w
+                                .audio_level(-level, level < 127)
+                                .write(pt, now, ts, payload);
                         }
                     }
                     peer.next_audio += AUDIO_INTERVAL;
@@ -408,6 +566,23 @@ impl Sim {
                     peer.keyframe_requested = false;
                     let ts = media_time_90k(peer.frame_no * 3_000);
                     let codec = peer.video_codec;
+                    if peer.simulcast {
+                        for (layer, rid) in SIMULCAST_RIDS.iter().enumerate() {
+                            let payload = vp8_layer_frame(peer.id, key, layer);
+                            if let Some(w) = peer.rtc.writer(mid) {
+                                let pt = w
+                                    .payload_params()
+                                    .find(|p| p.spec().codec == Codec::Vp8)
+                                    .map(|p| p.pt());
+                                if let Some(pt) = pt {
+                                    let _ = w.rid(Rid::from(*rid)).write(pt, now, ts, payload);
+                                }
+                            }
+                        }
+                        peer.next_video += VIDEO_INTERVAL;
+                        peer.frame_no += 1;
+                        continue;
+                    }
                     let payload = match codec {
                         Codec::H264 => h264_frame(peer.id, key),
                         _ => vp8_frame(peer.id, key),
@@ -441,11 +616,7 @@ impl Sim {
         if percent == 0 {
             return false;
         }
-        // xorshift64: deterministic, good enough to spread losses.
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        let lost = (self.rng % 100) < percent as u64;
+        let lost = (self.random() % 100) < percent as u64;
         if lost {
             self.dropped_by_loss += 1;
         }
@@ -484,6 +655,14 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
                         Some(MediaKind::Audio) => entry.audio += 1,
                         Some(MediaKind::Video) => {
                             entry.video += 1;
+                            if let Some(layer) = data
+                                .data
+                                .get(2)
+                                .and_then(|b| b.checked_sub(LAYER_MARK))
+                                .filter(|l| *l < 3)
+                            {
+                                entry.layers[layer as usize] += 1;
+                            }
                             if data.is_keyframe() {
                                 entry.keyframes += 1;
                             }
@@ -527,6 +706,30 @@ fn vp8_frame(sender: ParticipantId, key: bool) -> Vec<u8> {
         frame.extend_from_slice(&[0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]);
     }
     frame.resize(size, 0xaa);
+    frame
+}
+
+/// The rids of the simulcast layers, low to high, as our client names them.
+pub const SIMULCAST_RIDS: [&str; 3] = ["l", "m", "h"];
+/// Bytes of a simulcast layer's delta frame: about 100, 360 and 1,000
+/// kbit/s at 30 frames/s; keyframes are three times as large.
+pub const LAYER_FRAME_BYTES: [usize; 3] = [400, 1_500, 4_000];
+/// The third byte of a simulcast frame: this plus the layer index.
+const LAYER_MARK: u8 = 0x20;
+
+/// A synthetic VP8 frame of one simulcast layer, marked with its layer.
+fn vp8_layer_frame(sender: ParticipantId, key: bool, layer: usize) -> Vec<u8> {
+    let mut frame = vp8_frame(sender, key);
+    frame[2] = LAYER_MARK + layer as u8;
+    if key {
+        // Each layer's own picture size, as a 1280x720 camera's layers:
+        // 320x180, 640x360, 1280x720.
+        let (width, height) = (320u16 << layer, 180u16 << layer);
+        frame[6..8].copy_from_slice(&width.to_le_bytes());
+        frame[8..10].copy_from_slice(&height.to_le_bytes());
+    }
+    let size = LAYER_FRAME_BYTES[layer] * if key { 3 } else { 1 };
+    frame.resize(size.max(12), 0xaa);
     frame
 }
 

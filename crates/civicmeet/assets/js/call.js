@@ -12,6 +12,18 @@
 
 import { message } from './signalling.js';
 
+// Video goes out in three layers (simulcast): quarter, half and full
+// resolution, each at the full frame rate. The server forwards to each
+// participant the layer that fits their tile and their connection, so a
+// weak link gets a smaller picture, not a slower one (EN 301 549 §6.5:
+// frame rate before resolution, for sign language). The rids are the
+// server's names for the layers (crates/civicmeet-router/src/layers.rs).
+const SIMULCAST = [
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'h', maxBitrate: 1_500_000 },
+];
+
 export class Call {
   /**
    * @param {MediaStream} localStream our microphone and camera (may have no tracks)
@@ -34,7 +46,11 @@ export class Call {
       if (this.pc.connectionState === 'failed') onFailed();
     });
     for (const track of localStream.getTracks()) {
-      this.pc.addTransceiver(track, { direction: 'sendonly', streams: [localStream] });
+      this.pc.addTransceiver(track, {
+        direction: 'sendonly',
+        streams: [localStream],
+        ...(track.kind === 'video' ? { sendEncodings: SIMULCAST } : {}),
+      });
     }
     // Without camera and microphone an offer would have no media section,
     // which the server cannot answer: ask to receive audio instead. The

@@ -18,6 +18,7 @@ import { Tiles } from './tiles.js';
 import { HostPanel } from './host-panel.js';
 import { confirmAction } from './dialog.js';
 import { QualityMonitor } from './quality.js';
+import { TileSizes } from './tile-sizes.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'civicmeet.name';
@@ -244,6 +245,7 @@ function handleMessage(msg) {
     case 'waiting_list': return hostPanel.setWaiting(msg.waiting ?? []);
     case 'meeting_updated': return meetingUpdated(msg.meeting);
     case 'muted_by_host': return mutedByHost(msg.kind);
+    case 'active_speaker': return tiles.setActiveSpeaker(msg.id);
     case 'invite_created': return hostPanel.showInvite(msg.url);
     case 'answer': return state.call?.handleAnswer(msg.sdp);
     case 'offer': return state.call?.handleOffer(msg.sdp);
@@ -350,6 +352,7 @@ function enterMeeting(welcome) {
     onBad: (id) => announce(t('announce.quality_bad', { name: tiles.nameOf(id) })),
   });
   state.call.start();
+  state.tileSizes = new TileSizes($('tiles'), (sizes) => state.socket?.send(message.tiles(sizes)));
   $('mic-toggle').focus();
   announce(t('announce.you_joined'));
 }
@@ -405,6 +408,8 @@ function leave() {
 function closeCall() {
   state.quality?.stop();
   state.quality = null;
+  state.tileSizes?.stop();
+  state.tileSizes = null;
   state.call?.close();
   state.call = null;
 }

@@ -7,6 +7,7 @@
 //   welcome {version, you, role, meeting: {kind, locked}, participants}
 //   waiting {you, meeting} · waiting_list {waiting: [{id, name, verified}]}
 //   meeting_updated {meeting} · muted_by_host {kind} · invite_created {role, url}
+//   active_speaker {id}
 //   answer {sdp} · offer {sdp}
 //   participant_joined {participant} · participant_updated {participant}
 //   participant_left {id}
@@ -33,6 +34,8 @@ export const message = {
   answer: (sdp) => ({ type: 'answer', sdp }),
   mediaState: (media) => ({ type: 'media_state', media }),
   leave: () => ({ type: 'leave' }),
+  /** How large each remote tile is shown: [{id, height|null}] (tile-sizes.js). */
+  tiles: (tiles) => ({ type: 'tiles', tiles }),
   // Host actions; the server refuses them to guests (not_allowed).
   admit: (id) => ({ type: 'admit', id: Number(id) }),
   reject: (id) => ({ type: 'reject', id: Number(id) }),

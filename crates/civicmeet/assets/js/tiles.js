@@ -7,7 +7,8 @@
 // disclosure of host actions.
 // Tiles carry `data-participant-id` (the wire id) so tests and styles can
 // find them. Order: judges first (pinned in everyone's layout, hearing
-// mode), then our own tile, then everyone else in order of arrival.
+// mode), then whoever speaks now (the server names the active speaker),
+// then our own tile, then everyone else in order of arrival.
 // It knows nothing of sockets or peer connections: the page tells it who
 // is here and which stream belongs to whom, and hears back which host
 // action was chosen.
@@ -90,6 +91,22 @@ export class Tiles {
     indicator.hidden = false;
   }
 
+  /**
+   * Marks the participant who speaks now and moves their tile forward
+   * (speaker first, after judges). Not announced: speakers change too often
+   * for a screen reader; the tile's frame shows it.
+   */
+  setActiveSpeaker(id) {
+    for (const tile of this.list.querySelectorAll('.tile.speaking')) {
+      tile.classList.remove('speaking');
+      this.place(tile);
+    }
+    const tile = this.get(id);
+    if (!tile || tile.classList.contains('self')) return;
+    tile.classList.add('speaking');
+    this.place(tile);
+  }
+
   /** Whether a participant's camera is on (as their tile shows it). */
   cameraOn(id) {
     const tile = this.get(id);
@@ -160,9 +177,13 @@ export class Tiles {
     return tile;
   }
 
-  /** Puts a tile where it belongs: judges first, then ours, then the rest. */
+  /** Puts a tile where it belongs: judges, the speaker, ours, the rest. */
   place(tile) {
-    const rank = (el) => (el.classList.contains('judge') ? 0 : el.classList.contains('self') ? 1 : 2);
+    const rank = (el) => {
+      if (el.classList.contains('judge')) return 0;
+      if (el.classList.contains('speaking')) return 1;
+      return el.classList.contains('self') ? 2 : 3;
+    };
     const mine = rank(tile);
     // Before the first tile of a higher rank (after everyone of our rank).
     const next = [...this.list.children].find((el) => el !== tile && rank(el) > mine);

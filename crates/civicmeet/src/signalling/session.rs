@@ -232,6 +232,10 @@ impl Session {
                 notice = self.inbox.recv() => self.on_notice(socket, notice).await,
                 Some(event) = media_inbox.recv() => match event {
                     MediaEvent::Offer(sdp) => send(socket, &ServerMessage::Offer { sdp }).await.map(|()| None),
+                    MediaEvent::ActiveSpeaker(speaker) => {
+                        let id = civicmeet_wire::ParticipantId(speaker.0);
+                        send(socket, &ServerMessage::ActiveSpeaker { id }).await.map(|()| None)
+                    }
                     MediaEvent::Connected => {
                         tracing::debug!(participant = %self.id, "media connected");
                         Ok(None)
@@ -330,6 +334,19 @@ impl Session {
                     .update_media(self.meeting(), self.id, media);
                 Ok(())
             }
+            ClientMessage::Tiles { tiles } => {
+                if tiles.len() > civicmeet_wire::MAX_TILES {
+                    return refuse(socket, ErrorCode::BadMessage, "too many tiles").await;
+                }
+                for tile in tiles {
+                    self.state.media.set_tile(
+                        router_id,
+                        civicmeet_router::ParticipantId(tile.id.0),
+                        tile.height,
+                    );
+                }
+                Ok(())
+            }
             ClientMessage::Leave {} => Err(Ending::Left),
             other => host::act(self, socket, other).await,
         }
@@ -362,6 +379,7 @@ pub fn action_of(message: &ClientMessage) -> Action {
         ClientMessage::Offer { .. }
         | ClientMessage::Answer { .. }
         | ClientMessage::MediaState { .. }
+        | ClientMessage::Tiles { .. }
         | ClientMessage::Leave {} => Action::TakePart,
         ClientMessage::Admit { .. } | ClientMessage::Reject { .. } => Action::Admit,
         ClientMessage::Mute { .. } => Action::MuteOthers,

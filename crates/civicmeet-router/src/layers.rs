@@ -1,0 +1,255 @@
+//! Simulcast: which layer of each video track a subscriber gets.
+//!
+//! Browsers send video in three layers (RFC 8853 simulcast, rids `l`, `m`,
+//! `h`: a quarter, half and full resolution, each at the full frame rate).
+//! For every subscriber the router picks, per video track it receives, the
+//! layer that fits the tile the subscriber shows it in, then steps layers
+//! down, lowest priority first, until the sum fits the subscriber's
+//! bandwidth estimate (str0m's TWCC estimator) minus what its audio needs.
+//! Stepping a layer down lowers the resolution, never the frame rate: the
+//! order EN 301 549 §6.5 asks for (sign language needs motion more than
+//! pixels). Only when every track is at the lowest layer and still too
+//! much does video of the lowest priority pause, down to the most
+//! important one, which stays at the lowest layer. Audio is never touched.
+//!
+//! Pure arithmetic, no str0m: the participant feeds it numbers.
+
+use str0m::media::Rid;
+
+/// A simulcast layer, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    Low,
+    Medium,
+    High,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 3] = [Layer::Low, Layer::Medium, Layer::High];
+
+    /// The rid our client gives the layer (`call.js`).
+    pub fn rid(self) -> Rid {
+        match self {
+            Layer::Low => "l".into(),
+            Layer::Medium => "m".into(),
+            Layer::High => "h".into(),
+        }
+    }
+
+    pub fn from_rid(rid: Rid) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.rid() == rid)
+    }
+
+    fn down(self) -> Option<Layer> {
+        match self {
+            Layer::Low => None,
+            Layer::Medium => Some(Layer::Low),
+            Layer::High => Some(Layer::Medium),
+        }
+    }
+
+    /// What a layer typically needs before its real rate is measured
+    /// (bits per second; the client caps the layers near these).
+    pub fn default_rate(self) -> u64 {
+        match self {
+            Layer::Low => 150_000,
+            Layer::Medium => 500_000,
+            Layer::High => 1_500_000,
+        }
+    }
+
+    /// The layer that fills a tile `height` screen pixels tall: the
+    /// smallest whose picture is at least as tall (nearly: a tenth of
+    /// upscaling is invisible), so a tile never shows an upscaled picture
+    /// when a sharper layer exists. `heights` are the layers' picture
+    /// heights where known (from VP8 keyframes); unknown ones assume a
+    /// 720p camera (180, 360, 720).
+    pub fn for_tile(height: u32, heights: [Option<u32>; 3]) -> Layer {
+        const ASSUMED: [u32; 3] = [180, 360, 720];
+        Layer::ALL
+            .into_iter()
+            .find(|l| {
+                let picture = heights[*l as usize].unwrap_or(ASSUMED[*l as usize]);
+                picture * 10 >= height * 9
+            })
+            .unwrap_or(Layer::High)
+    }
+}
+
+/// Budget reserved per audio track a subscriber receives (Opus at speech
+/// rates plus RTP/SRTP overhead), so video never takes audio's share.
+pub const AUDIO_RESERVE: u64 = 50_000;
+
+/// Whose video is more important to a subscriber, most important last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    Normal,
+    ActiveSpeaker,
+    /// A shared screen (text must stay legible). Not set by the router
+    /// yet: it needs tracks labelled as screens (issue 6, screen sharing).
+    #[allow(dead_code)]
+    ScreenShare,
+}
+
+/// One video track a subscriber receives, as the allocation sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    pub priority: Priority,
+    /// The layer the tile asks for; `None`: the tile is not visible.
+    pub wanted: Option<Layer>,
+    /// Measured bits per second of each layer (`None`: not measured yet,
+    /// the default is used), indexed like [`Layer::ALL`].
+    pub rates: [Option<u64>; 3],
+}
+
+impl Need {
+    pub fn rate(&self, layer: Layer) -> u64 {
+        self.rates[layer as usize].unwrap_or_else(|| layer.default_rate())
+    }
+}
+
+/// Picks a layer (or a pause) for each track so that the total fits
+/// `estimate` bits per second, with `audio_tracks` reserved first.
+pub fn allocate(estimate: u64, audio_tracks: usize, needs: &[Need]) -> Vec<Option<Layer>> {
+    let budget = estimate.saturating_sub(AUDIO_RESERVE * audio_tracks as u64);
+    let mut chosen: Vec<Option<Layer>> = needs.iter().map(|n| n.wanted).collect();
+    let total = |chosen: &[Option<Layer>]| -> u64 {
+        chosen
+            .iter()
+            .zip(needs)
+            .filter_map(|(c, n)| c.map(|l| n.rate(l)))
+            .sum()
+    };
+    // Lowest priority first; among equals, the larger picture gives first.
+    let mut order: Vec<usize> = (0..needs.len()).collect();
+    order.sort_by_key(|&i| (needs[i].priority, std::cmp::Reverse(needs[i].wanted)));
+    // Step resolutions down one at a time, round-robin over the order, so
+    // the cut is shared rather than one track dropping to the bottom.
+    while total(&chosen) > budget {
+        let step = order
+            .iter()
+            .copied()
+            .filter(|&i| chosen[i].and_then(Layer::down).is_some())
+            .min_by_key(|&i| (needs[i].priority, std::cmp::Reverse(chosen[i])));
+        match step {
+            Some(i) => chosen[i] = chosen[i].and_then(Layer::down),
+            None => break,
+        }
+    }
+    // Still too much at the lowest layers: pause, least important first,
+    // but never the most important visible video. An estimate that low is
+    // more often the estimator misreading jitter than a link that cannot
+    // carry 150 kbit/s, and someone signing must stay visible; the pacer
+    // sends audio first either way.
+    let keep = order.iter().rev().copied().find(|&i| chosen[i].is_some());
+    for &i in &order {
+        if total(&chosen) <= budget {
+            break;
+        }
+        if Some(i) != keep {
+            chosen[i] = None;
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need(priority: Priority, wanted: Option<Layer>) -> Need {
+        Need {
+            priority,
+            wanted,
+            rates: [None; 3],
+        }
+    }
+
+    #[test]
+    fn everything_wanted_fits_a_large_budget() {
+        let needs = [
+            need(Priority::Normal, Some(Layer::High)),
+            need(Priority::Normal, Some(Layer::Medium)),
+            need(Priority::Normal, None),
+        ];
+        assert_eq!(
+            allocate(10_000_000, 3, &needs),
+            vec![Some(Layer::High), Some(Layer::Medium), None]
+        );
+    }
+
+    #[test]
+    fn resolution_goes_down_before_anything_pauses_and_audio_is_reserved() {
+        let needs = [
+            need(Priority::Normal, Some(Layer::High)),
+            need(Priority::Normal, Some(Layer::High)),
+        ];
+        // 2 × 500k + 2 audio = 1.1M: both at the half layer.
+        assert_eq!(
+            allocate(1_100_000, 2, &needs),
+            vec![Some(Layer::Medium), Some(Layer::Medium)]
+        );
+        // 300 kbit/s with 2 audio tracks leaves 200k: one quarter layer,
+        // the other pauses (both quarter layers would need 300k).
+        let chosen = allocate(300_000, 2, &needs);
+        assert_eq!(chosen.iter().filter(|c| c.is_some()).count(), 1);
+        assert!(chosen.contains(&Some(Layer::Low)));
+    }
+
+    #[test]
+    fn the_screen_share_and_the_active_speaker_keep_their_quality_longest() {
+        let needs = [
+            need(Priority::Normal, Some(Layer::High)),
+            need(Priority::ScreenShare, Some(Layer::High)),
+            need(Priority::ActiveSpeaker, Some(Layer::High)),
+        ];
+        // 1.5M + 500k + 150k = 2.15M
+        assert_eq!(
+            allocate(2_150_000, 0, &needs),
+            vec![Some(Layer::Low), Some(Layer::High), Some(Layer::Medium)]
+        );
+        // Nearly nothing: the screen share is the last to go.
+        assert_eq!(
+            allocate(160_000, 0, &needs),
+            vec![None, Some(Layer::Low), None]
+        );
+    }
+
+    #[test]
+    fn the_most_important_video_is_never_paused_for_the_budget() {
+        let needs = [
+            need(Priority::Normal, Some(Layer::High)),
+            need(Priority::ActiveSpeaker, Some(Layer::Medium)),
+            need(Priority::Normal, None),
+        ];
+        assert_eq!(
+            allocate(10_000, 2, &needs),
+            vec![None, Some(Layer::Low), None]
+        );
+    }
+
+    #[test]
+    fn measured_rates_replace_the_defaults() {
+        let mut cheap = need(Priority::Normal, Some(Layer::High));
+        cheap.rates = [Some(50_000), Some(100_000), Some(200_000)];
+        assert_eq!(allocate(250_000, 0, &[cheap]), vec![Some(Layer::High)]);
+    }
+
+    #[test]
+    fn tiles_map_to_layers_and_rids_round_trip() {
+        let unknown = [None; 3];
+        assert_eq!(Layer::for_tile(120, unknown), Layer::Low);
+        assert_eq!(Layer::for_tile(300, unknown), Layer::Medium);
+        assert_eq!(Layer::for_tile(720, unknown), Layer::High);
+        assert_eq!(Layer::for_tile(2000, unknown), Layer::High);
+        // A 640x360 camera: its layers are 90, 180 and 360 pixels tall.
+        let small_camera = [Some(90), Some(180), Some(360)];
+        assert_eq!(Layer::for_tile(170, small_camera), Layer::Medium);
+        assert_eq!(Layer::for_tile(210, small_camera), Layer::High);
+        assert_eq!(Layer::for_tile(95, small_camera), Layer::Low);
+        for layer in Layer::ALL {
+            assert_eq!(Layer::from_rid(layer.rid()), Some(layer));
+        }
+        assert_eq!(Layer::from_rid("x".into()), None);
+    }
+}
