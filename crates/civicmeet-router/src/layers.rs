@@ -40,14 +40,6 @@ impl Layer {
         Layer::ALL.into_iter().find(|l| l.rid() == rid)
     }
 
-    fn down(self) -> Option<Layer> {
-        match self {
-            Layer::Low => None,
-            Layer::Medium => Some(Layer::Low),
-            Layer::High => Some(Layer::Medium),
-        }
-    }
-
     /// What a layer typically needs before its real rate is measured
     /// (bits per second; the client caps the layers near these).
     pub fn default_rate(self) -> u64 {
@@ -97,8 +89,11 @@ pub struct Need {
     pub priority: Priority,
     /// The layer the tile asks for; `None`: the tile is not visible.
     pub wanted: Option<Layer>,
-    /// Measured bits per second of each layer (`None`: not measured yet,
-    /// the default is used), indexed like [`Layer::ALL`].
+    /// Measured bits per second of each layer, indexed like
+    /// [`Layer::ALL`]. `None`: the publisher does not send that layer
+    /// (browsers drop the top layers of small cameras, or under load);
+    /// all `None`: nothing measured yet, every layer is assumed, at its
+    /// default rate.
     pub rates: [Option<u64>; 3],
 }
 
@@ -106,13 +101,36 @@ impl Need {
     pub fn rate(&self, layer: Layer) -> u64 {
         self.rates[layer as usize].unwrap_or_else(|| layer.default_rate())
     }
+
+    fn sent(&self, layer: Layer) -> bool {
+        self.rates.iter().all(Option::is_none) || self.rates[layer as usize].is_some()
+    }
+
+    /// The wanted layer, or the nearest the publisher sends: below it if
+    /// possible, else above.
+    fn wanted_sent(&self) -> Option<Layer> {
+        let wanted = self.wanted?;
+        let below = Layer::ALL
+            .into_iter()
+            .rev()
+            .find(|l| *l <= wanted && self.sent(*l));
+        below.or_else(|| Layer::ALL.into_iter().find(|l| self.sent(*l)))
+    }
+
+    /// The next lower layer the publisher sends.
+    fn below(&self, layer: Layer) -> Option<Layer> {
+        Layer::ALL
+            .into_iter()
+            .rev()
+            .find(|l| *l < layer && self.sent(*l))
+    }
 }
 
 /// Picks a layer (or a pause) for each track so that the total fits
 /// `estimate` bits per second, with `audio_tracks` reserved first.
 pub fn allocate(estimate: u64, audio_tracks: usize, needs: &[Need]) -> Vec<Option<Layer>> {
     let budget = estimate.saturating_sub(AUDIO_RESERVE * audio_tracks as u64);
-    let mut chosen: Vec<Option<Layer>> = needs.iter().map(|n| n.wanted).collect();
+    let mut chosen: Vec<Option<Layer>> = needs.iter().map(Need::wanted_sent).collect();
     let total = |chosen: &[Option<Layer>]| -> u64 {
         chosen
             .iter()
@@ -129,10 +147,10 @@ pub fn allocate(estimate: u64, audio_tracks: usize, needs: &[Need]) -> Vec<Optio
         let step = order
             .iter()
             .copied()
-            .filter(|&i| chosen[i].and_then(Layer::down).is_some())
+            .filter(|&i| chosen[i].and_then(|l| needs[i].below(l)).is_some())
             .min_by_key(|&i| (needs[i].priority, std::cmp::Reverse(chosen[i])));
         match step {
-            Some(i) => chosen[i] = chosen[i].and_then(Layer::down),
+            Some(i) => chosen[i] = chosen[i].and_then(|l| needs[i].below(l)),
             None => break,
         }
     }
@@ -225,6 +243,23 @@ mod tests {
         assert_eq!(
             allocate(10_000, 2, &needs),
             vec![None, Some(Layer::Low), None]
+        );
+    }
+
+    #[test]
+    fn only_layers_the_publisher_sends_are_chosen() {
+        // A small camera: the browser sends no high layer.
+        let mut two = need(Priority::Normal, Some(Layer::High));
+        two.rates = [Some(100_000), Some(300_000), None];
+        assert_eq!(allocate(10_000_000, 0, &[two]), vec![Some(Layer::Medium)]);
+        // Only the high layer: a small tile still gets it, and stepping down
+        // has nowhere to go but a pause (never for the only video).
+        let mut top = need(Priority::Normal, Some(Layer::Low));
+        top.rates = [None, None, Some(900_000)];
+        assert_eq!(allocate(10_000_000, 0, &[top]), vec![Some(Layer::High)]);
+        assert_eq!(
+            allocate(100_000, 0, &[top, top]),
+            vec![None, Some(Layer::High)]
         );
     }
 

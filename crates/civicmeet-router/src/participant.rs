@@ -62,6 +62,8 @@ pub(crate) struct Outputs {
     /// Audio levels (RFC 6464, -dBov: 0 loudest, 127 silence) of frames
     /// published just now, for active speaker detection.
     pub audio_levels: Vec<(ParticipantId, u8)>,
+    /// Publishers that started or stopped sending a simulcast layer.
+    pub layers_changed: Vec<ParticipantId>,
 }
 
 /// A track this participant publishes.
@@ -86,19 +88,25 @@ struct LayerRates {
 }
 
 impl LayerRates {
-    fn count(&mut self, now: Instant, layer: Layer, bytes: usize) {
+    /// Counts a frame; returns whether the set of layers sent changed
+    /// with the window that just closed (subscribers must choose again).
+    fn count(&mut self, now: Instant, layer: Layer, bytes: usize) -> bool {
         let start = *self.window_start.get_or_insert(now);
         let elapsed = now.saturating_duration_since(start);
+        let mut changed = false;
         if elapsed >= RATE_WINDOW {
             for (rate, bytes) in self.rates.iter_mut().zip(self.bytes) {
-                // A layer that sent nothing (paused by the browser) falls
-                // back to the default estimate rather than to zero.
-                *rate = (bytes > 0).then(|| bytes * 8 * 1000 / elapsed.as_millis().max(1) as u64);
+                // A layer that sent nothing is not sent (the browser
+                // dropped it): `None`, not a rate of zero.
+                let new = (bytes > 0).then(|| bytes * 8 * 1000 / elapsed.as_millis().max(1) as u64);
+                changed |= new.is_some() != rate.is_some();
+                *rate = new;
             }
             self.bytes = [0; 3];
             self.window_start = Some(now);
         }
         self.bytes[layer as usize] += bytes as u64;
+        changed
     }
 }
 
@@ -632,7 +640,9 @@ impl Participant {
                     && let Some(layer) = data.rid.and_then(Layer::from_rid)
                 {
                     track.simulcast = true;
-                    track.rates.count(now, layer, data.data.len());
+                    if track.rates.count(now, layer, data.data.len()) {
+                        out.layers_changed.push(self.id);
+                    }
                     if let Some(height) = vp8_keyframe_height(&data) {
                         track.heights[layer as usize] = Some(height);
                     }

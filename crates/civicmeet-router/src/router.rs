@@ -552,6 +552,14 @@ impl Router {
             for (id, level) in levels {
                 self.observe_level(now, id, level);
             }
+            while let Some(publisher) = self.out.layers_changed.pop() {
+                let room = self.participants.get(&publisher).map(|p| p.room);
+                for member in room.map(|r| self.room_members(r)).unwrap_or_default() {
+                    if member != publisher {
+                        self.reallocate(member);
+                    }
+                }
+            }
             while let Some(id) = self.out.reallocate.pop() {
                 self.reallocate(id);
             }

@@ -130,25 +130,29 @@ export function inboundByParticipant(page) {
 }
 
 /**
- * The page's own video as sent: outbound-rtp (NACKs and PLIs it got,
- * packets it sent again) and what the receiver's RTCP reports say of it
- * (remote-inbound-rtp: packets lost, round-trip time in seconds).
+ * The page's own video as sent, summed over its simulcast layers (one
+ * outbound-rtp each): NACKs and PLIs it got, packets it sent again, and
+ * what the receiver's RTCP reports say of it (remote-inbound-rtp: packets
+ * lost, round-trip time in seconds). `layers` has each layer's rid, frame
+ * size and rate.
  */
 export function outboundVideo(page) {
   return page.evaluate(async () => {
     const report = await window.civicmeet.pc.getStats();
-    const out = [...report.values()].find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
-    const remote = [...report.values()].find((s) => s.type === 'remote-inbound-rtp' && s.localId === out?.id);
+    const outs = [...report.values()].filter((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+    const remotes = outs.map((out) => [...report.values()].find((s) => s.type === 'remote-inbound-rtp' && s.localId === out.id));
+    const sum = (list, key) => list.reduce((total, s) => total + (s?.[key] ?? 0), 0);
     return {
-      packetsSent: out?.packetsSent ?? 0,
-      nackCount: out?.nackCount ?? 0,
-      pliCount: out?.pliCount ?? 0,
-      firCount: out?.firCount ?? 0,
-      retransmittedPacketsSent: out?.retransmittedPacketsSent ?? 0,
-      framesPerSecond: out?.framesPerSecond ?? 0,
-      qualityLimitationReason: out?.qualityLimitationReason,
-      remotePacketsLost: remote?.packetsLost ?? 0,
-      remoteRoundTripTime: remote?.roundTripTime,
+      packetsSent: sum(outs, 'packetsSent'),
+      nackCount: sum(outs, 'nackCount'),
+      pliCount: sum(outs, 'pliCount'),
+      firCount: sum(outs, 'firCount'),
+      retransmittedPacketsSent: sum(outs, 'retransmittedPacketsSent'),
+      framesPerSecond: Math.max(0, ...outs.map((s) => s.framesPerSecond ?? 0)),
+      qualityLimitationReason: outs[0]?.qualityLimitationReason,
+      remotePacketsLost: sum(remotes, 'packetsLost'),
+      remoteRoundTripTime: remotes.find((r) => r?.roundTripTime !== undefined)?.roundTripTime,
+      layers: outs.map((s) => ({ rid: s.rid, frameHeight: s.frameHeight ?? 0, framesPerSecond: s.framesPerSecond ?? 0, active: s.active })),
     };
   });
 }

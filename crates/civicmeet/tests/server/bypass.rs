@@ -23,6 +23,7 @@ async fn a_waiting_guest_cannot_signal_its_way_in() {
         json!({"type": "offer", "sdp": "v=0\r\n"}),
         json!({"type": "answer", "sdp": "v=0\r\n"}),
         json!({"type": "media_state", "media": {"audio": true, "video": true}}),
+        json!({"type": "tiles", "tiles": [{"id": 1, "height": 720}]}),
         json!({"type": "admit", "id": first["you"]}),
         json!({"type": "lock", "locked": false}),
         common::join_message(&meeting.host, "Gina"),

@@ -344,6 +344,12 @@ async fn every_signalling_message_follows_the_permission_table_for_every_meeting
         actor
             .send(json!({"type": "media_state", "media": {"audio": false, "video": true}}))
             .await;
+        // Tile sizes (simulcast layer choice) are taking part too; an id
+        // that is nobody is simply nothing to choose a layer for. No
+        // answer: the next error read below is the end's.
+        actor
+            .send(json!({"type": "tiles", "tiles": [{"id": target, "height": 180}, {"id": 999_999, "height": null}]}))
+            .await;
         // Ending last: the end of this meeting for the allowed roles.
         actor.send(json!({"type": "end_meeting"})).await;
         let answer = actor.recv_type("error").await;

@@ -108,6 +108,10 @@ async fn malformed_messages_are_answered_and_the_socket_keeps_working() {
         json!({"type": "media_state", "media": {"audio": true, "video": true}, "extra": 1})
             .to_string(),
         json!({"type": "media_state", "media": "loud"}).to_string(),
+        json!({"type": "tiles", "tiles": [{"id": 1, "height": -5}]}).to_string(),
+        json!({"type": "tiles", "tiles": [{"id": "x", "height": 100}]}).to_string(),
+        json!({"type": "tiles", "tiles": [{"id": 1, "height": 100, "width": 5}]}).to_string(),
+        json!({"type": "tiles", "tiles": vec![json!({"id": 1, "height": 100}); 101]}).to_string(),
         "null".to_string(),
     ] {
         bob.send_text(text).await;
