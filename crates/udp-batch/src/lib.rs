@@ -4,9 +4,12 @@
 //! call per datagram costs about as much as the forwarding itself (see
 //! BENCHMARKS.md). [`RecvBatch`] takes up to a batch of datagrams with one
 //! `recvmmsg`, [`SendBatch`] hands many to the kernel with one `sendmmsg`.
-//! Both work on any non-blocking socket (`AsRawFd`) and never block: an
+//! Both work on any socket (`AsRawFd`). `recv` and `send` never block: an
 //! empty socket or a full send buffer is `ErrorKind::WouldBlock`, so an
 //! async shell can wait for readiness (e.g. tokio's `UdpSocket::try_io`).
+//! `recv_waiting` and `send_waiting` are for a plain blocking socket and
+//! thread (the load generator's relay): they wait for the first datagram
+//! (up to the socket's read timeout) and for room in the send buffer.
 //!
 //! Other systems get the same API over one `recvfrom`/`sendto` per
 //! datagram, so the server still builds and runs there.
@@ -53,6 +56,16 @@ impl RecvBatch {
     /// Takes what the socket holds, up to the batch size, without waiting.
     /// Returns how many datagrams arrived (at least one), or `WouldBlock`.
     pub fn recv(&mut self, socket: &impl AsRawFd) -> io::Result<usize> {
+        self.receive(socket, sys::Wait::No)
+    }
+
+    /// Like [`RecvBatch::recv`], but waits for the first datagram (on a
+    /// blocking socket, up to its read timeout: then `WouldBlock`).
+    pub fn recv_waiting(&mut self, socket: &impl AsRawFd) -> io::Result<usize> {
+        self.receive(socket, sys::Wait::Yes)
+    }
+
+    fn receive(&mut self, socket: &impl AsRawFd, wait: sys::Wait) -> io::Result<usize> {
         self.received = 0;
         let received = sys::recv(
             socket.as_raw_fd(),
@@ -61,6 +74,7 @@ impl RecvBatch {
             self.size,
             &mut self.lengths,
             &mut self.sources,
+            wait,
         )?;
         self.received = received;
         Ok(received)
@@ -101,11 +115,26 @@ impl SendBatch {
         socket: &impl AsRawFd,
         datagrams: &[(SocketAddr, &[u8])],
     ) -> io::Result<usize> {
-        sys::send(socket.as_raw_fd(), &mut self.sys, datagrams)
+        sys::send(socket.as_raw_fd(), &mut self.sys, datagrams, sys::Wait::No)
+    }
+
+    /// Like [`SendBatch::send`], but waits for room in the send buffer (a
+    /// blocking socket): returns only when every datagram was taken.
+    pub fn send_waiting(
+        &mut self,
+        socket: &impl AsRawFd,
+        datagrams: &[(SocketAddr, &[u8])],
+    ) -> io::Result<usize> {
+        sys::send(socket.as_raw_fd(), &mut self.sys, datagrams, sys::Wait::Yes)
     }
 
     /// The last error of a skipped datagram since the previous call.
     pub fn take_error(&mut self) -> Option<io::Error> {
         self.sys.skipped.take()
+    }
+
+    /// How many datagrams the last call skipped (counted as taken).
+    pub fn skipped(&self) -> usize {
+        self.sys.skipped_count
     }
 }

@@ -7,6 +7,13 @@ use std::os::fd::RawFd;
 
 use crate::addr;
 
+/// Whether a call may wait (a blocking socket) or returns at once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    Yes,
+    No,
+}
+
 /// Datagrams per system call. The headers live on the stack, so nothing
 /// is allocated per call and nothing that holds raw pointers outlives one.
 const CHUNK: usize = 64;
@@ -31,8 +38,14 @@ pub(crate) fn recv(
     size: usize,
     lengths: &mut [usize],
     sources: &mut [SocketAddr],
+    wait: Wait,
 ) -> io::Result<usize> {
     let count = lengths.len().min(CHUNK);
+    // Waiting: block for the first datagram only, then take what is there.
+    let flags = match wait {
+        Wait::Yes => libc::MSG_WAITFORONE,
+        Wait::No => libc::MSG_DONTWAIT,
+    };
     // SAFETY: all-zero is a valid iovec (null, 0) and mmsghdr.
     let mut iovs: [libc::iovec; CHUNK] = unsafe { mem::zeroed() };
     let mut headers: [libc::mmsghdr; CHUNK] = unsafe { mem::zeroed() };
@@ -54,7 +67,7 @@ pub(crate) fn recv(
             fd,
             headers.as_mut_ptr(),
             count as u32,
-            libc::MSG_DONTWAIT,
+            flags,
             std::ptr::null_mut(),
         )
     };
@@ -82,14 +95,21 @@ pub(crate) fn recv(
 pub(crate) struct SendState {
     names: Vec<libc::sockaddr_storage>,
     pub skipped: Option<io::Error>,
+    pub skipped_count: usize,
 }
 
 pub(crate) fn send(
     fd: RawFd,
     state: &mut SendState,
     datagrams: &[(SocketAddr, &[u8])],
+    wait: Wait,
 ) -> io::Result<usize> {
+    let flags = match wait {
+        Wait::Yes => 0,
+        Wait::No => libc::MSG_DONTWAIT,
+    };
     state.skipped = None;
+    state.skipped_count = 0;
     if state.names.len() < CHUNK {
         // SAFETY: all-zero is a valid sockaddr_storage.
         state.names.resize(CHUNK, unsafe { mem::zeroed() });
@@ -115,14 +135,7 @@ pub(crate) fn send(
         }
         // SAFETY: `chunk.len()` headers, each pointing at its own live name
         // and iovec, each iovec at a live datagram borrowed for this call.
-        let n = unsafe {
-            libc::sendmmsg(
-                fd,
-                headers.as_mut_ptr(),
-                chunk.len() as u32,
-                libc::MSG_DONTWAIT,
-            )
-        };
+        let n = unsafe { libc::sendmmsg(fd, headers.as_mut_ptr(), chunk.len() as u32, flags) };
         if n < 0 {
             let error = io::Error::last_os_error();
             match error.kind() {
@@ -132,6 +145,7 @@ pub(crate) fn send(
                 // The first datagram of the chunk was refused: skip it.
                 _ => {
                     state.skipped = Some(error);
+                    state.skipped_count += 1;
                     taken += 1;
                 }
             }

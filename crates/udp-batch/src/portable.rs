@@ -7,6 +7,13 @@ use std::os::fd::RawFd;
 
 use crate::addr;
 
+/// Whether a call may wait (a blocking socket) or returns at once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    Yes,
+    No,
+}
+
 pub(crate) struct RecvState;
 
 impl RecvState {
@@ -22,9 +29,16 @@ pub(crate) fn recv(
     size: usize,
     lengths: &mut [usize],
     sources: &mut [SocketAddr],
+    wait: Wait,
 ) -> io::Result<usize> {
     let mut kept = 0;
     while kept < lengths.len() {
+        // Waiting: block for the first datagram only.
+        let flags = if wait == Wait::Yes && kept == 0 {
+            0
+        } else {
+            libc::MSG_DONTWAIT
+        };
         // SAFETY: all-zero is a valid sockaddr_storage.
         let mut name: libc::sockaddr_storage = unsafe { mem::zeroed() };
         let mut namelen = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
@@ -35,7 +49,7 @@ pub(crate) fn recv(
                 fd,
                 buffer.as_mut_ptr().cast(),
                 size,
-                libc::MSG_DONTWAIT,
+                flags,
                 (&mut name as *mut libc::sockaddr_storage).cast(),
                 &mut namelen,
             )
@@ -59,14 +73,21 @@ pub(crate) fn recv(
 #[derive(Default)]
 pub(crate) struct SendState {
     pub skipped: Option<io::Error>,
+    pub skipped_count: usize,
 }
 
 pub(crate) fn send(
     fd: RawFd,
     state: &mut SendState,
     datagrams: &[(SocketAddr, &[u8])],
+    wait: Wait,
 ) -> io::Result<usize> {
+    let flags = match wait {
+        Wait::Yes => 0,
+        Wait::No => libc::MSG_DONTWAIT,
+    };
     state.skipped = None;
+    state.skipped_count = 0;
     let mut taken = 0;
     for (destination, contents) in datagrams {
         // SAFETY: all-zero is a valid sockaddr_storage.
@@ -78,7 +99,7 @@ pub(crate) fn send(
                 fd,
                 contents.as_ptr().cast(),
                 contents.len(),
-                libc::MSG_DONTWAIT,
+                flags,
                 (&name as *const libc::sockaddr_storage).cast(),
                 namelen,
             )
@@ -88,7 +109,10 @@ pub(crate) fn send(
             match error.kind() {
                 io::ErrorKind::WouldBlock if taken == 0 => return Err(error),
                 io::ErrorKind::WouldBlock => return Ok(taken),
-                _ => state.skipped = Some(error),
+                _ => {
+                    state.skipped = Some(error);
+                    state.skipped_count += 1;
+                }
             }
         }
         taken += 1;

@@ -105,6 +105,7 @@ fn a_refused_destination_is_skipped_and_the_others_still_go() {
     let mut send = SendBatch::new();
     assert_eq!(send.send(&sender, &datagrams).unwrap(), 3);
     assert!(send.take_error().is_some(), "the refusal is reported");
+    assert_eq!(send.skipped(), 1);
     let mut batch = RecvBatch::new(4, 2048);
     let got: HashSet<Vec<u8>> = receive_all(&receiver, &mut batch, 2)
         .into_iter()
