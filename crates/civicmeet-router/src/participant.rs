@@ -335,6 +335,7 @@ impl Participant {
 
     /// Stops receiving everything `publisher` sent us.
     pub fn unsubscribe_from(&mut self, publisher: ParticipantId) {
+        self.tiles.remove(&publisher);
         self.tracks_out.retain_mut(|t| {
             if t.source.participant != publisher {
                 return true;

@@ -47,7 +47,7 @@ pub enum RouterEvent {
 
 /// The bandwidth estimate a subscriber starts with, before str0m's
 /// estimator has measured: the middle layer of two videos and audio.
-const INITIAL_ESTIMATE_KBPS: u64 = 1_200;
+const INITIAL_ESTIMATE_KBPS: u64 = 2_500;
 
 /// Counters since the router was made, for tests, metrics and benchmarks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -297,10 +297,24 @@ impl Router {
         publisher: ParticipantId,
         height: Option<u32>,
     ) -> Result<(), RouterError> {
-        let participant = self
+        let room = self
             .participants
-            .get_mut(&subscriber)
-            .ok_or(RouterError::UnknownParticipant(subscriber))?;
+            .get(&subscriber)
+            .ok_or(RouterError::UnknownParticipant(subscriber))?
+            .room;
+        // Only someone in the same room has a tile: what a page reports
+        // about anyone else is kept nowhere (the map stays bounded).
+        if publisher == subscriber
+            || self
+                .participants
+                .get(&publisher)
+                .is_none_or(|p| p.room != room)
+        {
+            return Ok(());
+        }
+        let Some(participant) = self.participants.get_mut(&subscriber) else {
+            return Ok(());
+        };
         if participant.set_tile(publisher, height) {
             self.reallocate(subscriber);
             self.drive(now);

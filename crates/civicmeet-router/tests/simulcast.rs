@@ -249,3 +249,25 @@ fn the_one_talking_becomes_the_active_speaker_for_everyone() {
         );
     }
 }
+
+#[test]
+fn tiles_of_strangers_are_kept_nowhere_and_change_nothing() {
+    let (mut sim, publisher, subscriber) = call();
+    let stranger = sim.join(RoomId(2), true, true);
+    sim.run_for(Duration::from_secs(1));
+    for nobody in [ParticipantId(999), stranger, subscriber] {
+        sim.router
+            .set_tile(sim.now, subscriber, nobody, Some(120))
+            .expect("the subscriber is known; the tile is ignored");
+    }
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(
+        sim.router.receiving_layer(subscriber, publisher),
+        Some(Layer::High)
+    );
+    assert!(
+        sim.router
+            .set_tile(sim.now, ParticipantId(999), publisher, Some(120))
+            .is_err()
+    );
+}
