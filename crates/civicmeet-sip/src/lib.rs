@@ -1,0 +1,39 @@
+//! SIP for civicmeet (RFC 3261), sans-IO: room systems and phones dial in.
+//!
+//! This crate never touches a socket and never reads the clock; a thin
+//! shell feeds it datagrams (and, later, stream frames and time) and sends
+//! what it returns. So far it holds the message layer: [`parse`] turns a
+//! datagram into a [`Message`] or a [`ParseError`] that says whether the
+//! sender deserves an answer, and [`Message::response`] builds the answer
+//! to a request (RFC 3261 §8.2.6: Via, From, To, Call-ID and CSeq copied,
+//! a tag added to To). Transactions, dialogs, SDP and media come next
+//! (issue 7).
+//!
+//! Everything from the network is untrusted: sizes are bounded
+//! ([`MAX_MESSAGE`], [`MAX_HEADERS`]), nothing panics on any input (a
+//! corpus of malformed messages and a mutation test in `tests/`, a
+//! cargo-fuzz target in `fuzz/`), and a malformed request is answered
+//! `400 Bad Request` when it carries enough to address an answer, or
+//! dropped when it does not.
+
+mod message;
+mod parse;
+
+pub use message::{Header, Message, Method, StartLine};
+pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
+
+/// Parses a datagram and, if it is a request that cannot be taken as it
+/// is, the answer it gets: `400` for malformed requests that can still be
+/// answered, `505` for another SIP version. `None` when there is nothing
+/// to answer (a response, a keep-alive, or too broken to address).
+pub fn answer_malformed(datagram: &[u8]) -> Option<Vec<u8>> {
+    match parse(datagram) {
+        Ok(_) => None,
+        Err(ParseError::Answerable {
+            message,
+            status,
+            reason,
+        }) => Some(message.response(status, reason, None).to_bytes()),
+        Err(_) => None,
+    }
+}
