@@ -5,7 +5,9 @@
 //! participant of the same room, relays keyframe requests back to the
 //! publisher, and asks the shell to renegotiate SDP when tracks come and go.
 //! A per-participant publish gate ([`Router::set_publishing`]) lets the
-//! shell stop a participant's audio or video at the router.
+//! shell stop a participant's audio, video or screen share at the router;
+//! track labels ([`Router::set_track_label`]) tell subscribers which of a
+//! publisher's tracks is its screen.
 //!
 //! What it must never do: read the clock, touch a socket, spawn, or lock.
 //! Time and datagrams are arguments; datagrams and events are outputs. It
@@ -27,12 +29,14 @@
 mod config;
 mod error;
 mod gate;
+mod label;
 mod participant;
 mod router;
 
 pub use config::RouterConfig;
 pub use error::RouterError;
 pub use gate::TrackKind;
+pub use label::TrackLabel;
 pub use router::{Router, RouterEvent, RouterStats, Transmit};
 
 /// How a datagram travels between the router and a browser: on the UDP

@@ -11,7 +11,7 @@ use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 
 use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::router::{RouterEvent, Transmit};
-use crate::{ParticipantId, RoomId, RouterError, Transport};
+use crate::{ParticipantId, RoomId, RouterError, TrackLabel, Transport};
 
 /// Keyframe requests to one publisher's track are sent at most this often.
 /// A burst of subscribers or losses must not make the publisher send a
@@ -32,7 +32,11 @@ pub(crate) struct TrackRef {
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Propagated {
     /// The participant started publishing a track; the others subscribe.
-    TrackOpened { source: TrackRef, kind: MediaKind },
+    TrackOpened {
+        source: TrackRef,
+        kind: MediaKind,
+        label: Option<TrackLabel>,
+    },
     /// A frame to forward to the others in the room.
     Media {
         origin: ParticipantId,
@@ -59,6 +63,8 @@ pub(crate) struct Outputs {
 #[derive(Debug)]
 struct TrackIn {
     mid: Mid,
+    /// What the shell said this track is (see [`Participant::set_label`]).
+    label: Option<TrackLabel>,
     last_keyframe_request: Option<Instant>,
     /// A request that came within the throttle interval. It is sent when
     /// the interval ends rather than dropped, or a subscriber that arrived
@@ -79,6 +85,8 @@ impl TrackIn {
 struct TrackOut {
     source: TrackRef,
     kind: MediaKind,
+    /// The publisher's label, named in the m-line's msid track id.
+    label: Option<TrackLabel>,
     state: TrackOutState,
 }
 
@@ -123,6 +131,9 @@ pub(crate) struct Participant {
     tracks_in: Vec<TrackIn>,
     tracks_out: Vec<TrackOut>,
     gate: PublishGate,
+    /// Labels the shell gave for mids of this participant's offers; a
+    /// track takes its label when it appears (see [`Participant::set_label`]).
+    labels: Vec<(Mid, TrackLabel)>,
 }
 
 impl Participant {
@@ -140,6 +151,7 @@ impl Participant {
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
             gate: PublishGate::default(),
+            labels: Vec::new(),
         }
     }
 
@@ -237,15 +249,42 @@ impl Participant {
     }
 
     /// Starts receiving another participant's track (after negotiation).
-    pub fn subscribe(&mut self, source: TrackRef, kind: MediaKind) {
+    pub fn subscribe(&mut self, source: TrackRef, kind: MediaKind, label: Option<TrackLabel>) {
         if self.tracks_out.iter().any(|t| t.source == source) {
             return;
         }
         self.tracks_out.push(TrackOut {
             source,
             kind,
+            label,
             state: TrackOutState::ToOpen,
         });
+    }
+
+    /// Labels the track this participant publishes (or will publish) on
+    /// `mid`. Subscribers see the label in the m-lines made from then on,
+    /// so the shell sets it before the offer that adds the track. Labels
+    /// are few (one per kind of label), so a new one replaces the old.
+    pub fn set_label(&mut self, mid: Mid, label: TrackLabel) {
+        self.labels.retain(|(m, l)| *m != mid && *l != label);
+        self.labels.push((mid, label));
+        for track in &mut self.tracks_in {
+            track.label = self.labels.iter().find(|(m, _)| *m == track.mid).map(|(_, l)| *l);
+        }
+    }
+
+    /// The label of a published track, if it has one.
+    pub fn published_label(&self, mid: Mid) -> Option<TrackLabel> {
+        self.tracks_in.iter().find(|t| t.mid == mid)?.label
+    }
+
+    /// The gate's kind of a published track: its media kind, or the
+    /// screen's own kind for a track labelled as the screen.
+    fn gate_kind(&self, mid: Mid) -> Option<TrackKind> {
+        match self.published_label(mid) {
+            Some(TrackLabel::Screen) => Some(TrackKind::Screen),
+            None => self.published_kind(mid).map(TrackKind::from),
+        }
     }
 
     /// Stops receiving everything `publisher` sent us.
@@ -283,22 +322,23 @@ impl Participant {
         self.gate.allows(kind)
     }
 
-    /// Opens or closes the publish gate for `kind`. Reopened video asks for
-    /// a keyframe on every video track it publishes. Returns how many
-    /// requests went out now (the throttle may defer some).
+    /// Opens or closes the publish gate for `kind`. Reopened video (or
+    /// screen) asks for a keyframe on every track of that kind it
+    /// publishes. Returns how many requests went out now (the throttle may
+    /// defer some).
     pub fn set_publishing(&mut self, now: Instant, kind: TrackKind, allowed: bool) -> u64 {
-        if !self.gate.set(kind, allowed) || kind != TrackKind::Video || !allowed {
+        if !self.gate.set(kind, allowed) || !kind.is_picture() || !allowed {
             return 0;
         }
-        let video: Vec<Mid> = self
+        let pictures: Vec<Mid> = self
             .tracks_in
             .iter()
             .map(|t| t.mid)
-            .filter(|mid| self.published_kind(*mid) == Some(MediaKind::Video))
+            .filter(|mid| self.gate_kind(*mid) == Some(kind))
             .collect();
         let mut sent = 0;
-        for mid in video {
-            self.gate.await_keyframe(mid);
+        for mid in pictures {
+            self.gate.await_keyframe(kind, mid);
             if self.request_keyframe(now, mid, KeyframeRequestKind::Pli) {
                 sent += 1;
             }
@@ -342,10 +382,16 @@ impl Participant {
     /// within the interval is deferred to its end. Returns whether a
     /// request went out now.
     pub fn request_keyframe(&mut self, now: Instant, mid: Mid, kind: KeyframeRequestKind) -> bool {
+        // A screen track asks while the screen's gate is open; every other
+        // track while video's is (audio has no keyframes to ask for).
+        let open = match self.gate_kind(mid) {
+            Some(TrackKind::Screen) => self.gate.allows(TrackKind::Screen),
+            _ => self.gate.allows(TrackKind::Video),
+        };
         let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == mid) else {
             return false;
         };
-        if !self.gate.allows(TrackKind::Video) {
+        if !open {
             // No frame of it reaches anyone; reopening asks afresh.
             track.deferred = None;
             return false;
@@ -423,8 +469,14 @@ impl Participant {
                 });
             }
             Event::MediaAdded(added) if added.direction.is_receiving() => {
+                let label = self
+                    .labels
+                    .iter()
+                    .find(|(m, _)| *m == added.mid)
+                    .map(|(_, l)| *l);
                 self.tracks_in.push(TrackIn {
                     mid: added.mid,
+                    label,
                     last_keyframe_request: None,
                     deferred: None,
                 });
@@ -434,13 +486,14 @@ impl Participant {
                         mid: added.mid,
                     },
                     kind: added.kind,
+                    label,
                 });
             }
             Event::MediaData(data) => {
                 if !forwardable_layer(data.rid) {
                     return;
                 }
-                let kind = self.published_kind(data.mid).map(TrackKind::from);
+                let kind = self.gate_kind(data.mid);
                 match self.gate.admit(kind, data.mid, data.is_keyframe()) {
                     Admit::Forward => {}
                     Admit::Drop => {
@@ -491,11 +544,12 @@ impl Participant {
             match track.state {
                 TrackOutState::ToOpen => {
                     let stream_id = track.source.participant.to_string();
+                    let track_id = track.label.map(|l| l.track_id().to_string());
                     let mid = change.add_media(
                         track.kind,
                         Direction::SendOnly,
                         Some(stream_id),
-                        None,
+                        track_id,
                         None,
                     );
                     track.state = TrackOutState::Negotiating(mid);

@@ -9,7 +9,7 @@ use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::participant::{Outputs, Participant, Propagated};
-use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, Transport};
+use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, TrackLabel, Transport};
 
 /// A datagram to send: from the router's UDP socket, or as one frame on
 /// the ICE-TCP connection to `destination`.
@@ -154,7 +154,8 @@ impl Router {
             if let Some(publisher) = self.participants.get(other) {
                 for source in publisher.published() {
                     if let Some(kind) = publisher.published_kind(source.mid) {
-                        participant.subscribe(source, kind);
+                        let label = publisher.published_label(source.mid);
+                        participant.subscribe(source, kind, label);
                     }
                 }
             }
@@ -220,6 +221,28 @@ impl Router {
     /// participant not in the router.
     pub fn publishing(&self, id: ParticipantId, kind: TrackKind) -> Option<bool> {
         self.participants.get(&id).map(|p| p.publishing(kind))
+    }
+
+    /// Labels the track a participant publishes on `mid` (a mid of its own
+    /// offer), e.g. as its screen. Subscribers' m-lines for the track then
+    /// carry the label's msid track id ([`TrackLabel::track_id`]), and its
+    /// frames pass the gate of [`TrackKind::Screen`] instead of video. Set
+    /// it before [`Router::accept_offer`] of the offer that adds the track:
+    /// m-lines made before keep no label. A participant has at most one
+    /// track per label; labelling another mid moves the label. A mid that
+    /// names no track of the offer labels nothing.
+    pub fn set_track_label(
+        &mut self,
+        id: ParticipantId,
+        mid: &str,
+        label: TrackLabel,
+    ) -> Result<(), RouterError> {
+        let participant = self
+            .participants
+            .get_mut(&id)
+            .ok_or(RouterError::UnknownParticipant(id))?;
+        participant.set_label(mid.into(), label);
+        Ok(())
     }
 
     /// Accepts an SDP offer from the participant's browser; returns the answer.
@@ -423,7 +446,11 @@ impl Router {
 
     fn propagate(&mut self, now: Instant, item: Propagated) {
         match item {
-            Propagated::TrackOpened { source, kind } => {
+            Propagated::TrackOpened {
+                source,
+                kind,
+                label,
+            } => {
                 let Some(room) = self.participants.get(&source.participant).map(|p| p.room) else {
                     return;
                 };
@@ -432,7 +459,7 @@ impl Router {
                         continue;
                     }
                     if let Some(p) = self.participants.get_mut(&other) {
-                        p.subscribe(source, kind);
+                        p.subscribe(source, kind, label);
                         self.mark_dirty(other);
                     }
                 }

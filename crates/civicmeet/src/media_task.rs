@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use civicmeet_router::{
-    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind, Transmit,
-    Transport,
+    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind, TrackLabel,
+    Transmit, Transport,
 };
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
@@ -89,6 +89,11 @@ enum Command {
         kind: TrackKind,
         allowed: bool,
     },
+    LabelTrack {
+        participant: ParticipantId,
+        mid: String,
+        label: TrackLabel,
+    },
 }
 
 /// A cheap, cloneable way to reach the media task.
@@ -106,6 +111,7 @@ impl std::fmt::Debug for Command {
             Command::Answer { .. } => "Answer",
             Command::Leave { .. } => "Leave",
             Command::SetPublishing { .. } => "SetPublishing",
+            Command::LabelTrack { .. } => "LabelTrack",
         };
         f.write_str(name)
     }
@@ -169,6 +175,17 @@ impl MediaHandle {
             participant,
             kind,
             allowed,
+        });
+    }
+
+    /// Labels the participant's track on `mid` (a mid of its next offer),
+    /// e.g. as its screen; see `Router::set_track_label`. Fire and forget:
+    /// commands run in order, so it takes effect before a later offer.
+    pub fn label_track(&self, participant: ParticipantId, mid: String, label: TrackLabel) {
+        let _ = self.commands.send(Command::LabelTrack {
+            participant,
+            mid,
+            label,
         });
     }
 
@@ -392,6 +409,14 @@ impl MediaTask {
             } => {
                 // Unknown means it left meanwhile: nothing left to gate.
                 let _ = self.router.set_publishing(now, participant, kind, allowed);
+            }
+            Command::LabelTrack {
+                participant,
+                mid,
+                label,
+            } => {
+                // Unknown means it left meanwhile: nothing left to label.
+                let _ = self.router.set_track_label(participant, &mid, label);
             }
         }
     }
