@@ -269,7 +269,11 @@ impl Participant {
         self.labels.retain(|(m, l)| *m != mid && *l != label);
         self.labels.push((mid, label));
         for track in &mut self.tracks_in {
-            track.label = self.labels.iter().find(|(m, _)| *m == track.mid).map(|(_, l)| *l);
+            track.label = self
+                .labels
+                .iter()
+                .find(|(m, _)| *m == track.mid)
+                .map(|(_, l)| *l);
         }
     }
 

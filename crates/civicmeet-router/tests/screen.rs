@@ -56,7 +56,11 @@ fn sections_of(sim: &Sim, to: ParticipantId, publisher: ParticipantId) -> Vec<Se
     sections(sdp)
         .into_iter()
         .filter(|s| !s.port_zero)
-        .filter(|s| s.msid.as_ref().is_some_and(|(stream, _)| *stream == publisher.to_string()))
+        .filter(|s| {
+            s.msid
+                .as_ref()
+                .is_some_and(|(stream, _)| *stream == publisher.to_string())
+        })
         .collect()
 }
 
@@ -72,7 +76,11 @@ fn frames_on(sim: &Sim, peer: ParticipantId, mid: &str) -> u64 {
 fn screen_section(sections: &[Section]) -> &Section {
     let screens: Vec<&Section> = sections
         .iter()
-        .filter(|s| s.msid.as_ref().is_some_and(|(_, track)| track == TrackLabel::Screen.track_id()))
+        .filter(|s| {
+            s.msid
+                .as_ref()
+                .is_some_and(|(_, track)| track == TrackLabel::Screen.track_id())
+        })
         .collect();
     assert_eq!(screens.len(), 1, "one screen m-line among {sections:?}");
     screens[0]
@@ -90,7 +98,9 @@ fn a_labelled_screen_reaches_the_others_beside_the_camera() {
         let before = sections_of(&sim, to, a);
         assert_eq!(before.len(), 2, "audio and camera of {a}: {before:?}");
         assert!(
-            before.iter().all(|s| s.msid.as_ref().unwrap().1 != "screen"),
+            before
+                .iter()
+                .all(|s| s.msid.as_ref().unwrap().1 != "screen"),
             "{before:?}"
         );
     }
@@ -154,7 +164,10 @@ fn a_closed_screen_gate_stops_the_screen_and_not_the_camera() {
     let (screen_before, camera_before) = (count(&sim, &screen), count(&sim, &camera));
     sim.run_for(Duration::from_secs(2));
     assert_eq!(count(&sim, &screen), screen_before, "the screen went on");
-    assert!(count(&sim, &camera) >= camera_before + 50, "the camera stopped too");
+    assert!(
+        count(&sim, &camera) >= camera_before + 50,
+        "the camera stopped too"
+    );
 
     // Sharing again: the screen flows again, from a keyframe.
     let now = sim.now;
@@ -162,7 +175,10 @@ fn a_closed_screen_gate_stops_the_screen_and_not_the_camera() {
         .set_publishing(now, a, TrackKind::Screen, true)
         .expect("a participant of the router");
     sim.run_for(Duration::from_secs(2));
-    assert!(count(&sim, &screen) >= screen_before + 40, "the screen did not come back");
+    assert!(
+        count(&sim, &screen) >= screen_before + 40,
+        "the screen did not come back"
+    );
 }
 
 #[test]

@@ -50,7 +50,11 @@ async fn everyone_hears_who_shares_and_a_second_share_is_refused_until_the_first
 
     // A citizen (a guest) shows a document.
     gina.send(start()).await;
-    assert_eq!(sharer(&mut gina).await, gina_id, "the sharer's confirmation");
+    assert_eq!(
+        sharer(&mut gina).await,
+        gina_id,
+        "the sharer's confirmation"
+    );
     assert_eq!(sharer(&mut hanna).await, gina_id);
 
     // One share at a time: the host's own share is refused, not taken over.
@@ -107,7 +111,10 @@ async fn a_share_ends_when_its_sharer_leaves_or_is_sent_back() {
         .send(json!({"type": "send_to_waiting_room", "id": gina_id}))
         .await;
     assert_eq!(hugo.recv_type("participant_left").await["id"], gina_id);
-    assert_eq!(hugo.recv().await, json!({"type": "screen_share", "sharer": null}));
+    assert_eq!(
+        hugo.recv().await,
+        json!({"type": "screen_share", "sharer": null})
+    );
     assert_eq!(sharer(&mut hanna).await, Value::Null);
     // From the waiting room nobody shares: the message is refused there.
     gina.recv_type("waiting").await;
