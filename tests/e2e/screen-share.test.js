@@ -72,7 +72,9 @@ test('a shared screen appears large at the other page, decodes beside the camera
   await assertStageDecodes(host);
   await host.getByRole('button', { name: 'Stop sharing: Grace' }).click();
   await stage.waitFor({ state: 'hidden', timeout: 10_000 });
-  await guest.getByText('A host ended your screen sharing.').waitFor({ timeout: 10_000 });
+  // The visible notice (the same words are also announced).
+  await guest.locator('#call-notice').filter({ hasText: 'A host ended your screen sharing.' }).waitFor({ timeout: 10_000 });
+  await announced(guest, 'A host ended your screen sharing.');
   await guest.getByRole('button', { name: 'Share screen', pressed: false }).waitFor();
 
   // Leaving ends a share: the stage goes with the sharer.
