@@ -10,12 +10,39 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { serverAndBrowser } from './lib/fixture.js';
 import { openPage } from './lib/browser.js';
 import { newMeetingFromStartPage, joinThroughUi, guestAdmitted, inboundByParticipant, assertMediaFlowsFrom, assertCleanPage, sleep } from './lib/meeting.js';
 import { startSharing, stopSharing, stageOf, stageDecoding, assertStageDecodes } from './lib/screen-share.js';
 
 const env = serverAndBrowser();
+
+// The page's own msid reader, loaded as an ES module (see quality.test.js).
+const msidSource = await readFile(new URL('../../crates/civicmeet/assets/js/msid.js', import.meta.url), 'utf8');
+const { msidOf, isScreen } = await import(`data:text/javascript,${encodeURIComponent(msidSource)}`);
+
+test('msid.js finds the screen by the msid track id of the right m-line', () => {
+  // Shaped like the server's offers (str0m writes CRLF; a=msid after a=mid).
+  const offer = [
+    'v=0', 'o=- 1 2 IN IP4 0.0.0.0', 's=-', 't=0 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:1', 'a=msid:7 k3Jd', 'a=sendonly',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:10', 'a=msid:7 Qz81', 'a=sendonly',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:11', 'a=msid:7 screen', 'a=sendonly',
+    'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=mid:12', 'a=inactive',
+    '',
+  ].join('\r\n');
+  assert.deepEqual(msidOf(offer, '11'), ['7', 'screen']);
+  assert.equal(isScreen(offer, '11'), true);
+  // 'a=mid:1' is not 'a=mid:10': whole lines only.
+  assert.equal(isScreen(offer, '1'), false);
+  assert.equal(isScreen(offer, '10'), false);
+  assert.equal(msidOf(offer, '12'), null, 'no msid');
+  assert.equal(isScreen(offer, '99'), false, 'no such mid');
+  assert.equal(isScreen(offer.replaceAll('\r\n', '\n'), '11'), true, 'LF only');
+  assert.equal(isScreen(undefined, '11'), false);
+  assert.equal(isScreen(offer, null), false);
+});
 
 /** The text the page's live region holds once it settles. */
 async function announced(page, text) {

@@ -14,12 +14,13 @@
 // offer of ours that names its mid (`screen`), and kept for later shares
 // (stopping replaces its track with none: no renegotiation). A received
 // track is someone's screen when its m-line's msid track id is `screen`.
-// We read that from the SDP, not from `track.id`: the spec does not tie a
+// We read that from the SDP (msid.js), not from `track.id`: the spec does not tie a
 // remote track's id to the msid, and engines differ (Chromium 156 reports
 // `screen`, Firefox ESR 153 a random UUID; screen-share.test.js and
 // firefox.test.js print what each shows).
 
 import { message } from './signalling.js';
+import { isScreen } from './msid.js';
 
 export class Call {
   /**
@@ -80,6 +81,10 @@ export class Call {
   /** Applies a server offer (others' tracks came or went) and answers it. */
   handleOffer(sdp) {
     this.enqueue(async () => {
+      // Our own offer (a screen share) crossed this one. The server drops
+      // its offer when it accepts ours and offers the same changes again
+      // after its answer, so we ignore this one rather than roll ours back.
+      if (this.pc.signalingState === 'have-local-offer') return;
       await this.pc.setRemoteDescription({ type: 'offer', sdp });
       await this.pc.setLocalDescription(await this.pc.createAnswer());
       this.send(message.answer(this.pc.localDescription.sdp));
@@ -121,13 +126,3 @@ export class Call {
   }
 }
 
-/** Whether the m-line of `mid` in `sdp` carries the msid track id `screen`. */
-export function isScreen(sdp, mid) {
-  if (!sdp || mid == null) return false;
-  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
-    const lines = section.split(/\r?\n/);
-    if (!lines.includes(`a=mid:${mid}`)) continue;
-    return lines.some((line) => line.startsWith('a=msid:') && line.trim().split(' ')[1] === 'screen');
-  }
-  return false;
-}
