@@ -1,9 +1,10 @@
 // An automated WCAG 2.1 AA audit (axe-core, run inside the page from
 // node_modules; nothing is fetched) of every view: start page, not found,
 // incomplete link, device check, waiting room, meeting with the host panel
-// (someone waiting, an invitation shown, the confirmation dialog), a
-// guest's meeting (with the connection quality shown on the host's tile),
-// left. All at a 360px phone width, without sideways scrolling.
+// (someone waiting, an invitation shown, the confirmation dialog), the
+// host's meeting with a guest's shared screen on the stage (English and
+// German), a guest's meeting (with the connection quality shown on the
+// host's tile), left. All at a 360px phone width, without sideways scrolling.
 // Automated checks find only part of the problems; keyboard.test.js covers
 // operation by keyboard.
 
@@ -15,6 +16,7 @@ import { createRequire } from 'node:module';
 import { createMeeting } from './lib/server.js';
 import { openPage } from './lib/browser.js';
 import { joinToWaitingRoom, inviteGuest, admit, ownId, absolute } from './lib/meeting.js';
+import { startSharing, stopSharing, stageOf } from './lib/screen-share.js';
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -81,6 +83,18 @@ test('every view passes an automated WCAG 2.1 AA audit, in English and German', 
   await host.getByRole('dialog').waitFor();
   await audit(host, 'confirmation dialog');
   await host.getByRole('button', { name: 'Cancel' }).click();
+
+  // A guest shares a screen: the host's stage (with "Stop sharing").
+  await startSharing(guest);
+  await stageOf(host, 'Grace').waitFor({ timeout: 10_000 });
+  await audit(host, 'meeting with a shared screen');
+  await noSideways(host, 'meeting with a shared screen');
+  await host.getByRole('button', { name: 'Deutsch' }).click();
+  await host.getByRole('region', { name: 'Bildschirm von Grace' }).waitFor();
+  await audit(host, 'meeting with a shared screen (German)');
+  await host.getByRole('button', { name: 'English' }).click();
+  await stopSharing(guest);
+  await stageOf(host, 'Grace').waitFor({ state: 'hidden' });
 
   await guest.locator('#tiles .tile').nth(1).waitFor();
   // The quality indicator appears once a few seconds of media were judged.

@@ -3,15 +3,18 @@
 // joins through the UI, once as the host who admits and once as the guest
 // who waits; each decodes the other's video and receives the other's audio
 // (getStats through window.civicmeet.pc), and shows the other's connection
-// as good. A client bug that only one engine shows (an API only Chromium
-// has, an SDP only Chromium accepts) fails here.
+// as good. Then the Chromium host shares a screen and Firefox shows it on
+// its stage and decodes it: Firefox finds the screen by the msid in the
+// server's offer, as Chromium does. A client bug that only one engine shows
+// (an API only Chromium has, an SDP only Chromium accepts) fails here.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverAndBrowser } from './lib/fixture.js';
 import { openPage } from './lib/browser.js';
-import { launchFirefox, openFirefoxPage, ffNewMeeting, ffJoin, ffWaitingView, ffOwnId, ffInviteGuest, ffAdmit } from './lib/firefox.js';
+import { launchFirefox, openFirefoxPage, byRole, ffNewMeeting, ffJoin, ffWaitingView, ffOwnId, ffInviteGuest, ffAdmit } from './lib/firefox.js';
 import { newMeetingFromStartPage, joinThroughUi, inviteGuest, joinToWaitingRoom, admit, ownId, assertMediaFlowsFrom, assertCleanPage, sleep } from './lib/meeting.js';
+import { startSharing, stopSharing, assertStageDecodes } from './lib/screen-share.js';
 
 const env = serverAndBrowser();
 let firefox;
@@ -64,6 +67,14 @@ test('a Chromium host admits a Firefox guest; each decodes the other\'s video an
     await admit(host, 'Grace');
     const guestId = await ffOwnId(guest);
     await assertBothWays(t, [['Chromium host', host], ['Firefox guest', guest]], [hostId, guestId]);
+
+    // Ada shares her screen: Firefox shows it on its stage and decodes it.
+    await startSharing(host);
+    await byRole(guest, 'heading', 'Screen of Ada').setTimeout(30_000).wait();
+    const screen = await assertStageDecodes(guest, { timeoutMs: 60_000, gapMs: 3_000 });
+    t.diagnostic(`Firefox decodes the screen at ${screen.frameWidth}x${screen.frameHeight}, mid ${screen.mid}; its track.id is "${screen.trackId}"`);
+    await stopSharing(host);
+    await guest.waitForFunction(() => document.getElementById('stage').hidden, { timeout: 30_000 });
     assertCleanPage(host, env.server.url);
     assertCleanPage(guest, env.server.url);
   } finally {

@@ -2,13 +2,16 @@
 // with Tab, join with Enter, invite a guest and admit them, and toggle the
 // microphone; focus is visible and the toggle's state is exposed as
 // aria-pressed (and seen by others). Host actions on a tile and the
-// confirmation before removing someone work by keyboard too.
+// confirmation before removing someone work by keyboard too, and so do
+// sharing a screen and a host's stopping it from the stage (focus then
+// lands on the host's own "Share screen", not on the page's body).
 
 import { test } from 'node:test';
 import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { openPage } from './lib/browser.js';
 import { joinToWaitingRoom, ownId } from './lib/meeting.js';
+import { stageOf } from './lib/screen-share.js';
 
 const env = serverAndBrowser();
 
@@ -110,6 +113,23 @@ test('the join flow and the mute toggle work by keyboard alone', { timeout: 120_
   await dialog.waitFor({ state: 'hidden' });
   assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tile-actions-toggle')), true, 'focus returns to the tile');
   assert.equal(await other.getByRole('heading', { name: 'You were removed from the meeting' }).isVisible(), false);
+
+  // Ada shares her screen by keyboard; Grace, the host, reaches "Stop
+  // sharing" on the stage by Tab and stops it.
+  await other.bringToFront();
+  await tabTo(other, '#share-toggle', 40);
+  await assertFocusVisible(other);
+  await other.keyboard.press('Enter');
+  await other.getByRole('button', { name: 'Share screen', pressed: true }).waitFor({ timeout: 10_000 });
+  await page.bringToFront();
+  await stageOf(page, 'Ada').waitFor({ timeout: 10_000 });
+  await tabTo(page, '.stage-stop', 40);
+  await assertFocusVisible(page);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Stop sharing: Ada');
+  await page.keyboard.press('Enter');
+  await stageOf(page, 'Ada').waitFor({ state: 'hidden', timeout: 10_000 });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'share-toggle', 'focus stays in the controls');
+  await other.getByRole('button', { name: 'Share screen', pressed: false }).waitFor({ timeout: 10_000 });
 
   // Leave and rejoin are reachable too.
   await tabTo(page, '#leave');

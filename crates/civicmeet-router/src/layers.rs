@@ -77,9 +77,7 @@ pub const AUDIO_RESERVE: u64 = 50_000;
 pub enum Priority {
     Normal,
     ActiveSpeaker,
-    /// A shared screen (text must stay legible). Not set by the router
-    /// yet: it needs tracks labelled as screens (issue 6, screen sharing).
-    #[allow(dead_code)]
+    /// A shared screen (text must stay legible).
     ScreenShare,
 }
 

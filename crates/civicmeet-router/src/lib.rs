@@ -10,7 +10,9 @@
 //! audio levels ([`RouterEvent::ActiveSpeaker`]).
 //!
 //! A per-participant publish gate ([`Router::set_publishing`]) lets the
-//! shell stop a participant's audio or video at the router.
+//! shell stop a participant's audio, video or screen share at the router;
+//! track labels ([`Router::set_track_label`]) tell subscribers which of a
+//! publisher's tracks is its screen.
 //!
 //! What it must never do: read the clock, touch a socket, spawn, or lock.
 //! Time and datagrams are arguments; datagrams and events are outputs. It
@@ -33,6 +35,7 @@ mod config;
 mod error;
 mod gate;
 mod keyframes;
+mod label;
 mod layers;
 mod participant;
 mod router;
@@ -41,6 +44,7 @@ mod speaker;
 pub use config::RouterConfig;
 pub use error::RouterError;
 pub use gate::TrackKind;
+pub use label::TrackLabel;
 pub use layers::Layer;
 pub use router::{Router, RouterEvent, RouterStats, Transmit};
 

@@ -14,7 +14,7 @@ use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::keyframes::KeyframeThrottle;
 use crate::layers::Layer;
 use crate::router::{RouterEvent, Transmit};
-use crate::{ParticipantId, RoomId, RouterError, Transport};
+use crate::{ParticipantId, RoomId, RouterError, TrackLabel, Transport};
 
 /// How long the bit rate of each simulcast layer is measured over.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
@@ -33,7 +33,11 @@ pub(crate) struct TrackRef {
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Propagated {
     /// The participant started publishing a track; the others subscribe.
-    TrackOpened { source: TrackRef, kind: MediaKind },
+    TrackOpened {
+        source: TrackRef,
+        kind: MediaKind,
+        label: Option<TrackLabel>,
+    },
     /// A frame to forward to the others in the room.
     Media {
         origin: ParticipantId,
@@ -76,6 +80,8 @@ struct TrackIn {
     rates: LayerRates,
     /// Picture height of each layer, read from its VP8 keyframes.
     heights: [Option<u32>; 3],
+    /// What the shell said this track is (see [`Participant::set_label`]).
+    label: Option<TrackLabel>,
 }
 
 /// The bit rate of each simulcast layer a publisher sends, measured over
@@ -115,6 +121,8 @@ impl LayerRates {
 struct TrackOut {
     source: TrackRef,
     kind: MediaKind,
+    /// The publisher's label, named in the m-line's msid track id.
+    label: Option<TrackLabel>,
     state: TrackOutState,
     /// The simulcast layer the allocation chose (`None`: paused, e.g. a
     /// tile that is not visible or a budget too small).
@@ -199,6 +207,9 @@ pub(crate) struct Participant {
     tiles: HashMap<ParticipantId, Option<u32>>,
     /// What the BWE was last told: (minimum, desired) bits per second.
     bwe_bitrate: (u64, u64),
+    /// Labels the shell gave for mids of this participant's offers; a
+    /// track takes its label when it appears (see [`Participant::set_label`]).
+    labels: Vec<(Mid, TrackLabel)>,
 }
 
 impl Participant {
@@ -219,6 +230,7 @@ impl Participant {
             estimate: None,
             tiles: HashMap::new(),
             bwe_bitrate: (0, 0),
+            labels: Vec::new(),
         }
     }
 
@@ -318,7 +330,7 @@ impl Participant {
     }
 
     /// Starts receiving another participant's track (after negotiation).
-    pub fn subscribe(&mut self, source: TrackRef, kind: MediaKind) {
+    pub fn subscribe(&mut self, source: TrackRef, kind: MediaKind, label: Option<TrackLabel>) {
         if self.tracks_out.iter().any(|t| t.source == source) {
             return;
         }
@@ -327,10 +339,41 @@ impl Participant {
         self.tracks_out.push(TrackOut {
             source,
             kind,
+            label,
             state: TrackOutState::ToOpen,
             target: wanted,
             current: None,
         });
+    }
+
+    /// Labels the track this participant publishes (or will publish) on
+    /// `mid`. Subscribers see the label in the m-lines made from then on,
+    /// so the shell sets it before the offer that adds the track. Labels
+    /// are few (one per kind of label), so a new one replaces the old.
+    pub fn set_label(&mut self, mid: Mid, label: TrackLabel) {
+        self.labels.retain(|(m, l)| *m != mid && *l != label);
+        self.labels.push((mid, label));
+        for track in &mut self.tracks_in {
+            track.label = self
+                .labels
+                .iter()
+                .find(|(m, _)| *m == track.mid)
+                .map(|(_, l)| *l);
+        }
+    }
+
+    /// The label of a published track, if it has one.
+    pub fn published_label(&self, mid: Mid) -> Option<TrackLabel> {
+        self.tracks_in.iter().find(|t| t.mid == mid)?.label
+    }
+
+    /// The gate's kind of a published track: its media kind, or the
+    /// screen's own kind for a track labelled as the screen.
+    fn gate_kind(&self, mid: Mid) -> Option<TrackKind> {
+        match self.published_label(mid) {
+            Some(TrackLabel::Screen) => Some(TrackKind::Screen),
+            None => self.published_kind(mid).map(TrackKind::from),
+        }
     }
 
     /// Stops receiving everything `publisher` sent us.
@@ -369,22 +412,23 @@ impl Participant {
         self.gate.allows(kind)
     }
 
-    /// Opens or closes the publish gate for `kind`. Reopened video asks for
-    /// a keyframe on every video track it publishes. Returns how many
-    /// requests went out now (the throttle may defer some).
+    /// Opens or closes the publish gate for `kind`. Reopened video (or
+    /// screen) asks for a keyframe on every track of that kind it
+    /// publishes. Returns how many requests went out now (the throttle may
+    /// defer some).
     pub fn set_publishing(&mut self, now: Instant, kind: TrackKind, allowed: bool) -> u64 {
-        if !self.gate.set(kind, allowed) || kind != TrackKind::Video || !allowed {
+        if !self.gate.set(kind, allowed) || !kind.is_picture() || !allowed {
             return 0;
         }
-        let video: Vec<Mid> = self
+        let pictures: Vec<Mid> = self
             .tracks_in
             .iter()
             .map(|t| t.mid)
-            .filter(|mid| self.published_kind(*mid) == Some(MediaKind::Video))
+            .filter(|mid| self.gate_kind(*mid) == Some(kind))
             .collect();
         let mut sent = 0;
-        for mid in video {
-            self.gate.await_keyframe(mid);
+        for mid in pictures {
+            self.gate.await_keyframe(kind, mid);
             sent += self.request_keyframe(now, mid, KeyframeRequestKind::Pli, None);
         }
         sent
@@ -433,10 +477,16 @@ impl Participant {
         kind: KeyframeRequestKind,
         rid: Option<Rid>,
     ) -> u64 {
+        // A screen track asks while the screen's gate is open; every other
+        // track while video's is (audio has no keyframes to ask for).
+        let open = match self.gate_kind(mid) {
+            Some(TrackKind::Screen) => self.gate.allows(TrackKind::Screen),
+            _ => self.gate.allows(TrackKind::Video),
+        };
         let Some(index) = self.tracks_in.iter().position(|t| t.mid == mid) else {
             return 0;
         };
-        if !self.gate.allows(TrackKind::Video) {
+        if !open {
             // No frame of it reaches anyone; reopening asks afresh.
             self.tracks_in[index].keyframes.clear();
             return 0;
@@ -607,12 +657,18 @@ impl Participant {
                 });
             }
             Event::MediaAdded(added) if added.direction.is_receiving() => {
+                let label = self
+                    .labels
+                    .iter()
+                    .find(|(m, _)| *m == added.mid)
+                    .map(|(_, l)| *l);
                 self.tracks_in.push(TrackIn {
                     mid: added.mid,
                     keyframes: KeyframeThrottle::default(),
                     simulcast: false,
                     rates: LayerRates::default(),
                     heights: [None; 3],
+                    label,
                 });
                 out.propagate.push_back(Propagated::TrackOpened {
                     source: TrackRef {
@@ -620,6 +676,7 @@ impl Participant {
                         mid: added.mid,
                     },
                     kind: added.kind,
+                    label,
                 });
             }
             Event::EgressBitrateEstimate(BweKind::Twcc { estimate, .. }) => {
@@ -636,7 +693,7 @@ impl Participant {
                 }
             }
             Event::MediaData(data) => {
-                let kind = self.published_kind(data.mid).map(TrackKind::from);
+                let kind = self.gate_kind(data.mid);
                 if let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == data.mid)
                     && let Some(layer) = data.rid.and_then(Layer::from_rid)
                 {
@@ -705,11 +762,12 @@ impl Participant {
             match track.state {
                 TrackOutState::ToOpen => {
                     let stream_id = track.source.participant.to_string();
+                    let track_id = track.label.map(|l| l.track_id().to_string());
                     let mid = change.add_media(
                         track.kind,
                         Direction::SendOnly,
                         Some(stream_id),
-                        None,
+                        track_id,
                         None,
                     );
                     track.state = TrackOutState::Negotiating(mid);

@@ -11,7 +11,7 @@ use str0m::{Candidate, Input, Rtc};
 use crate::layers::{self, Layer, Need, Priority};
 use crate::participant::{Outputs, Participant, Propagated, TrackRef};
 use crate::speaker::SpeakerDetector;
-use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, Transport};
+use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, TrackLabel, Transport};
 
 /// A datagram to send: from the router's UDP socket, or as one frame on
 /// the ICE-TCP connection to `destination`.
@@ -173,7 +173,8 @@ impl Router {
             if let Some(publisher) = self.participants.get(other) {
                 for source in publisher.published() {
                     if let Some(kind) = publisher.published_kind(source.mid) {
-                        participant.subscribe(source, kind);
+                        let label = publisher.published_label(source.mid);
+                        participant.subscribe(source, kind, label);
                     }
                 }
             }
@@ -245,6 +246,28 @@ impl Router {
     /// participant not in the router.
     pub fn publishing(&self, id: ParticipantId, kind: TrackKind) -> Option<bool> {
         self.participants.get(&id).map(|p| p.publishing(kind))
+    }
+
+    /// Labels the track a participant publishes on `mid` (a mid of its own
+    /// offer), e.g. as its screen. Subscribers' m-lines for the track then
+    /// carry the label's msid track id ([`TrackLabel::track_id`]), and its
+    /// frames pass the gate of [`TrackKind::Screen`] instead of video. Set
+    /// it before [`Router::accept_offer`] of the offer that adds the track:
+    /// m-lines made before keep no label. A participant has at most one
+    /// track per label; labelling another mid moves the label. A mid that
+    /// names no track of the offer labels nothing.
+    pub fn set_track_label(
+        &mut self,
+        id: ParticipantId,
+        mid: &str,
+        label: TrackLabel,
+    ) -> Result<(), RouterError> {
+        let participant = self
+            .participants
+            .get_mut(&id)
+            .ok_or(RouterError::UnknownParticipant(id))?;
+        participant.set_label(mid.into(), label);
+        Ok(())
     }
 
     /// Accepts an SDP offer from the participant's browser; returns the answer.
@@ -472,10 +495,20 @@ impl Router {
         let needs: Vec<Need> = video
             .iter()
             .map(|source| {
-                let (rates, heights) = self
-                    .participants
-                    .get(&source.participant)
-                    .map_or(([None; 3], [None; 3]), |p| p.layers_of(source.mid));
+                let publisher = self.participants.get(&source.participant);
+                let (rates, heights) =
+                    publisher.map_or(([None; 3], [None; 3]), |p| p.layers_of(source.mid));
+                let screen = publisher.and_then(|p| p.published_label(source.mid))
+                    == Some(TrackLabel::Screen);
+                if screen {
+                    // Shown large on the stage, whatever the sharer's
+                    // camera tile does; text must stay legible.
+                    return Need {
+                        priority: Priority::ScreenShare,
+                        wanted: Some(Layer::High),
+                        rates,
+                    };
+                }
                 Need {
                     priority: if Some(source.participant) == speaker {
                         Priority::ActiveSpeaker
@@ -589,7 +622,11 @@ impl Router {
 
     fn propagate(&mut self, now: Instant, item: Propagated) {
         match item {
-            Propagated::TrackOpened { source, kind } => {
+            Propagated::TrackOpened {
+                source,
+                kind,
+                label,
+            } => {
                 let Some(room) = self.participants.get(&source.participant).map(|p| p.room) else {
                     return;
                 };
@@ -598,7 +635,7 @@ impl Router {
                         continue;
                     }
                     if let Some(p) = self.participants.get_mut(&other) {
-                        p.subscribe(source, kind);
+                        p.subscribe(source, kind, label);
                         self.mark_dirty(other);
                     }
                 }

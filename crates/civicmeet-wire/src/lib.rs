@@ -64,11 +64,23 @@ pub enum ClientMessage {
         notice_acknowledged: bool,
     },
     /// An SDP offer from the browser (its first offer, or a renegotiation).
-    Offer { sdp: String },
+    /// `screen` names the mid of the offer's screen-share track, if it has
+    /// one: the others' m-lines for that track then carry the msid track
+    /// id `screen`, so their pages can show it apart from the camera.
+    Offer {
+        sdp: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        screen: Option<String>,
+    },
     /// The browser's answer to a server [`ServerMessage::Offer`].
     Answer { sdp: String },
     /// The browser muted or unmuted its microphone or camera.
     MediaState { media: MediaState },
+    /// Start (`true`) or stop (`false`) sharing the screen. A start is
+    /// answered by [`ServerMessage::ScreenShare`] naming the sender (then
+    /// its page sends the track), or by [`ErrorCode::ScreenShareBusy`]
+    /// while someone else shares: one share per meeting at a time.
+    ScreenShare { sharing: bool },
     /// The participant leaves; the server closes the socket after this.
     /// A struct variant, not a unit one: serde ignores
     /// `deny_unknown_fields` on unit variants of tagged enums.
@@ -77,8 +89,9 @@ pub enum ClientMessage {
     Admit { id: ParticipantId },
     /// Host: turn someone away from the waiting room.
     Reject { id: ParticipantId },
-    /// Host: stop forwarding someone's microphone or camera. They are told
-    /// and asked to switch it off; only they can switch it on again.
+    /// Host: stop forwarding someone's microphone, camera or screen share.
+    /// They are told and asked to switch it off; only they can switch it
+    /// on again (a stopped screen share is over; they may share again).
     Mute { id: ParticipantId, kind: MediaKind },
     /// Host: send an admitted participant back to the waiting room.
     SendToWaitingRoom { id: ParticipantId },
@@ -133,12 +146,17 @@ pub enum ServerMessage {
     WaitingList { waiting: Vec<WaitingParticipant> },
     /// The meeting's state changed (locked or not).
     MeetingUpdated { meeting: MeetingInfo },
-    /// A host stopped your microphone or camera: switch it off and tell
-    /// the user; it comes back only when they switch it on.
+    /// A host stopped your microphone, camera or screen share: switch it
+    /// off and tell the user; it comes back only when they switch it on.
     MutedByHost { kind: MediaKind },
     /// `id` is the one talking now (from the audio levels of the media);
     /// pages put the active speaker first.
     ActiveSpeaker { id: ParticipantId },
+    /// Who shares their screen now (`None`: nobody). Sent to every member
+    /// when it changes, and to a newcomer after `welcome` while a share is
+    /// on. The sharer's screen track is the one whose msid track id is
+    /// `screen` among that participant's tracks.
+    ScreenShare { sharer: Option<ParticipantId> },
     /// Answer to `invite`: the new link (absolute URL).
     InviteCreated { role: ParticipantRole, url: String },
     /// The server's answer to a browser offer.
@@ -212,12 +230,13 @@ pub struct MeetingInfo {
     pub locked: bool,
 }
 
-/// Microphone or camera.
+/// Microphone, camera or shared screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Audio,
     Video,
+    Screen,
 }
 
 /// Whether microphone and camera are on.
@@ -280,6 +299,8 @@ pub enum ErrorCode {
     /// The meeting was ended (by a host, or the other side of a 1:1
     /// consultation left). Fatal.
     MeetingEnded,
+    /// Someone else shares their screen; only one share at a time.
+    ScreenShareBusy,
 }
 
 /// Why a client message could not be read.
@@ -375,6 +396,36 @@ mod tests {
             ClientMessage::decode(r#"{"type":"end_meeting"}"#),
             Ok(ClientMessage::EndMeeting {})
         );
+    }
+
+    #[test]
+    fn screen_share_messages() {
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"screen_share","sharing":true}"#),
+            Ok(ClientMessage::ScreenShare { sharing: true })
+        );
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"offer","sdp":"v=0","screen":"2"}"#),
+            Ok(ClientMessage::Offer {
+                sdp: "v=0".into(),
+                screen: Some("2".into())
+            })
+        );
+        // An offer without a screen is what every older page sends.
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"offer","sdp":"v=0"}"#),
+            Ok(ClientMessage::Offer {
+                sdp: "v=0".into(),
+                screen: None
+            })
+        );
+        let s = ServerMessage::ScreenShare {
+            sharer: Some(ParticipantId(4)),
+        }
+        .encode();
+        assert_eq!(s, r#"{"type":"screen_share","sharer":4}"#);
+        let none = ServerMessage::ScreenShare { sharer: None }.encode();
+        assert_eq!(none, r#"{"type":"screen_share","sharer":null}"#);
     }
 
     #[test]

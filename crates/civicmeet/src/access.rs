@@ -65,9 +65,13 @@ pub enum Action {
     SkipWaitingRoom,
     /// Send and receive media, renegotiate, report own mute state.
     TakePart,
+    /// Share one's screen (one share per meeting at a time). Guests may:
+    /// in a consultation the citizen often has the document to show; a
+    /// host can stop any share ([`Action::MuteOthers`]).
+    ShareScreen,
     /// See the waiting list; admit or reject someone waiting.
     Admit,
-    /// Mute someone's microphone or stop their camera.
+    /// Mute someone's microphone, stop their camera or their screen share.
     MuteOthers,
     /// Send an admitted participant back to the waiting room.
     SendToWaitingRoom,
@@ -82,7 +86,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewDashboard,
         Action::ManageAppointments,
         Action::Administer,
@@ -90,6 +94,7 @@ impl Action {
         Action::JoinMeeting,
         Action::SkipWaitingRoom,
         Action::TakePart,
+        Action::ShareScreen,
         Action::Admit,
         Action::MuteOthers,
         Action::SendToWaitingRoom,
@@ -113,6 +118,7 @@ pub const TABLE: &[(Action, &[Role])] = &[
     (JoinMeeting, &[Host, Judge, Guest]),
     (SkipWaitingRoom, &[Host, Judge]),
     (TakePart, &[Host, Judge, Guest]),
+    (ShareScreen, &[Host, Judge, Guest]),
     (Admit, &[Host, Judge]),
     (MuteOthers, &[Host, Judge]),
     (SendToWaitingRoom, &[Host, Judge]),

@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use civicmeet_router::{
-    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind, Transmit,
-    Transport,
+    ParticipantId, RoomId, Router, RouterConfig, RouterError, RouterEvent, TrackKind, TrackLabel,
+    Transmit, Transport,
 };
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
@@ -96,6 +96,11 @@ enum Command {
         publisher: ParticipantId,
         height: Option<u32>,
     },
+    LabelTrack {
+        participant: ParticipantId,
+        mid: String,
+        label: TrackLabel,
+    },
 }
 
 /// A cheap, cloneable way to reach the media task.
@@ -114,6 +119,7 @@ impl std::fmt::Debug for Command {
             Command::Leave { .. } => "Leave",
             Command::SetPublishing { .. } => "SetPublishing",
             Command::SetTile { .. } => "SetTile",
+            Command::LabelTrack { .. } => "LabelTrack",
         };
         f.write_str(name)
     }
@@ -193,6 +199,17 @@ impl MediaHandle {
             subscriber,
             publisher,
             height,
+        });
+    }
+
+    /// Labels the participant's track on `mid` (a mid of its next offer),
+    /// e.g. as its screen; see `Router::set_track_label`. Fire and forget:
+    /// commands run in order, so it takes effect before a later offer.
+    pub fn label_track(&self, participant: ParticipantId, mid: String, label: TrackLabel) {
+        let _ = self.commands.send(Command::LabelTrack {
+            participant,
+            mid,
+            label,
         });
     }
 
@@ -424,6 +441,14 @@ impl MediaTask {
             } => {
                 // Unknown: the subscriber left meanwhile.
                 let _ = self.router.set_tile(now, subscriber, publisher, height);
+            }
+            Command::LabelTrack {
+                participant,
+                mid,
+                label,
+            } => {
+                // Unknown means it left meanwhile: nothing left to label.
+                let _ = self.router.set_track_label(participant, &mid, label);
             }
         }
     }

@@ -16,7 +16,14 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  // A moving test pattern as camera, a beep as microphone, no permission prompt.
+  // A moving test pattern as camera, a beep as microphone, no permission
+  // prompt. The two also make getDisplayMedia work headless: the fake UI
+  // picks a screen at once, and the fake device makes that screen a test
+  // pattern (1280x720, label "screen:-3:0"). Tried here: without the fake
+  // UI getDisplayMedia never settles (no picker to click), with it but
+  // without fake devices it fails ("Could not start video source": there
+  // is no display); --auto-select-desktop-capture-source and
+  // --auto-accept-this-tab-capture are not needed.
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
   // Gather 127.0.0.1 as a host candidate too: the media server listens on

@@ -220,7 +220,8 @@ impl Session for Signalling {
         if pc != Pc::Main {
             return Err(Error::Signalling("civicmeet has one connection".into()));
         }
-        self.send(&ClientMessage::Offer { sdp }).await?;
+        self.send(&ClientMessage::Offer { sdp, screen: None })
+            .await?;
         tokio::time::timeout(REPLY_TIMEOUT, async {
             loop {
                 match self.recv().await? {

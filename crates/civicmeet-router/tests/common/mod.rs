@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use civicmeet_router::{ParticipantId, RoomId, Router, RouterConfig, RouterEvent};
+use civicmeet_router::{ParticipantId, RoomId, Router, RouterConfig, RouterEvent, TrackLabel};
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, MediaTime, Mid, Rid, Simulcast, SimulcastLayer};
@@ -51,6 +51,9 @@ pub struct Peer {
     pub rtc: Rtc,
     pub audio_mid: Option<Mid>,
     pub video_mid: Option<Mid>,
+    /// A second video track, labelled as the screen; it carries the same
+    /// frames as the camera.
+    pub screen_mid: Option<Mid>,
     pub video_codec: Codec,
     /// Sends video in three simulcast layers (rids l, m, h).
     pub simulcast: bool,
@@ -73,6 +76,8 @@ pub struct Peer {
     /// Video frames received per codec.
     pub h264_frames: u64,
     pub vp8_frames: u64,
+    /// Video frames received per mid of this peer (the subscriber side).
+    pub video_by_mid: HashMap<Mid, u64>,
 }
 
 impl Peer {
@@ -127,6 +132,8 @@ pub struct Sim {
     cap_busy_until: HashMap<ParticipantId, Instant>,
     /// Participants the router reported as disconnected.
     pub disconnected: Vec<ParticipantId>,
+    /// Every offer the router made, in order.
+    pub offers: Vec<(ParticipantId, String)>,
     /// Wall time spent inside router calls, for the benchmark; the peers'
     /// own work is not in it.
     pub router_busy: Duration,
@@ -157,6 +164,7 @@ impl Sim {
             in_flight_seq: 0,
             cap_busy_until: HashMap::new(),
             disconnected: Vec::new(),
+            offers: Vec::new(),
             router_busy: Duration::ZERO,
             router_transmits: 0,
             rng: 0x2545_f491_4f6c_dd1d,
@@ -261,6 +269,7 @@ impl Sim {
             rtc,
             audio_mid,
             video_mid,
+            screen_mid: None,
             video_codec,
             simulcast,
             audio_level: 127,
@@ -276,8 +285,36 @@ impl Sim {
             keyframe_requests_seen: 0,
             h264_frames: 0,
             vp8_frames: 0,
+            video_by_mid: HashMap::new(),
         });
         id
+    }
+
+    /// The peer adds a second video track and shares it as its screen: the
+    /// shell labels the new mid before the offer reaches the router, as
+    /// the server does with the mid a browser names in its offer.
+    pub fn publish_screen(&mut self, id: ParticipantId) -> Mid {
+        let now = self.now;
+        let peer = self.peer_mut(id);
+        let mut change = peer.rtc.sdp_api();
+        let mid = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer with the new track");
+        self.router
+            .set_track_label(id, &mid, TrackLabel::Screen)
+            .expect("a participant of the router");
+        let answer = self
+            .router
+            .accept_offer(now, id, &offer.to_sdp_string())
+            .expect("the router answers a renegotiation");
+        let answer = SdpAnswer::from_sdp_string(&answer).expect("the router's answer parses");
+        let peer = self.peer_mut(id);
+        peer.rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .expect("the peer accepts the router's answer");
+        peer.screen_mid = Some(mid);
+        peer.keyframe_requested = true;
+        mid
     }
 
     /// The peer starts publishing a track of `kind` it did not have, by
@@ -405,7 +442,10 @@ impl Sim {
             while let Some(event) = self.router.poll_event() {
                 moved = true;
                 match event {
-                    RouterEvent::Offer { participant, sdp } => self.answer_offer(participant, &sdp),
+                    RouterEvent::Offer { participant, sdp } => {
+                        self.answer_offer(participant, &sdp);
+                        self.offers.push((participant, sdp));
+                    }
                     RouterEvent::Disconnected { participant } => {
                         self.disconnected.push(participant)
                     }
@@ -559,7 +599,7 @@ impl Sim {
                     peer.frame_no += 1;
                 }
             }
-            if let Some(mid) = peer.video_mid {
+            if let Some(camera) = peer.video_mid {
                 while peer.next_video <= now {
                     let key = peer.keyframe_requested
                         || (peer.periodic_keyframes && peer.frame_no % 90 == 0);
@@ -569,7 +609,7 @@ impl Sim {
                     if peer.simulcast {
                         for (layer, rid) in SIMULCAST_RIDS.iter().enumerate() {
                             let payload = vp8_layer_frame(peer.id, key, layer);
-                            if let Some(w) = peer.rtc.writer(mid) {
+                            if let Some(w) = peer.rtc.writer(camera) {
                                 let pt = w
                                     .payload_params()
                                     .find(|p| p.spec().codec == Codec::Vp8)
@@ -587,13 +627,15 @@ impl Sim {
                         Codec::H264 => h264_frame(peer.id, key),
                         _ => vp8_frame(peer.id, key),
                     };
-                    if let Some(w) = peer.rtc.writer(mid) {
-                        let pt = w
-                            .payload_params()
-                            .find(|p| p.spec().codec == codec)
-                            .map(|p| p.pt());
-                        if let Some(pt) = pt {
-                            let _ = w.write(pt, now, ts, payload);
+                    for mid in [Some(camera), peer.screen_mid].into_iter().flatten() {
+                        if let Some(w) = peer.rtc.writer(mid) {
+                            let pt = w
+                                .payload_params()
+                                .find(|p| p.spec().codec == codec)
+                                .map(|p| p.pt());
+                            if let Some(pt) = pt {
+                                let _ = w.write(pt, now, ts, payload.clone());
+                            }
                         }
                     }
                     peer.next_video += VIDEO_INTERVAL;
@@ -663,6 +705,7 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
                             {
                                 entry.layers[layer as usize] += 1;
                             }
+                            *peer.video_by_mid.entry(data.mid).or_default() += 1;
                             if data.is_keyframe() {
                                 entry.keyframes += 1;
                             }

@@ -9,8 +9,18 @@
 // Our own tracks go out as sendonly transceivers in the one offer we make
 // after `welcome`. Everyone else's tracks arrive through server offers; a
 // received track's stream id is the sending participant's id.
+//
+// Screen sharing is one more sendonly video transceiver, added by a second
+// offer of ours that names its mid (`screen`), and kept for later shares
+// (stopping replaces its track with none: no renegotiation). A received
+// track is someone's screen when its m-line's msid track id is `screen`.
+// We read that from the SDP (msid.js), not from `track.id`: the spec does not tie a
+// remote track's id to the msid, and engines differ (Chromium 156 reports
+// `screen`, Firefox ESR 153 a random UUID; screen-share.test.js and
+// firefox.test.js print what each shows).
 
 import { message } from './signalling.js';
+import { isScreen } from './msid.js';
 
 // Video goes out in three layers (simulcast): quarter, half and full
 // resolution, each at the full frame rate. The server forwards to each
@@ -30,17 +40,28 @@ export class Call {
    * @param {(msg: object) => void} send sends a client message on the socket
    * @param {object} handlers
    *   onTrack(participantId: string, stream: MediaStream) a track of theirs arrived
+   *   onScreenTrack(participantId: string, track: MediaStreamTrack) their screen arrived
    *   onFailed() the media connection is gone for good
    */
-  constructor(localStream, send, { onTrack, onFailed }) {
+  constructor(localStream, send, { onTrack, onScreenTrack, onFailed }) {
     this.send = send;
     this.pc = new RTCPeerConnection();
+    /** Our screen's transceiver, once we shared. */
+    this.screen = null;
     // Signalling steps run one after another; a server offer may arrive
     // while our own description is still being applied.
     this.queue = Promise.resolve();
     this.pc.addEventListener('track', (event) => {
       const stream = event.streams[0];
-      if (stream) onTrack(stream.id, stream);
+      if (!stream) return;
+      if (isScreen(this.pc.remoteDescription?.sdp, event.transceiver?.mid)) {
+        // The screen shares its msid stream with the camera; the tile
+        // plays that stream, so the screen must not stay in it.
+        stream.removeTrack(event.track);
+        onScreenTrack(stream.id, event.track);
+        return;
+      }
+      onTrack(stream.id, stream);
     });
     this.pc.addEventListener('connectionstatechange', () => {
       if (this.pc.connectionState === 'failed') onFailed();
@@ -76,9 +97,37 @@ export class Call {
   /** Applies a server offer (others' tracks came or went) and answers it. */
   handleOffer(sdp) {
     this.enqueue(async () => {
+      // Our own offer (a screen share) crossed this one. The server drops
+      // its offer when it accepts ours and offers the same changes again
+      // after its answer, so we ignore this one rather than roll ours back.
+      if (this.pc.signalingState === 'have-local-offer') return;
       await this.pc.setRemoteDescription({ type: 'offer', sdp });
       await this.pc.setLocalDescription(await this.pc.createAnswer());
       this.send(message.answer(this.pc.localDescription.sdp));
+    });
+  }
+
+  /**
+   * Sends `track` (from getDisplayMedia) as our screen: the first time
+   * through a new transceiver and an offer that names its mid, later on
+   * the same transceiver without renegotiating.
+   */
+  shareScreen(track) {
+    this.enqueue(async () => {
+      if (this.screen) {
+        await this.screen.sender.replaceTrack(track);
+        return;
+      }
+      this.screen = this.pc.addTransceiver(track, { direction: 'sendonly' });
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+      this.send(message.offer(this.pc.localDescription.sdp, this.screen.mid));
+    });
+  }
+
+  /** Stops sending our screen; the transceiver stays for the next share. */
+  stopScreen() {
+    this.enqueue(async () => {
+      if (this.screen && this.pc.signalingState !== 'closed') await this.screen.sender.replaceTrack(null);
     });
   }
 
@@ -92,3 +141,4 @@ export class Call {
     });
   }
 }
+

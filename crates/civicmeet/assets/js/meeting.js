@@ -1,6 +1,6 @@
 // Entry module of the meeting page (/m/{id}#{key}): the views (join,
 // waiting room, meeting, end) and the glue between socket, peer
-// connection, devices, tiles and the host panel.
+// connection, devices, tiles, the screen-share stage and the host panel.
 //
 // The meeting link's key is the URL fragment: it never travels over HTTP,
 // only inside the `join` message. Guests wait in the waiting room until a
@@ -19,6 +19,8 @@ import { HostPanel } from './host-panel.js';
 import { confirmAction } from './dialog.js';
 import { QualityMonitor } from './quality.js';
 import { TileSizes } from './tile-sizes.js';
+import { Stage } from './stage.js';
+import { ScreenShare } from './screen-share.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'civicmeet.name';
@@ -37,6 +39,18 @@ const hostPanel = new HostPanel({
   announce,
 });
 const levelMeter = new LevelMeter($('mic-level'));
+const stage = new Stage($('stage'), {
+  nameOf: (id) => tiles.nameOf(id),
+  onStop: (id) => {
+    state.socket?.send(message.mute(id, 'screen'));
+    announce(t('host.share_stopped_done', { name: tiles.nameOf(id) }));
+  },
+});
+const screenShare = new ScreenShare($('share-toggle'), {
+  send: (msg) => state.socket?.send(msg),
+  call: () => state.call,
+  onError: (key) => showError(t(key)),
+});
 
 /**
  * How a session ends, by the server's error code: the end view's heading
@@ -62,6 +76,7 @@ const state = {
   quality: null, // the QualityMonitor of the current call
   phase: 'join', // join | waiting | call | ended
   me: null, // our participant id, from `waiting` or `welcome`
+  sharer: null, // who shares their screen (a participant id as a string), or null
   name: '',
   role: null, // host | judge | guest, from `welcome`
   kind: 'open', // open | consultation | hearing, from `waiting` or `welcome`
@@ -246,6 +261,7 @@ function handleMessage(msg) {
     case 'meeting_updated': return meetingUpdated(msg.meeting);
     case 'muted_by_host': return mutedByHost(msg.kind);
     case 'active_speaker': return tiles.setActiveSpeaker(msg.id);
+    case 'screen_share': return sharerChanged(msg.sharer);
     case 'invite_created': return hostPanel.showInvite(msg.url);
     case 'answer': return state.call?.handleAnswer(msg.sdp);
     case 'offer': return state.call?.handleOffer(msg.sdp);
@@ -257,6 +273,9 @@ function handleMessage(msg) {
       return tiles.upsert(msg.participant);
     case 'participant_left': {
       const left = tiles.nameOf(msg.id);
+      // Their share goes with them; "left" is announcement enough.
+      if (state.sharer === String(msg.id)) sharerChanged(null, { quiet: true });
+      stage.forget(msg.id);
       tiles.remove(msg.id);
       state.quality?.forget(msg.id);
       return left ? announce(t('announce.left', { name: left })) : undefined;
@@ -278,6 +297,7 @@ function handleError(msg) {
     default:
       break;
   }
+  if (msg.code === 'screen_share_busy') screenShare.refused();
   if (msg.code === 'meeting_ended' && state.kind === 'consultation') return end('consultation_ended');
   if (msg.code in ENDINGS) return end(msg.code);
   if (state.phase === 'join') setJoining(false);
@@ -291,6 +311,7 @@ function enterWaiting(waiting) {
   state.phase = 'waiting';
   state.role = null;
   // Sent back by a host: the media connection goes, the devices stay.
+  endShares();
   closeCall();
   tiles.clear();
   hostPanel.show(false);
@@ -320,6 +341,8 @@ function enterMeeting(welcome) {
   state.kind = welcome.meeting?.kind ?? state.kind;
   state.phase = 'call';
   const isHost = welcome.role === 'host' || welcome.role === 'judge';
+  endShares();
+  stage.setHostControls(isHost);
   levelMeter.stop();
   setJoining(false);
   showError('');
@@ -342,6 +365,7 @@ function enterMeeting(welcome) {
       tiles.attachStream(participantId, stream);
       state.quality?.watch(participantId, stream);
     },
+    onScreenTrack: (participantId, track) => stage.addTrack(participantId, track),
     onFailed: () => showError(t('error.media_failed')),
   });
   state.quality = new QualityMonitor(state.call.pc, {
@@ -363,8 +387,50 @@ function meetingUpdated(meeting) {
   if (state.phase === 'call') announce(t(meeting.locked ? 'announce.locked' : 'announce.unlocked'));
 }
 
-/** A host stopped our microphone or camera: switch it off as our own button does. */
+/**
+ * Who shares their screen changed (`sharer`: a participant id or null).
+ * Announced once per change: "Ada is sharing their screen", "… stopped".
+ */
+function sharerChanged(sharer, { quiet = false } = {}) {
+  const next = sharer === null || sharer === undefined ? null : String(sharer);
+  const previous = state.sharer;
+  const me = String(state.me);
+  screenShare.sharerChanged(next, me);
+  if (next === previous) return;
+  state.sharer = next;
+  if (next === null || next === me) stage.hide(controlAfterStage());
+  else stage.show(next);
+  if (next === me) {
+    // Sharing now: an earlier refusal or a host's stop is no longer news.
+    showError('');
+    if ($('call-notice').dataset.i18n === 'call.screen_stopped_by_host') notify(null);
+  }
+  if (quiet) return;
+  if (next === me) announce(t('announce.you_share'));
+  else if (next !== null) announce(t('announce.share_started', { name: tiles.nameOf(next) }));
+  else if (previous === me) announce(t('announce.you_stopped_sharing'));
+  else announce(t('announce.share_stopped', { name: tiles.nameOf(previous) }));
+}
+
+/** Out of the meeting (or into it afresh): no share, ours or theirs. */
+function endShares() {
+  screenShare.release();
+  state.sharer = null;
+  stage.clear(controlAfterStage());
+}
+
+/** Where focus goes when the stage it was on goes away. */
+function controlAfterStage() {
+  return $('share-toggle').hidden ? $('mic-toggle') : $('share-toggle');
+}
+
+/** A host stopped our microphone, camera or screen share: switch it off as our own button does. */
 function mutedByHost(kind) {
+  if (kind === 'screen') {
+    // The server ended the share already (screen_share names nobody).
+    screenShare.release();
+    return notify('call.screen_stopped_by_host');
+  }
   if (kind !== 'audio' && kind !== 'video') return;
   if (state.media[kind]) setMedia(kind, false);
   notify(kind === 'audio' ? 'call.muted_by_host' : 'call.camera_stopped_by_host');
@@ -415,6 +481,7 @@ function closeCall() {
 }
 
 function teardown() {
+  endShares();
   closeCall();
   state.socket = null;
   state.me = null;

@@ -8,13 +8,16 @@
 //   waiting {you, meeting} · waiting_list {waiting: [{id, name, verified}]}
 //   meeting_updated {meeting} · muted_by_host {kind} · invite_created {role, url}
 //   active_speaker {id}
+//   screen_share {sharer} (a participant id, or null: nobody shares)
 //   answer {sdp} · offer {sdp}
 //   participant_joined {participant} · participant_updated {participant}
 //   participant_left {id}
 //   error {code, message, fatal}
 // A participant is {id, name, media: {audio, video}, role, verified}; role is
 // host, judge or guest. Participant ids are numbers on the wire; they are the
-// `msid` stream ids of that participant's tracks in SDP (as decimal strings).
+// `msid` stream ids of that participant's tracks in SDP (as decimal strings);
+// the msid track id of a participant's screen-share track is `screen`.
+// `kind` of mute and muted_by_host is audio, video or screen.
 
 export const PROTOCOL_VERSION = 2;
 
@@ -30,9 +33,12 @@ export const message = {
     ...(pin ? { pin } : {}),
     ...(noticeAcknowledged ? { notice_acknowledged: true } : {}),
   }),
-  offer: (sdp) => ({ type: 'offer', sdp }),
+  /** `screen`: the mid of the offer's screen-share track, when it has one. */
+  offer: (sdp, screen) => ({ type: 'offer', sdp, ...(screen ? { screen } : {}) }),
   answer: (sdp) => ({ type: 'answer', sdp }),
   mediaState: (media) => ({ type: 'media_state', media }),
+  /** Start (true) or stop (false) sharing our screen; one share per meeting. */
+  screenShare: (sharing) => ({ type: 'screen_share', sharing }),
   leave: () => ({ type: 'leave' }),
   /** How large each remote tile is shown: [{id, height|null}] (tile-sizes.js). */
   tiles: (tiles) => ({ type: 'tiles', tiles }),

@@ -38,6 +38,7 @@ pub(super) async fn act(
             Some(match kind {
                 MediaKind::Audio => "microphone",
                 MediaKind::Video => "camera",
+                MediaKind::Screen => "screen share",
             }),
         ),
         ClientMessage::SendToWaitingRoom { id } => (

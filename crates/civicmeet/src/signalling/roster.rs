@@ -12,6 +12,11 @@
 //! operations; *whether* the sender may do them is the session's check
 //! against the permission table, not the roster's.
 //!
+//! The roster also holds each meeting's one screen share: who shares, if
+//! anyone ([`Roster::start_share`]). A share ends when its sharer stops,
+//! a host stops it, or the sharer leaves the meeting in any way; every
+//! member hears each change as a `screen_share` message.
+//!
 //! The channels are bounded: a participant whose socket does not keep up
 //! (its queue is full) is dropped from the roster, the others are told it
 //! left, and its session ends when it finds its queue closed. Nobody's
@@ -93,6 +98,18 @@ struct Room {
     locked: bool,
     members: BTreeMap<ParticipantId, Member>,
     waiting: BTreeMap<ParticipantId, Member>,
+    /// The member who shares their screen. Always a member: whoever goes
+    /// takes their share along ([`Room::forget_share`]).
+    screen_share: Option<ParticipantId>,
+}
+
+/// Why a screen share could not start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareRefused {
+    /// Someone else shares; they (or a host) must stop first.
+    Busy,
+    /// The sender is not a member of the meeting (anymore).
+    NotMember,
 }
 
 struct Member {
@@ -161,6 +178,7 @@ impl Roster {
         };
         if let Some(member) = room.members.remove(&id) {
             room.broadcast(id, ServerMessage::ParticipantLeft { id });
+            room.forget_share(id);
             room.add_waiting(member.participant, member.outbox);
         }
     }
@@ -192,7 +210,8 @@ impl Roster {
 
     /// Tells a member a host acted on them (mute, send back, remove).
     /// False if no member has this id. A mute also shows at once in
-    /// everyone's tiles, before the muted browser confirms it.
+    /// everyone's tiles, before the muted browser confirms it; a stopped
+    /// screen share is over for everyone at once.
     pub fn notify_member(&self, meeting: MeetingId, id: ParticipantId, notice: Notice) -> bool {
         let mut meetings = self.lock();
         let Some(room) = meetings.get_mut(&meeting) else {
@@ -205,6 +224,17 @@ impl Roster {
             match kind {
                 MediaKind::Audio => member.participant.media.audio = false,
                 MediaKind::Video => member.participant.media.video = false,
+                MediaKind::Screen => {
+                    // Everyone, the sharer too, hears that the share is
+                    // over; then the sharer hears that a host ended it.
+                    // Nobody to tell when they did not share.
+                    if room.forget_share(id)
+                        && let Some(member) = room.members.get(&id)
+                    {
+                        let _ = member.outbox.try_send(notice);
+                    }
+                    return true;
+                }
             }
             let update = ServerMessage::ParticipantUpdated {
                 participant: member.participant.clone(),
@@ -242,6 +272,37 @@ impl Roster {
         }
     }
 
+    /// Lets a member share their screen, if nobody else does, and tells
+    /// every member (the sharer's confirmation). Sharing again while
+    /// sharing is fine and tells everyone again.
+    pub fn start_share(&self, meeting: MeetingId, id: ParticipantId) -> Result<(), ShareRefused> {
+        let mut meetings = self.lock();
+        let room = meetings.get_mut(&meeting).ok_or(ShareRefused::NotMember)?;
+        if !room.members.contains_key(&id) {
+            return Err(ShareRefused::NotMember);
+        }
+        if room.screen_share.is_some_and(|sharer| sharer != id) {
+            return Err(ShareRefused::Busy);
+        }
+        room.screen_share = Some(id);
+        room.broadcast_all(ServerMessage::ScreenShare { sharer: Some(id) });
+        Ok(())
+    }
+
+    /// Ends a member's screen share and tells every member. False if they
+    /// did not share.
+    pub fn stop_share(&self, meeting: MeetingId, id: ParticipantId) -> bool {
+        let mut meetings = self.lock();
+        meetings
+            .get_mut(&meeting)
+            .is_some_and(|room| room.forget_share(id))
+    }
+
+    /// Who shares their screen in a meeting, if anyone.
+    pub fn sharer(&self, meeting: MeetingId) -> Option<ParticipantId> {
+        self.lock().get(&meeting)?.screen_share
+    }
+
     /// Records a participant's new mute state and tells the others.
     pub fn update_media(&self, meeting: MeetingId, id: ParticipantId, media: MediaState) {
         let mut meetings = self.lock();
@@ -266,6 +327,7 @@ impl Roster {
         let room = meetings.get_mut(&meeting)?;
         let was_member = if room.members.remove(&id).is_some() {
             room.broadcast(id, ServerMessage::ParticipantLeft { id });
+            room.forget_share(id);
             true
         } else {
             if room.waiting.remove(&id).is_some() {
@@ -338,6 +400,7 @@ impl Roster {
             locked: false,
             members: BTreeMap::new(),
             waiting: BTreeMap::new(),
+            screen_share: None,
         })
     }
 
@@ -387,6 +450,11 @@ impl Room {
         }));
         if leads(participant.role) && !self.waiting.is_empty() {
             let _ = outbox.try_send(Notice::Send(self.waiting_list()));
+        }
+        if let Some(sharer) = self.screen_share {
+            let _ = outbox.try_send(Notice::Send(ServerMessage::ScreenShare {
+                sharer: Some(sharer),
+            }));
         }
         self.members.insert(
             participant.id,
@@ -446,6 +514,18 @@ impl Room {
         self.drop_stuck(stuck);
     }
 
+    /// Ends `id`'s screen share, if they have it, and tells every member
+    /// left (a sharer who is still a member hears it too). Returns whether
+    /// there was a share to end.
+    fn forget_share(&mut self, id: ParticipantId) -> bool {
+        if self.screen_share != Some(id) {
+            return false;
+        }
+        self.screen_share = None;
+        self.broadcast_all(ServerMessage::ScreenShare { sharer: None });
+        true
+    }
+
     /// Queues a message for every member.
     fn broadcast_all(&mut self, message: ServerMessage) {
         let stuck: Vec<ParticipantId> = self
@@ -473,6 +553,10 @@ impl Room {
                 self.members.remove(&id);
                 tracing::info!(participant = %id, "participant dropped: its socket fell behind");
                 pending.push_back((id, ServerMessage::ParticipantLeft { id }));
+                if self.screen_share == Some(id) {
+                    self.screen_share = None;
+                    pending.push_back((id, ServerMessage::ScreenShare { sharer: None }));
+                }
             }
         }
     }
@@ -482,6 +566,7 @@ impl Room {
             self.members.remove(&id);
             tracing::info!(participant = %id, "participant dropped: its socket fell behind");
             self.broadcast(id, ServerMessage::ParticipantLeft { id });
+            self.forget_share(id);
         }
     }
 }

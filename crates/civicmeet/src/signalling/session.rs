@@ -6,11 +6,16 @@
 //! router, media flows). Hosts' decisions reach it as roster notices. On
 //! every way out (leave, close, media loss, removal, end) it leaves both
 //! roster and router again.
+//!
+//! Screen sharing: the roster decides who shares; the session keeps the
+//! router's screen gate in step with the roster's `screen_share` messages
+//! it passes on, so a screen track reaches the others only while its
+//! sender is the meeting's sharer, whatever the sender's page does.
 
 use std::time::Duration;
 
 use axum::extract::ws::WebSocket;
-use civicmeet_router::TrackKind;
+use civicmeet_router::{TrackKind, TrackLabel};
 use civicmeet_wire::{
     ClientMessage, ErrorCode, MediaKind, MediaState, MeetingKind, Participant, ParticipantId,
     ServerMessage,
@@ -19,7 +24,7 @@ use tokio::sync::mpsc;
 
 use super::entry::{self, Entrant};
 use super::host;
-use super::roster::{self, Entered, Newcomer, Notice, role_of};
+use super::roster::{self, Entered, Newcomer, Notice, ShareRefused, role_of};
 use super::socket::{Ending, Incoming, finish, handle_frame, refuse, send};
 use crate::access::{self, Action};
 use crate::accounts::session::SignedIn;
@@ -216,6 +221,10 @@ impl Session {
                 "media is not available right now",
             ));
         }
+        // Nobody's screen flows before the roster names them the sharer.
+        self.state
+            .media
+            .set_publishing(router_id, TrackKind::Screen, false);
         // Host mutes outlive a trip to the waiting room.
         for kind in self.host_muted.clone() {
             self.state
@@ -262,7 +271,16 @@ impl Session {
         notice: Option<Notice>,
     ) -> Result<Option<Next>, Ending> {
         match notice {
-            Some(Notice::Send(message)) => send(socket, &message).await.map(|()| None),
+            Some(Notice::Send(message)) => {
+                if let ServerMessage::ScreenShare { sharer } = message {
+                    let router_id = civicmeet_router::ParticipantId(self.id.0);
+                    let mine = sharer == Some(self.id);
+                    self.state
+                        .media
+                        .set_publishing(router_id, TrackKind::Screen, mine);
+                }
+                send(socket, &message).await.map(|()| None)
+            }
             Some(Notice::SentBack) => Ok(Some(Next::SentBack)),
             Some(Notice::Removed) => {
                 let now = crate::booking::now().timestamp();
@@ -279,6 +297,15 @@ impl Session {
                     "a host removed you from the meeting",
                 ))
             }
+            Some(Notice::MutedByHost(MediaKind::Screen)) => {
+                // The share is already over: the roster's `screen_share`
+                // message before this one closed the gate. The page stops
+                // capturing and tells the user why.
+                let kind = MediaKind::Screen;
+                send(socket, &ServerMessage::MutedByHost { kind })
+                    .await
+                    .map(|()| None)
+            }
             Some(Notice::MutedByHost(kind)) => {
                 let router_id = civicmeet_router::ParticipantId(self.id.0);
                 self.state
@@ -292,6 +319,7 @@ impl Session {
                 match kind {
                     MediaKind::Audio => self.entrant.media.audio = false,
                     MediaKind::Video => self.entrant.media.video = false,
+                    MediaKind::Screen => {}
                 }
                 send(socket, &ServerMessage::MutedByHost { kind })
                     .await
@@ -319,10 +347,20 @@ impl Session {
             ClientMessage::Join { .. } => {
                 refuse(socket, ErrorCode::UnexpectedMessage, "already joined").await
             }
-            ClientMessage::Offer { sdp } => match self.state.media.offer(router_id, sdp).await {
-                Ok(sdp) => send(socket, &ServerMessage::Answer { sdp }).await,
-                Err(e) => sdp_refused(socket, self.id, e).await,
-            },
+            ClientMessage::Offer { sdp, screen } => {
+                // Before the offer: subscribers' m-lines for the track are
+                // made while the router accepts it. A mid that is no track
+                // of the offer labels nothing.
+                if let Some(mid) = screen {
+                    self.state
+                        .media
+                        .label_track(router_id, mid, TrackLabel::Screen);
+                }
+                match self.state.media.offer(router_id, sdp).await {
+                    Ok(sdp) => send(socket, &ServerMessage::Answer { sdp }).await,
+                    Err(e) => sdp_refused(socket, self.id, e).await,
+                }
+            }
             ClientMessage::Answer { sdp } => match self.state.media.answer(router_id, sdp).await {
                 Ok(()) => Ok(()),
                 Err(e) => sdp_refused(socket, self.id, e).await,
@@ -347,8 +385,34 @@ impl Session {
                 }
                 Ok(())
             }
+            ClientMessage::ScreenShare { sharing } => self.share_screen(socket, sharing).await,
             ClientMessage::Leave {} => Err(Ending::Left),
             other => host::act(self, socket, other).await,
+        }
+    }
+
+    /// Starts or stops this participant's screen share. The roster tells
+    /// everyone, this session included, whose `screen_share` message then
+    /// opens or closes the router's gate (see [`Session::on_notice`]).
+    async fn share_screen(&mut self, socket: &mut WebSocket, sharing: bool) -> Result<(), Ending> {
+        if !sharing {
+            self.state.roster.stop_share(self.meeting(), self.id);
+            return Ok(());
+        }
+        match self.state.roster.start_share(self.meeting(), self.id) {
+            Ok(()) => Ok(()),
+            Err(ShareRefused::Busy) => {
+                refuse(
+                    socket,
+                    ErrorCode::ScreenShareBusy,
+                    "someone else shares their screen",
+                )
+                .await
+            }
+            // The roster dropped us meanwhile; the closed queue ends us.
+            Err(ShareRefused::NotMember) => {
+                refuse(socket, ErrorCode::UnexpectedMessage, "not in the meeting").await
+            }
         }
     }
 
@@ -360,6 +424,8 @@ impl Session {
             let on = match kind {
                 MediaKind::Audio => media.audio,
                 MediaKind::Video => media.video,
+                // Never held here: a stopped share is simply over.
+                MediaKind::Screen => return false,
             };
             if on {
                 self.state
@@ -381,6 +447,7 @@ pub fn action_of(message: &ClientMessage) -> Action {
         | ClientMessage::MediaState { .. }
         | ClientMessage::Tiles { .. }
         | ClientMessage::Leave {} => Action::TakePart,
+        ClientMessage::ScreenShare { .. } => Action::ShareScreen,
         ClientMessage::Admit { .. } | ClientMessage::Reject { .. } => Action::Admit,
         ClientMessage::Mute { .. } => Action::MuteOthers,
         ClientMessage::SendToWaitingRoom { .. } => Action::SendToWaitingRoom,
@@ -395,6 +462,7 @@ fn track(kind: MediaKind) -> TrackKind {
     match kind {
         MediaKind::Audio => TrackKind::Audio,
         MediaKind::Video => TrackKind::Video,
+        MediaKind::Screen => TrackKind::Screen,
     }
 }
 

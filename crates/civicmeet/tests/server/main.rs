@@ -22,6 +22,7 @@ mod host_controls;
 mod media;
 mod meetings;
 mod permissions;
+mod screen_share;
 mod signalling;
 mod staff;
 mod staff_admin;
