@@ -107,10 +107,10 @@ pub fn parse(datagram: &[u8]) -> Result<Message, ParseError> {
     if let Err(p) = check_body(&mut message) {
         problem.get_or_insert(p);
     }
-    if let StartLine::Request { method, uri } = &message.start {
-        if let Err(p) = check_request(method, uri, &message) {
-            problem.get_or_insert(p);
-        }
+    if let StartLine::Request { method, uri } = &message.start
+        && let Err(p) = check_request(method, uri, &message)
+    {
+        problem.get_or_insert(p);
     }
     let Some((status, reason)) = problem else {
         return Ok(message);
