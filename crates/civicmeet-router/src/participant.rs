@@ -18,6 +18,13 @@ use crate::{ParticipantId, RoomId, RouterError, Transport};
 /// keyframe per request: keyframes are ten times the size of other frames.
 const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How long a participant whose ICE connectivity is lost may take to come
+/// back (an ICE restart after a network change: a new offer with new
+/// credentials, or checks from a new address) before it is disconnected.
+/// str0m's ICE-lite agent reports the loss 15 s after the browser's last
+/// check; the browser notices sooner and restarts through signalling.
+const ICE_RESTART_GRACE: Duration = Duration::from_secs(20);
+
 /// A track as the router names it: the publisher and the publisher's mid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct TrackRef {
@@ -120,6 +127,9 @@ pub(crate) struct Participant {
     negotiated: bool,
     connected: bool,
     dead_reported: bool,
+    /// ICE connectivity is lost: disconnect at this instant unless ICE is
+    /// connected again by then.
+    ice_deadline: Option<Instant>,
     tracks_in: Vec<TrackIn>,
     tracks_out: Vec<TrackOut>,
     gate: PublishGate,
@@ -137,6 +147,7 @@ impl Participant {
             negotiated: false,
             connected: false,
             dead_reported: false,
+            ice_deadline: None,
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
             gate: PublishGate::default(),
@@ -155,10 +166,10 @@ impl Participant {
             .iter()
             .filter_map(TrackIn::deferred_until)
             .min();
-        match (self.next_timeout, deferred) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.next_timeout, deferred, self.ice_deadline]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Advances time: sends deferred keyframe requests that are due and
@@ -175,6 +186,11 @@ impl Participant {
             if self.request_keyframe(now, mid, kind) {
                 sent += 1;
             }
+        }
+        if self.ice_deadline.is_some_and(|at| at <= now) {
+            tracing::debug!(participant = %self.id, "ice not restarted in time, disconnecting");
+            self.rtc.disconnect();
+            return sent;
         }
         self.handle_input(Input::Timeout(now));
         sent
@@ -412,9 +428,17 @@ impl Participant {
     fn handle_event(&mut self, now: Instant, event: Event, out: &mut Outputs) {
         match event {
             Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                // ICE-lite cannot restart on its own; the browser reconnects
-                // through signalling if it wants to.
-                self.rtc.disconnect();
+                // ICE-lite cannot restart on its own, but the browser can: a
+                // new offer with new credentials (or checks from a new
+                // address) brings it back. Until then the participant stays,
+                // for a while; the first loss sets the deadline, so a
+                // restart that fails too does not extend it.
+                self.ice_deadline.get_or_insert(now + ICE_RESTART_GRACE);
+            }
+            Event::IceConnectionStateChange(
+                IceConnectionState::Connected | IceConnectionState::Completed,
+            ) => {
+                self.ice_deadline = None;
             }
             Event::Connected if !self.connected => {
                 self.connected = true;

@@ -51,6 +51,10 @@ pub enum Notice {
     MutedByHost(MediaKind),
     /// The meeting is over for everyone.
     Ended,
+    /// The participant's browser came back on a new socket: these messages
+    /// (`welcome` with everyone here now, or `waiting`) bring it up to date.
+    /// Everything queued before this is older than they are.
+    Resumed(Vec<ServerMessage>),
 }
 
 /// The sending half of a participant's queue.
@@ -163,6 +167,37 @@ impl Roster {
             room.broadcast(id, ServerMessage::ParticipantLeft { id });
             room.add_waiting(member.participant, member.outbox);
         }
+    }
+
+    /// Queues [`Notice::Resumed`] for a participant whose browser came back:
+    /// where it is now, as a newcomer there would be told, without telling
+    /// anyone else (for them it never left). False if it is neither a
+    /// member nor waiting, e.g. between an admission and its entry; the
+    /// `welcome` of that entry then brings the browser up to date.
+    pub fn resume(&self, meeting: MeetingId, id: ParticipantId) -> bool {
+        let mut meetings = self.lock();
+        let Some(room) = meetings.get_mut(&meeting) else {
+            return false;
+        };
+        let (messages, outbox) = if let Some(member) = room.members.get(&id) {
+            let mut messages = vec![room.welcome(&member.participant)];
+            // Even an empty list: the page may still show who waited.
+            if leads(member.participant.role) {
+                messages.push(room.waiting_list());
+            }
+            (messages, member.outbox.clone())
+        } else if let Some(waiter) = room.waiting.get(&id) {
+            let waiting = ServerMessage::Waiting {
+                you: id,
+                meeting: room.info(),
+                resume: None,
+            };
+            (vec![waiting], waiter.outbox.clone())
+        } else {
+            return false;
+        };
+        // A full queue means the session is being dropped for falling behind.
+        outbox.try_send(Notice::Resumed(messages)).is_ok()
     }
 
     /// Lets a waiting participant in: they are told, and enter themselves.
@@ -371,20 +406,9 @@ impl Room {
                 participant: participant.clone(),
             },
         );
-        let others = self
-            .members
-            .values()
-            .map(|m| m.participant.clone())
-            .collect();
         // A fresh queue has room; a closed one means the session is ending
         // and will call `leave`.
-        let _ = outbox.try_send(Notice::Send(ServerMessage::Welcome {
-            version: PROTOCOL_VERSION,
-            you: participant.id,
-            role: participant.role,
-            meeting: self.info(),
-            participants: others,
-        }));
+        let _ = outbox.try_send(Notice::Send(self.welcome(&participant)));
         if leads(participant.role) && !self.waiting.is_empty() {
             let _ = outbox.try_send(Notice::Send(self.waiting_list()));
         }
@@ -397,10 +421,29 @@ impl Room {
         );
     }
 
+    /// `welcome` for `participant`: everyone else in the meeting now. The
+    /// session adds the resume secret; the roster never sees one.
+    fn welcome(&self, participant: &Participant) -> ServerMessage {
+        ServerMessage::Welcome {
+            version: PROTOCOL_VERSION,
+            you: participant.id,
+            role: participant.role,
+            meeting: self.info(),
+            participants: self
+                .members
+                .values()
+                .filter(|m| m.participant.id != participant.id)
+                .map(|m| m.participant.clone())
+                .collect(),
+            resume: None,
+        }
+    }
+
     fn add_waiting(&mut self, participant: Participant, outbox: Outbox) {
         let _ = outbox.try_send(Notice::Send(ServerMessage::Waiting {
             you: participant.id,
             meeting: self.info(),
+            resume: None,
         }));
         self.waiting.insert(
             participant.id,

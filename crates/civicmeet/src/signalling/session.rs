@@ -6,6 +6,21 @@
 //! router, media flows). Hosts' decisions reach it as roster notices. On
 //! every way out (leave, close, media loss, removal, end) it leaves both
 //! roster and router again.
+//!
+//! A socket that breaks without a closing handshake does not end the
+//! session: the participant is *away* for up to `rejoin_grace_secs`. The
+//! seat stays in the roster (the others see no leave) and in the router,
+//! host decisions still take effect, and a `join` with the seat's resume
+//! secret hands its socket over ([`seats`](super::seats)). The browser
+//! then gets a fresh `welcome` (or `waiting`) and what it missed that is
+//! still owed: a host's mute, the router's unanswered offer.
+//!
+//! The router participant is kept across a resume, on purpose: a dropped
+//! socket says nothing about the media path, which runs on its own UDP or
+//! TCP flow, so the browser's RTCPeerConnection carries on and nobody
+//! renegotiates or sees a tile flicker. When the network itself changed,
+//! the browser restarts ICE through the usual `offer` once it is back,
+//! and the router takes the new credentials (see the router's participant).
 
 use std::time::Duration;
 
@@ -13,13 +28,16 @@ use axum::extract::ws::WebSocket;
 use civicmeet_router::TrackKind;
 use civicmeet_wire::{
     ClientMessage, ErrorCode, MediaKind, MediaState, MeetingKind, Participant, ParticipantId,
-    ServerMessage,
+    ResumeSecret, ServerMessage,
 };
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::time::Instant;
 
 use super::entry::{self, Entrant};
 use super::host;
 use super::roster::{self, Entered, Newcomer, Notice, role_of};
+use super::seats::{self, Handover};
 use super::socket::{Ending, Incoming, finish, handle_frame, refuse, send};
 use crate::access::{self, Action};
 use crate::accounts::session::SignedIn;
@@ -37,10 +55,47 @@ pub async fn run(
     login: Option<SignedIn>,
 ) {
     let ending = match entry::enter(&mut socket, &state, meeting, login).await {
-        Ok(entrant) => Session::new(state, entrant).run(&mut socket).await,
+        Ok(mut entrant) => match resume(&state, &mut entrant, socket) {
+            Ok(()) => return,
+            Err(back) => {
+                socket = back;
+                Session::new(state, entrant).run(&mut socket).await
+            }
+        },
         Err(ending) => ending,
     };
     finish(socket, ending).await;
+}
+
+/// Hands the socket to the running session whose seat the join's secret
+/// names (same meeting, same link). `Err` gives the socket back for a
+/// normal join: no secret, an unknown or expired one, or a session that
+/// ended meanwhile.
+fn resume(state: &AppState, entrant: &mut Entrant, socket: WebSocket) -> Result<(), WebSocket> {
+    let Some(secret) = entrant.resume.take() else {
+        return Err(socket);
+    };
+    let Some(seat) = state.seats.claim(&secret, entrant.meeting, &entrant.link) else {
+        tracing::info!(meeting = %entrant.meeting.short(), "no seat to resume: joining anew");
+        return Err(socket);
+    };
+    match seat.try_send(Handover { socket }) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Full(handover) | TrySendError::Closed(handover)) => Err(handover.socket),
+    }
+}
+
+/// Whether the participant's browser is on the other end of the socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Here,
+    /// The socket dropped; the seat is kept until then.
+    Away {
+        until: Instant,
+    },
+    /// A new socket took over; it waits for the roster's up-to-date
+    /// `welcome`/`waiting` before anything else is sent on it.
+    Resuming,
 }
 
 /// Where the participant goes next.
@@ -60,12 +115,32 @@ pub(super) struct Session {
     /// Kinds of media a host stopped and the participant has not switched
     /// on again: the router's gate for them is closed.
     host_muted: Vec<MediaKind>,
+    /// Sent in `welcome` and `waiting`; `None` if no secret could be made
+    /// (then a dropped socket ends the session, as a closed one does).
+    secret: Option<ResumeSecret>,
+    /// Keeps the secret claimable while the session runs.
+    _seat: Option<seats::Registration>,
+    handovers: mpsc::Receiver<Handover>,
+    presence: Presence,
+    /// The router's offer the browser has not answered: sent again after a
+    /// resume (the browser may never have seen it, or its answer was lost).
+    unanswered_offer: Option<String>,
+    /// Messages that arose while away and must still reach the browser
+    /// after its `welcome` (a host's mute).
+    owed: Vec<ServerMessage>,
 }
 
 impl Session {
     fn new(state: AppState, entrant: Entrant) -> Session {
         let id = state.roster.allocate_participant();
         let (outbox, inbox) = roster::outbox();
+        let (handover, handovers) = seats::handover_channel();
+        let secret = seats::new_secret();
+        let seat = secret.as_ref().map(|secret| {
+            state
+                .seats
+                .register(secret, entrant.meeting, entrant.link.clone(), handover)
+        });
         Session {
             state,
             entrant,
@@ -73,6 +148,12 @@ impl Session {
             outbox,
             inbox,
             host_muted: Vec::new(),
+            secret,
+            _seat: seat,
+            handovers,
+            presence: Presence::Here,
+            unanswered_offer: None,
+            owed: Vec::new(),
         }
     }
 
@@ -144,6 +225,8 @@ impl Session {
                 Err(ending) => break ending,
             };
         };
+        // The seat goes first: a browser coming back from now on joins anew.
+        self._seat = None;
         let was_member = self.state.roster.leave(self.meeting(), self.id);
         if was_member == Some(MeetingKind::Consultation) && ending.is_departure() {
             self.end_consultation(&ending);
@@ -177,25 +260,38 @@ impl Session {
     /// host decides.
     async fn wait(&mut self, socket: &mut WebSocket) -> Result<Next, Ending> {
         loop {
-            tokio::select! {
-                frame = socket.recv() => match handle_frame(socket, frame).await? {
-                    Incoming::Message(ClientMessage::Leave {}) => return Err(Ending::Left),
-                    Incoming::Message(_) => {
-                        refuse(socket, ErrorCode::UnexpectedMessage, "wait until a host admits you").await?;
+            let here = self.presence == Presence::Here;
+            let step = tokio::select! {
+                frame = socket.recv(), if here => match handle_frame(socket, frame).await {
+                    Ok(Incoming::Message(ClientMessage::Leave {})) => Err(Ending::Left),
+                    Ok(Incoming::Message(_)) => {
+                        refuse(socket, ErrorCode::UnexpectedMessage, "wait until a host admits you")
+                            .await
+                            .map(|()| None)
                     }
-                    Incoming::Nothing => {}
+                    Ok(Incoming::Nothing) => Ok(None),
+                    Err(ending) => Err(ending),
                 },
                 notice = self.inbox.recv() => match notice {
-                    Some(Notice::Send(message)) => send(socket, &message).await?,
-                    Some(Notice::Admitted) => return Ok(Next::Admitted),
+                    Some(Notice::Admitted) => Ok(Some(Next::Admitted)),
                     Some(Notice::Rejected) => {
-                        return Err(Ending::fatal(ErrorCode::Rejected, "a host did not let you in"));
+                        Err(Ending::fatal(ErrorCode::Rejected, "a host did not let you in"))
                     }
-                    Some(Notice::Ended) => return Err(ended()),
+                    Some(Notice::Ended) => Err(ended()),
                     // Meant for members; a waiting participant has no media.
-                    Some(Notice::SentBack | Notice::Removed | Notice::MutedByHost(_)) => {}
-                    None => return Err(fell_behind()),
+                    Some(Notice::SentBack | Notice::Removed | Notice::MutedByHost(_)) => Ok(None),
+                    Some(Notice::Send(message)) => self.deliver(socket, message).await.map(|()| None),
+                    Some(Notice::Resumed(messages)) => self.resumed(socket, messages).await.map(|()| None),
+                    None => Err(fell_behind()),
                 },
+                Some(handover) = self.handovers.recv() => {
+                    self.take_over(socket, handover).await;
+                    Ok(None)
+                }
+                () = away_until(self.presence) => Err(Ending::Gone),
+            };
+            if let Some(next) = self.settle(step)? {
+                return Ok(next);
             }
         }
     }
@@ -223,15 +319,24 @@ impl Session {
                 .set_publishing(router_id, track(kind), false);
         }
         let result = loop {
+            let here = self.presence == Presence::Here;
             let step = tokio::select! {
-                frame = socket.recv() => match handle_frame(socket, frame).await {
+                frame = socket.recv(), if here => match handle_frame(socket, frame).await {
                     Ok(Incoming::Message(message)) => self.handle(socket, message).await.map(|()| None),
                     Ok(Incoming::Nothing) => Ok(None),
                     Err(ending) => Err(ending),
                 },
                 notice = self.inbox.recv() => self.on_notice(socket, notice).await,
                 Some(event) = media_inbox.recv() => match event {
-                    MediaEvent::Offer(sdp) => send(socket, &ServerMessage::Offer { sdp }).await.map(|()| None),
+                    MediaEvent::Offer(sdp) => {
+                        self.unanswered_offer = Some(sdp.clone());
+                        if self.presence == Presence::Here {
+                            send(socket, &ServerMessage::Offer { sdp }).await.map(|()| None)
+                        } else {
+                            // Sent with the resume, if the browser comes back.
+                            Ok(None)
+                        }
+                    }
                     MediaEvent::Connected => {
                         tracing::debug!(participant = %self.id, "media connected");
                         Ok(None)
@@ -241,15 +346,105 @@ impl Session {
                         "the media connection was lost; join again",
                     )),
                 },
+                Some(handover) = self.handovers.recv() => {
+                    self.take_over(socket, handover).await;
+                    Ok(None)
+                }
+                () = away_until(self.presence) => Err(Ending::Gone),
             };
-            match step {
+            match self.settle(step) {
                 Ok(None) => {}
                 Ok(Some(next)) => break Ok(next),
                 Err(ending) => break Err(ending),
             }
         };
         self.state.media.leave(router_id);
+        // The router forgot its offer with the participant.
+        self.unanswered_offer = None;
         result
+    }
+
+    /// What a step of either loop means for the session: a dropped socket
+    /// makes the participant away (if the seat can be resumed at all)
+    /// instead of ending it.
+    fn settle(&mut self, step: Result<Option<Next>, Ending>) -> Result<Option<Next>, Ending> {
+        match step {
+            Err(Ending::Dropped) if self.secret.is_some() => {
+                let grace = Duration::from_secs(self.state.config.meetings.rejoin_grace_secs);
+                self.presence = Presence::Away {
+                    until: Instant::now() + grace,
+                };
+                tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "socket dropped: seat kept");
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    /// A new socket came with this seat's secret: it replaces the current
+    /// one, which is closed (it may still be half-open, its browser long
+    /// gone), and the roster queues what the browser needs to catch up.
+    async fn take_over(&mut self, socket: &mut WebSocket, handover: Handover) {
+        drop(std::mem::replace(socket, handover.socket));
+        self.presence = Presence::Resuming;
+        tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "seat resumed");
+        self.audit(AuditAction::Resumed, None, None).await;
+        // Not found: an admission or a trip to the waiting room is under
+        // way, and its own `welcome`/`waiting` completes the resume.
+        self.state.roster.resume(self.meeting(), self.id);
+    }
+
+    /// The roster's catch-up after a resume: sent, then what is still owed,
+    /// and from now on everything as usual.
+    async fn resumed(
+        &mut self,
+        socket: &mut WebSocket,
+        messages: Vec<ServerMessage>,
+    ) -> Result<(), Ending> {
+        if self.presence != Presence::Resuming {
+            // A second handover overtook this one; its own catch-up follows.
+            return Ok(());
+        }
+        self.presence = Presence::Here;
+        for message in messages {
+            send(socket, &self.stamp(message)).await?;
+        }
+        for message in std::mem::take(&mut self.owed) {
+            send(socket, &message).await?;
+        }
+        if let Some(sdp) = self.unanswered_offer.clone() {
+            send(socket, &ServerMessage::Offer { sdp }).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a roster message if the browser is there. While it is away
+    /// messages are dropped: its catch-up `welcome` says it all again. A
+    /// `welcome` or `waiting` while resuming is such a catch-up itself.
+    async fn deliver(
+        &mut self,
+        socket: &mut WebSocket,
+        message: ServerMessage,
+    ) -> Result<(), Ending> {
+        let full_state = matches!(
+            message,
+            ServerMessage::Welcome { .. } | ServerMessage::Waiting { .. }
+        );
+        match self.presence {
+            Presence::Here => send(socket, &self.stamp(message)).await,
+            Presence::Resuming if full_state => self.resumed(socket, vec![message]).await,
+            Presence::Away { .. } | Presence::Resuming => Ok(()),
+        }
+    }
+
+    /// Adds this seat's resume secret to `welcome` and `waiting`.
+    fn stamp(&self, mut message: ServerMessage) -> ServerMessage {
+        if let ServerMessage::Welcome { resume, .. } | ServerMessage::Waiting { resume, .. } =
+            &mut message
+        {
+            resume.clone_from(&self.secret);
+        }
+        message
     }
 
     async fn on_notice(
@@ -258,7 +453,8 @@ impl Session {
         notice: Option<Notice>,
     ) -> Result<Option<Next>, Ending> {
         match notice {
-            Some(Notice::Send(message)) => send(socket, &message).await.map(|()| None),
+            Some(Notice::Send(message)) => self.deliver(socket, message).await.map(|()| None),
+            Some(Notice::Resumed(messages)) => self.resumed(socket, messages).await.map(|()| None),
             Some(Notice::SentBack) => Ok(Some(Next::SentBack)),
             Some(Notice::Removed) => {
                 let now = crate::booking::now().timestamp();
@@ -289,9 +485,20 @@ impl Session {
                     MediaKind::Audio => self.entrant.media.audio = false,
                     MediaKind::Video => self.entrant.media.video = false,
                 }
-                send(socket, &ServerMessage::MutedByHost { kind })
-                    .await
-                    .map(|()| None)
+                // The page must switch its microphone or camera off too,
+                // if not now then after a resume.
+                let told = ServerMessage::MutedByHost { kind };
+                if self.presence != Presence::Here {
+                    self.owed.push(told);
+                    return Ok(None);
+                }
+                match send(socket, &told).await {
+                    Ok(()) => Ok(None),
+                    Err(ending) => {
+                        self.owed.push(told);
+                        Err(ending)
+                    }
+                }
             }
             Some(Notice::Ended) => Err(ended()),
             // Only waiting participants are admitted or rejected.
@@ -316,11 +523,19 @@ impl Session {
                 refuse(socket, ErrorCode::UnexpectedMessage, "already joined").await
             }
             ClientMessage::Offer { sdp } => match self.state.media.offer(router_id, sdp).await {
-                Ok(sdp) => send(socket, &ServerMessage::Answer { sdp }).await,
+                Ok(sdp) => {
+                    // Taking the browser's offer dropped the router's own;
+                    // it offers its changes again afterwards.
+                    self.unanswered_offer = None;
+                    send(socket, &ServerMessage::Answer { sdp }).await
+                }
                 Err(e) => sdp_refused(socket, self.id, e).await,
             },
             ClientMessage::Answer { sdp } => match self.state.media.answer(router_id, sdp).await {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    self.unanswered_offer = None;
+                    Ok(())
+                }
                 Err(e) => sdp_refused(socket, self.id, e).await,
             },
             ClientMessage::MediaState { media } => {
@@ -377,6 +592,15 @@ fn track(kind: MediaKind) -> TrackKind {
     match kind {
         MediaKind::Audio => TrackKind::Audio,
         MediaKind::Video => TrackKind::Video,
+    }
+}
+
+/// Resolves when an away participant's seat is no longer kept; never
+/// while the participant is here.
+async fn away_until(presence: Presence) {
+    match presence {
+        Presence::Away { until } => tokio::time::sleep_until(until).await,
+        Presence::Here | Presence::Resuming => std::future::pending().await,
     }
 }
 

@@ -22,6 +22,7 @@ mod host_controls;
 mod media;
 mod meetings;
 mod permissions;
+mod resume;
 mod signalling;
 mod staff;
 mod staff_admin;
