@@ -56,8 +56,8 @@ pub async fn run(
 ) {
     let ending = match entry::enter(&mut socket, &state, meeting, login).await {
         Ok(mut entrant) => match resume(&state, &mut entrant, socket) {
-            Ok(()) => return,
-            Err(back) => {
+            None => return,
+            Some(back) => {
                 socket = back;
                 Session::new(state, entrant).run(&mut socket).await
             }
@@ -68,20 +68,20 @@ pub async fn run(
 }
 
 /// Hands the socket to the running session whose seat the join's secret
-/// names (same meeting, same link). `Err` gives the socket back for a
-/// normal join: no secret, an unknown or expired one, or a session that
-/// ended meanwhile.
-fn resume(state: &AppState, entrant: &mut Entrant, socket: WebSocket) -> Result<(), WebSocket> {
+/// names (same meeting, same link): `None`, that session carries on with
+/// it. The socket comes back for a normal join when there is no secret, an
+/// unknown or expired one, or a session that ended meanwhile.
+fn resume(state: &AppState, entrant: &mut Entrant, socket: WebSocket) -> Option<WebSocket> {
     let Some(secret) = entrant.resume.take() else {
-        return Err(socket);
+        return Some(socket);
     };
     let Some(seat) = state.seats.claim(&secret, entrant.meeting, &entrant.link) else {
         tracing::info!(meeting = %entrant.meeting.short(), "no seat to resume: joining anew");
-        return Err(socket);
+        return Some(socket);
     };
     match seat.try_send(Handover { socket }) {
-        Ok(()) => Ok(()),
-        Err(TrySendError::Full(handover) | TrySendError::Closed(handover)) => Err(handover.socket),
+        Ok(()) => None,
+        Err(TrySendError::Full(handover) | TrySendError::Closed(handover)) => Some(handover.socket),
     }
 }
 
