@@ -427,13 +427,19 @@ impl Participant {
 
     fn handle_event(&mut self, now: Instant, event: Event, out: &mut Outputs) {
         match event {
-            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                // ICE-lite cannot restart on its own, but the browser can: a
-                // new offer with new credentials (or checks from a new
-                // address) brings it back. Until then the participant stays,
-                // for a while; the first loss sets the deadline, so a
-                // restart that fails too does not extend it.
-                self.ice_deadline.get_or_insert(now + ICE_RESTART_GRACE);
+            // ICE-lite cannot restart on its own, but the browser can: a new
+            // offer with new credentials (or checks from a new address)
+            // brings it back. Until then the participant stays, for a while:
+            // from the loss, or from a restart (checking again once media
+            // was connected) that may never get through. The first of these
+            // sets the deadline, so a failing restart does not extend it.
+            Event::IceConnectionStateChange(
+                state @ (IceConnectionState::Disconnected | IceConnectionState::Checking),
+            ) if state == IceConnectionState::Disconnected || self.connected => {
+                if self.ice_deadline.is_none() {
+                    tracing::debug!(participant = %self.id, "ice connectivity lost, waiting for a restart");
+                    self.ice_deadline = Some(now + ICE_RESTART_GRACE);
+                }
             }
             Event::IceConnectionStateChange(
                 IceConnectionState::Connected | IceConnectionState::Completed,

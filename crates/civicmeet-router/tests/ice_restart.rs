@@ -119,3 +119,29 @@ fn a_peer_that_does_not_restart_ice_is_disconnected_after_the_grace_period() {
     assert_eq!(sim.disconnected, [a], "gone once the grace period is over");
     assert!(!sim.disconnected.contains(&b));
 }
+
+#[test]
+fn a_restart_that_never_gets_through_is_disconnected_after_the_grace_period() {
+    let mut sim = Sim::new();
+    let a = sim.join(ROOM, true, true);
+    let b = sim.join(ROOM, true, true);
+    sim.run_for(Duration::from_secs(2));
+
+    // The browser notices first and restarts at once, but its new network
+    // does not carry UDP either: the router's side of the restart never
+    // sees a check.
+    sim.peer_mut(a).offline = true;
+    sim.run_for(Duration::from_secs(3));
+    restart_ice_from(&mut sim, a, new_network(2));
+    sim.peer_mut(a).offline = true;
+
+    sim.run_for(Duration::from_secs(15));
+    assert!(
+        sim.disconnected.is_empty(),
+        "still in the grace period: {:?}",
+        sim.disconnected
+    );
+    sim.run_for(Duration::from_secs(10));
+    assert_eq!(sim.disconnected, [a], "gone once the grace period is over");
+    assert!(sim.peer(b).rtc.is_connected());
+}
