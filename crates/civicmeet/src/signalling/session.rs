@@ -94,8 +94,11 @@ enum Presence {
         until: Instant,
     },
     /// A new socket took over; it waits for the roster's up-to-date
-    /// `welcome`/`waiting` before anything else is sent on it.
-    Resuming,
+    /// `welcome`/`waiting` before anything else is sent on it (which comes
+    /// at once; should it not, the seat goes then).
+    Resuming {
+        until: Instant,
+    },
 }
 
 /// Where the participant goes next.
@@ -370,9 +373,8 @@ impl Session {
     fn settle(&mut self, step: Result<Option<Next>, Ending>) -> Result<Option<Next>, Ending> {
         match step {
             Err(Ending::Dropped) if self.secret.is_some() => {
-                let grace = Duration::from_secs(self.state.config.meetings.rejoin_grace_secs);
                 self.presence = Presence::Away {
-                    until: Instant::now() + grace,
+                    until: Instant::now() + self.grace(),
                 };
                 tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "socket dropped: seat kept");
                 Ok(None)
@@ -381,12 +383,19 @@ impl Session {
         }
     }
 
+    /// How long a dropped participant's seat is kept.
+    fn grace(&self) -> Duration {
+        Duration::from_secs(self.state.config.meetings.rejoin_grace_secs)
+    }
+
     /// A new socket came with this seat's secret: it replaces the current
     /// one, which is closed (it may still be half-open, its browser long
     /// gone), and the roster queues what the browser needs to catch up.
     async fn take_over(&mut self, socket: &mut WebSocket, handover: Handover) {
         drop(std::mem::replace(socket, handover.socket));
-        self.presence = Presence::Resuming;
+        self.presence = Presence::Resuming {
+            until: Instant::now() + self.grace(),
+        };
         tracing::info!(meeting = %self.meeting().short(), participant = %self.id, "seat resumed");
         self.audit(AuditAction::Resumed, None, None).await;
         // Not found: an admission or a trip to the waiting room is under
@@ -401,8 +410,9 @@ impl Session {
         socket: &mut WebSocket,
         messages: Vec<ServerMessage>,
     ) -> Result<(), Ending> {
-        if self.presence != Presence::Resuming {
-            // A second handover overtook this one; its own catch-up follows.
+        if !matches!(self.presence, Presence::Resuming { .. }) {
+            // Two handovers in a row: the first catch-up brought the newest
+            // socket up to date already, everything since followed it.
             return Ok(());
         }
         self.presence = Presence::Here;
@@ -432,8 +442,8 @@ impl Session {
         );
         match self.presence {
             Presence::Here => send(socket, &self.stamp(message)).await,
-            Presence::Resuming if full_state => self.resumed(socket, vec![message]).await,
-            Presence::Away { .. } | Presence::Resuming => Ok(()),
+            Presence::Resuming { .. } if full_state => self.resumed(socket, vec![message]).await,
+            Presence::Away { .. } | Presence::Resuming { .. } => Ok(()),
         }
     }
 
@@ -489,7 +499,9 @@ impl Session {
                 // if not now then after a resume.
                 let told = ServerMessage::MutedByHost { kind };
                 if self.presence != Presence::Here {
-                    self.owed.push(told);
+                    if !self.owed.contains(&told) {
+                        self.owed.push(told);
+                    }
                     return Ok(None);
                 }
                 match send(socket, &told).await {
@@ -595,12 +607,14 @@ fn track(kind: MediaKind) -> TrackKind {
     }
 }
 
-/// Resolves when an away participant's seat is no longer kept; never
-/// while the participant is here.
+/// Resolves when an away (or resuming) participant's seat is no longer
+/// kept; never while the participant is here.
 async fn away_until(presence: Presence) {
     match presence {
-        Presence::Away { until } => tokio::time::sleep_until(until).await,
-        Presence::Here | Presence::Resuming => std::future::pending().await,
+        Presence::Away { until } | Presence::Resuming { until } => {
+            tokio::time::sleep_until(until).await
+        }
+        Presence::Here => std::future::pending().await,
     }
 }
 
