@@ -435,11 +435,11 @@ impl Participant {
             // sets the deadline, so a failing restart does not extend it.
             Event::IceConnectionStateChange(
                 state @ (IceConnectionState::Disconnected | IceConnectionState::Checking),
-            ) if state == IceConnectionState::Disconnected || self.connected => {
-                if self.ice_deadline.is_none() {
-                    tracing::debug!(participant = %self.id, "ice connectivity lost, waiting for a restart");
-                    self.ice_deadline = Some(now + ICE_RESTART_GRACE);
-                }
+            ) if (state == IceConnectionState::Disconnected || self.connected)
+                && self.ice_deadline.is_none() =>
+            {
+                tracing::debug!(participant = %self.id, "ice connectivity lost, waiting for a restart");
+                self.ice_deadline = Some(now + ICE_RESTART_GRACE);
             }
             Event::IceConnectionStateChange(
                 IceConnectionState::Connected | IceConnectionState::Completed,
