@@ -645,6 +645,44 @@ mod tests {
     }
 
     #[test]
+    fn a_resumed_seat_is_brought_up_to_date_and_nobody_else_hears_of_it() {
+        let roster = Roster::default();
+        let (host_outbox, mut host_inbox) = outbox();
+        let host = person(&roster, "Hanna", ParticipantRole::Host);
+        let host_id = host.participant.id;
+        roster.enter(meeting(), host.clone(), host_outbox);
+        let (guest_outbox, mut guest_inbox) = outbox();
+        let mut guest = person(&roster, "Gina", ParticipantRole::Guest);
+        guest.waiting_room = false;
+        let guest_id = guest.participant.id;
+        roster.enter(meeting(), guest, guest_outbox);
+        while host_inbox.try_recv().is_ok() {}
+        while guest_inbox.try_recv().is_ok() {}
+
+        assert!(roster.resume(meeting(), guest_id));
+        let Ok(Notice::Resumed(messages)) = guest_inbox.try_recv() else {
+            panic!("a catch-up for the guest");
+        };
+        assert!(matches!(
+            &messages[..],
+            [ServerMessage::Welcome { you, participants, .. }]
+                if *you == guest_id && *participants == [host.participant.clone()]
+        ));
+        assert!(host_inbox.try_recv().is_err(), "the others hear nothing");
+
+        // A leader also gets the waiting list, even an empty one.
+        assert!(roster.resume(meeting(), host_id));
+        let Ok(Notice::Resumed(messages)) = host_inbox.try_recv() else {
+            panic!("a catch-up for the host");
+        };
+        assert!(matches!(
+            &messages[..],
+            [ServerMessage::Welcome { .. }, ServerMessage::WaitingList { waiting }] if waiting.is_empty()
+        ));
+        assert!(!roster.resume(meeting(), ParticipantId(999)));
+    }
+
+    #[test]
     fn a_locked_meeting_holds_everyone_but_leaders() {
         let roster = Roster::default();
         let (host_outbox, _host_inbox) = outbox();
