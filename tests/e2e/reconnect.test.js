@@ -7,21 +7,26 @@
 // host (no leave, no join, no duplicate), no second waiting-room pass, the
 // same RTCPeerConnection, video decoding both ways; and the new socket
 // carries signalling: a newcomer's tracks reach the guest by a server
-// offer on it.
+// offer on it. A second test: when the page is back only after the
+// server's grace period, its secret opens nothing any more and the page
+// joins anew, through the waiting room.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { serverAndBrowser } from './lib/fixture.js';
 import { openPage } from './lib/browser.js';
-import { createMeeting } from './lib/server.js';
+import { createMeeting, startServer } from './lib/server.js';
 import { startRelay } from './lib/relay.js';
 import {
-  absolute, joinThroughUi, joinToWaitingRoom, admit, ownId, assertMediaFlowsFrom, msUntilFrames, assertCleanPage,
+  absolute, joinThroughUi, joinToWaitingRoom, waitingView, admit, ownId, assertMediaFlowsFrom, msUntilFrames, assertCleanPage,
 } from './lib/meeting.js';
 
 const env = serverAndBrowser();
-let relay;
-after(() => relay?.close());
+const cleanup = [];
+after(async () => { for (const step of cleanup.reverse()) await step(); });
 
 // Test instrumentation, installed from the test into the page (not part of
 // the page): what the announcer said, what the call notice showed, and
@@ -41,7 +46,8 @@ function watchPage() {
 
 test('a guest whose socket drops reconnects by itself and keeps its seat, tile and call', { timeout: 240_000 }, async (t) => {
   const { port } = new URL(env.server.url);
-  relay = await startRelay({ host: '127.0.0.1', port: Number(port) });
+  const relay = await startRelay({ host: '127.0.0.1', port: Number(port) });
+  cleanup.push(() => relay.close());
   const meeting = await createMeeting(env.server.url);
 
   const host = await openPage(env.browser);
@@ -96,4 +102,45 @@ test('a guest whose socket drops reconnects by itself and keeps its seat, tile a
   assertCleanPage(host, env.server.url);
   assertCleanPage(guest, relay.url);
   assertCleanPage(third, env.server.url);
+});
+
+test('back only after the grace period, the page joins anew through the waiting room', { timeout: 180_000 }, async (t) => {
+  // A server of this test's own that keeps a dropped seat 2 s.
+  const dir = await mkdtemp(path.join(tmpdir(), 'civicmeet-grace-'));
+  const config = path.join(dir, 'civicmeet.toml');
+  await writeFile(config, '[meetings]\nrejoin_grace_secs = 2\n');
+  const server = await startServer({ env: { CIVICMEET_CONFIG: config } });
+  cleanup.push(() => server.stop(), () => rm(dir, { recursive: true, force: true }));
+  const { port } = new URL(server.url);
+  const relay = await startRelay({ host: '127.0.0.1', port: Number(port) });
+  cleanup.push(() => relay.close());
+  const meeting = await createMeeting(server.url);
+
+  const host = await openPage(env.browser);
+  const hostId = await joinThroughUi(host, absolute(meeting.host_url, server.url), 'Hanna');
+  const guest = await openPage(env.browser);
+  await joinToWaitingRoom(guest, absolute(meeting.guest_url, relay.url), 'Gina');
+  await admit(host, 'Gina');
+  const oldId = await ownId(guest);
+  await assertMediaFlowsFrom(host, [oldId]);
+
+  // The network stays down past the grace period: the seat goes.
+  relay.hold();
+  relay.cut();
+  await guest.locator('#call-notice', { hasText: 'The connection was interrupted. Reconnecting' }).waitFor();
+  await host.locator(`#tiles .tile[data-participant-id="${oldId}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+  relay.hold(false);
+
+  // The page's next attempt is an ordinary join: the waiting room again.
+  await waitingView(guest, 30_000);
+  await host.locator('#waiting-list li').filter({ hasText: 'Gina' }).waitFor();
+  assert.match(server.logs(), /no seat to resume: joining anew/);
+  assert.equal(await guest.evaluate(() => window.civicmeet.pc), null, 'no media connection while waiting');
+  await admit(host, 'Gina');
+  const newId = await ownId(guest);
+  assert.notEqual(newId, oldId, 'a new seat');
+  await assertMediaFlowsFrom(guest, [hostId]);
+  await assertMediaFlowsFrom(host, [newId]);
+  assert.equal(await host.locator('#tiles .tile').count(), 2, 'no tile of the old seat');
+  t.diagnostic(`seat ${oldId} expired; the page came back as ${newId}`);
 });

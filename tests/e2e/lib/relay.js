@@ -8,12 +8,18 @@ import net from 'node:net';
 
 /**
  * Relays 127.0.0.1:<free port> to `target` (`{host, port}`).
- * @returns {Promise<{url: string, accepted: () => number, cut: () => void, close: () => Promise<void>}>}
+ * @returns {Promise<{url: string, accepted: () => number, hold: (on?: boolean) => void, cut: () => void, close: () => Promise<void>}>}
  */
 export function startRelay(target) {
   const open = new Set();
   let accepted = 0;
+  let holding = false;
   const server = net.createServer((client) => {
+    // The network is still down: the connection fails at once.
+    if (holding) {
+      client.resetAndDestroy();
+      return;
+    }
     accepted += 1;
     const upstream = net.connect(target.port, target.host);
     const pair = { client, upstream };
@@ -37,6 +43,10 @@ export function startRelay(target) {
         url: `http://127.0.0.1:${server.address().port}`,
         /** How many connections the relay took so far. */
         accepted: () => accepted,
+        /** While held, every new connection is reset at once (`hold(false)` ends it). */
+        hold(on = true) {
+          holding = on;
+        },
         /** Resets every open connection on both sides. */
         cut() {
           for (const { client, upstream } of open) {

@@ -25,15 +25,12 @@ import { Tiles } from './tiles.js';
 import { HostPanel } from './host-panel.js';
 import { confirmAction } from './dialog.js';
 import { QualityMonitor } from './quality.js';
+import { Reconnect } from './reconnect.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'civicmeet.name';
 const MAX_NAME_CHARS = 64;
 const PIN_PATTERN = /^[0-9]{4,10}$/;
-/** Waits between reconnect attempts; the last one repeats. */
-const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000];
-/** Reconnecting stops after this long: the server keeps a seat 20 s by default. */
-const RECONNECT_GIVE_UP_MS = 30_000;
 
 const meetingId = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 const linkKey = readKey();
@@ -47,6 +44,13 @@ const hostPanel = new HostPanel({
   announce,
 });
 const levelMeter = new LevelMeter($('mic-level'));
+const reconnect = new Reconnect({
+  attempt: tryReconnect,
+  giveUp: () => {
+    teardown();
+    showEnd('lost');
+  },
+});
 
 /**
  * How a session ends, by the server's error code: the end view's heading
@@ -82,7 +86,6 @@ const state = {
   joined: null, // what our `join` said (name, key, PIN, notice), to say it again
   resume: null, // our seat's resume secret, from `welcome`/`waiting`; memory only
   fatal: false, // the server ended our session with a fatal error
-  reconnect: null, // {since, attempt, timer} while reconnecting
   mediaUnsent: false, // a mute toggled while the socket was gone
   generation: 0, // which socket is the current one
 };
@@ -242,7 +245,7 @@ function sendJoin() {
 
 /** Sends on the socket if we are connected; false if the message could not go. */
 function sendNow(msg) {
-  if (!state.socket || state.reconnect) return false;
+  if (!state.socket || reconnect.active) return false;
   return state.socket.send(msg);
 }
 
@@ -438,30 +441,15 @@ function resumeMeeting(welcome) {
 function startReconnect() {
   if (state.phase === 'call') notify('call.reconnecting');
   else showWaitingStatus('call.reconnecting');
-  state.reconnect = { since: Date.now(), attempt: 0, timer: null };
-  scheduleReconnect();
-}
-
-function scheduleReconnect() {
-  const attempt = state.reconnect;
-  if (!attempt) return;
-  if (Date.now() - attempt.since > RECONNECT_GIVE_UP_MS) {
-    state.reconnect = null;
-    teardown();
-    showEnd('lost');
-    return;
-  }
-  const delay = RECONNECT_DELAYS_MS[Math.min(attempt.attempt, RECONNECT_DELAYS_MS.length - 1)];
-  attempt.attempt += 1;
-  attempt.timer = setTimeout(tryReconnect, delay);
+  reconnect.start();
 }
 
 async function tryReconnect() {
-  if (!state.reconnect || state.leaving) return;
+  if (!reconnect.active || state.leaving) return;
   try {
     await openSocket();
   } catch {
-    scheduleReconnect();
+    reconnect.retry();
     return;
   }
   // The answer (`welcome`, `waiting` or an error) takes it from here; a
@@ -471,9 +459,8 @@ async function tryReconnect() {
 
 /** A `welcome` or `waiting` arrived: whatever reconnecting there was is over. */
 function reconnected() {
-  if (!state.reconnect) return;
-  clearTimeout(state.reconnect.timer);
-  state.reconnect = null;
+  if (!reconnect.active) return;
+  reconnect.stop();
   if ($('call-notice').dataset.i18n === 'call.reconnecting') notify(null);
   announce(t('announce.reconnected'));
 }
@@ -498,7 +485,7 @@ function handleClose() {
   const phase = state.phase;
   // Dropped, not ended: the server keeps our seat for a while.
   if ((phase === 'call' || phase === 'waiting') && state.resume && !state.fatal) {
-    if (state.reconnect) scheduleReconnect(); else startReconnect();
+    if (reconnect.active) reconnect.retry(); else startReconnect();
     return;
   }
   if (phase === 'call' || phase === 'waiting') {
@@ -539,8 +526,7 @@ function closeCall() {
 }
 
 function teardown() {
-  clearTimeout(state.reconnect?.timer);
-  state.reconnect = null;
+  reconnect.stop();
   state.resume = null;
   closeCall();
   state.socket = null;
