@@ -4,6 +4,14 @@
 //! is told on its way back. See the parent module for why the router
 //! participant is kept meanwhile.
 //!
+//! A resumed seat keeps its place: a member stays a member even if the
+//! meeting was locked meanwhile (the lock holds newcomers, and for everyone
+//! else this participant never left), a waiting one stays waiting. Link,
+//! PIN and notice were checked again by `entry` before the hand-over; a
+//! removal revoked the link and ended the seat, and an ended meeting ended
+//! it too, so neither can be resumed. A resume that finds no seat is a
+//! newcomer's join and meets the waiting room and the lock.
+//!
 //! Must never: send anything on a socket before its catch-up `welcome` or
 //! `waiting`, or log the secret.
 
