@@ -19,6 +19,13 @@ use crate::{ParticipantId, RoomId, RouterError, TrackLabel, Transport};
 /// How long the bit rate of each simulcast layer is measured over.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 
+/// How long a participant whose ICE connectivity is lost may take to come
+/// back (an ICE restart after a network change: a new offer with new
+/// credentials, or checks from a new address) before it is disconnected.
+/// str0m's ICE-lite agent reports the loss 15 s after the browser's last
+/// check; the browser notices sooner and restarts through signalling.
+const ICE_RESTART_GRACE: Duration = Duration::from_secs(20);
+
 /// A track as the router names it: the publisher and the publisher's mid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct TrackRef {
@@ -196,6 +203,9 @@ pub(crate) struct Participant {
     negotiated: bool,
     connected: bool,
     dead_reported: bool,
+    /// ICE connectivity is lost: disconnect at this instant unless ICE is
+    /// connected again by then.
+    ice_deadline: Option<Instant>,
     tracks_in: Vec<TrackIn>,
     tracks_out: Vec<TrackOut>,
     gate: PublishGate,
@@ -224,6 +234,7 @@ impl Participant {
             negotiated: false,
             connected: false,
             dead_reported: false,
+            ice_deadline: None,
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
             gate: PublishGate::default(),
@@ -246,10 +257,10 @@ impl Participant {
             .iter()
             .filter_map(|t| t.keyframes.next_due())
             .min();
-        match (self.next_timeout, deferred) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.next_timeout, deferred, self.ice_deadline]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Advances time: sends deferred keyframe requests that are due and
@@ -268,6 +279,11 @@ impl Participant {
             .collect();
         for (mid, rid, kind) in due {
             sent += self.request_keyframe(now, mid, kind, rid);
+        }
+        if self.ice_deadline.is_some_and(|at| at <= now) {
+            tracing::debug!(participant = %self.id, "ice not restarted in time, disconnecting");
+            self.rtc.disconnect();
+            return sent;
         }
         self.handle_input(Input::Timeout(now));
         sent
@@ -645,10 +661,24 @@ impl Participant {
 
     fn handle_event(&mut self, now: Instant, event: Event, out: &mut Outputs) {
         match event {
-            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                // ICE-lite cannot restart on its own; the browser reconnects
-                // through signalling if it wants to.
-                self.rtc.disconnect();
+            // ICE-lite cannot restart on its own, but the browser can: a new
+            // offer with new credentials (or checks from a new address)
+            // brings it back. Until then the participant stays, for a while:
+            // from the loss, or from a restart (checking again once media
+            // was connected) that may never get through. The first of these
+            // sets the deadline, so a failing restart does not extend it.
+            Event::IceConnectionStateChange(
+                state @ (IceConnectionState::Disconnected | IceConnectionState::Checking),
+            ) if (state == IceConnectionState::Disconnected || self.connected)
+                && self.ice_deadline.is_none() =>
+            {
+                tracing::debug!(participant = %self.id, "ice connectivity lost, waiting for a restart");
+                self.ice_deadline = Some(now + ICE_RESTART_GRACE);
+            }
+            Event::IceConnectionStateChange(
+                IceConnectionState::Connected | IceConnectionState::Completed,
+            ) => {
+                self.ice_deadline = None;
             }
             Event::Connected if !self.connected => {
                 self.connected = true;

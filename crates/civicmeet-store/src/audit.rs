@@ -36,6 +36,9 @@ text_enum! {
         MeetingLocked = "meeting_locked",
         MeetingUnlocked = "meeting_unlocked",
         MeetingEnded = "meeting_ended",
+        /// A participant's browser took its seat back after its socket
+        /// dropped (never the resume secret).
+        Resumed = "resumed",
     }
 }
 

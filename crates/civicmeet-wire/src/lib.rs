@@ -16,6 +16,13 @@
 //!
 //! Who may send which message is the server's permission table; a message
 //! the sender's role may not send is answered with [`ErrorCode::NotAllowed`].
+//!
+//! A seat survives a dropped socket: `welcome` and `waiting` carry a
+//! [`ResumeSecret`], and a `join` that brings it back within the server's
+//! grace period gets the same participant back (same id, role, place and
+//! mutes) instead of a new one. The resume fields are optional on both
+//! sides, so they did not bump the version: a page that never sends one
+//! joins as before, and the server and its page ship together.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +50,20 @@ impl std::fmt::Display for ParticipantId {
     }
 }
 
+/// The secret that lets a participant take its seat back after its socket
+/// dropped (see [`ClientMessage::Join`]). It is as good as the seat for the
+/// grace period, so its `Debug` form never shows it: messages may be
+/// printed, secrets may not.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResumeSecret(pub String);
+
+impl std::fmt::Debug for ResumeSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResumeSecret(..)")
+    }
+}
+
 /// Messages from the browser to the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -62,6 +83,12 @@ pub enum ClientMessage {
         /// forbidden, §128a ZPO); hearings refuse a join without it.
         #[serde(default)]
         notice_acknowledged: bool,
+        /// The secret of the seat this browser held when its socket
+        /// dropped (from `welcome` or `waiting`). Link, PIN and notice are
+        /// checked as for any join; then, within the grace period, the seat
+        /// is given back. An unknown or expired secret is a normal join.
+        #[serde(default)]
+        resume: Option<ResumeSecret>,
     },
     /// An SDP offer from the browser (its first offer, or a renegotiation).
     /// `screen` names the mid of the offer's screen-share track, if it has
@@ -135,12 +162,19 @@ pub enum ServerMessage {
         role: ParticipantRole,
         meeting: MeetingInfo,
         participants: Vec<Participant>,
+        /// Brings this seat back after a dropped socket (`join.resume`).
+        /// Kept in memory only, never stored.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<ResumeSecret>,
     },
     /// You are in the waiting room: a host will admit you (also sent after
     /// a host sent you back; the browser drops its media connection).
     Waiting {
         you: ParticipantId,
         meeting: MeetingInfo,
+        /// As in `welcome`: the place in the waiting room survives a drop.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<ResumeSecret>,
     },
     /// To hosts: who is waiting now (the whole list, on every change).
     WaitingList { waiting: Vec<WaitingParticipant> },
@@ -366,8 +400,32 @@ mod tests {
                 key: "k".into(),
                 pin: None,
                 notice_acknowledged: false,
+                resume: None,
             }
         );
+    }
+
+    #[test]
+    fn a_resume_secret_travels_but_never_prints() {
+        let m = ClientMessage::decode(
+            r#"{"type":"join","version":2,"name":"Ada","key":"k","resume":"s3cr3t"}"#,
+        )
+        .unwrap();
+        let ClientMessage::Join { resume, .. } = &m else {
+            panic!("a join");
+        };
+        assert_eq!(resume, &Some(ResumeSecret("s3cr3t".into())));
+        assert!(!format!("{m:?}").contains("s3cr3t"));
+        let welcome = ServerMessage::Waiting {
+            you: ParticipantId(1),
+            meeting: MeetingInfo {
+                kind: MeetingKind::Open,
+                locked: false,
+            },
+            resume: Some(ResumeSecret("s3cr3t".into())),
+        };
+        assert!(welcome.encode().contains(r#""resume":"s3cr3t""#));
+        assert!(!format!("{welcome:?}").contains("s3cr3t"));
     }
 
     #[test]

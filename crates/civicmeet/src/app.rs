@@ -126,6 +126,7 @@ impl Application {
         let state = AppState {
             store,
             roster: Arc::new(Roster::default()),
+            seats: Arc::default(),
             pins: Arc::default(),
             media,
             config: Arc::new(config),

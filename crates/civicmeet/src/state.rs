@@ -11,11 +11,15 @@ use crate::staff::auth::AdminCredential;
 use crate::media_task::MediaHandle;
 use crate::signalling::pin_guard::PinGuard;
 use crate::signalling::roster::Roster;
+use crate::signalling::seats::Seats;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub roster: Arc<Roster>,
+    /// The resume secrets of running sessions (seats a dropped socket can
+    /// take back).
+    pub seats: Arc<Seats>,
     /// Wrong-PIN counts and blocks per meeting link.
     pub pins: Arc<std::sync::Mutex<PinGuard<LinkRef>>>,
     pub media: MediaHandle,

@@ -119,6 +119,12 @@ export async function createNetns() {
       await nftInside('civicmeet_block_udp', 'meta l4proto udp counter drop');
     },
 
+    /** Lifts `blockUdp()`: UDP flows again (a network that came back, or a new one). */
+    async unblockUdp() {
+      await inside('nft', ['delete', 'table', 'inet', 'civicmeet_block_udp']);
+      await inside('nft', ['delete', 'table', 'netdev', 'civicmeet_block_udp']);
+    },
+
     /** Holds every UDP packet in and out for `ms` milliseconds (so the round trip grows by 2 × ms). */
     async delay(ms) {
       if (delayer) throw new Error('delay is already set');

@@ -157,6 +157,7 @@ impl Target for Civicmeet {
                 key: room.key.clone(),
                 pin: None,
                 notice_acknowledged: false,
+                resume: None,
             })
             .await?;
         match session.recv().await? {

@@ -6,6 +6,13 @@
 // only inside the `join` message. Guests wait in the waiting room until a
 // host admits them (`waiting`, then `welcome`); a host may send them back.
 //
+// When the socket drops without a leave or an ending (a network change, a
+// proxy's timeout), the page reconnects by itself with back-off and joins
+// with the seat's resume secret (from `welcome`/`waiting`, kept in memory
+// only): the server gives the same seat back, the media connection carries
+// on, and the tiles catch up from the new `welcome`. A resume the server no
+// longer knows (too late) becomes a normal join.
+//
 // Test hook (kept tiny on purpose): `window.civicmeet.pc` is the current
 // RTCPeerConnection (or null), so end-to-end tests can read getStats().
 // Tiles carry `data-participant-id`. Nothing else is exposed.
@@ -21,6 +28,7 @@ import { QualityMonitor } from './quality.js';
 import { TileSizes } from './tile-sizes.js';
 import { Stage } from './stage.js';
 import { ScreenShare } from './screen-share.js';
+import { Reconnect } from './reconnect.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_KEY = 'civicmeet.name';
@@ -50,6 +58,13 @@ const screenShare = new ScreenShare($('share-toggle'), {
   send: (msg) => state.socket?.send(msg),
   call: () => state.call,
   onError: (key) => showError(t(key)),
+});
+const reconnect = new Reconnect({
+  attempt: tryReconnect,
+  giveUp: () => {
+    teardown();
+    showEnd('lost');
+  },
 });
 
 /**
@@ -84,6 +99,11 @@ const state = {
   leaving: false, // we closed the socket on purpose
   ending: false, // we ended the meeting for everyone
   preview: Promise.resolve(), // the device check in progress
+  joined: null, // what our `join` said (name, key, PIN, notice), to say it again
+  resume: null, // our seat's resume secret, from `welcome`/`waiting`; memory only
+  fatal: false, // the server ended our session with a fatal error
+  mediaUnsent: false, // a mute toggled while the socket was gone
+  generation: 0, // which socket is the current one
 };
 
 window.civicmeet = Object.freeze({ get pc() { return state.call?.pc ?? null; } });
@@ -202,24 +222,47 @@ async function join() {
   };
   state.leaving = false;
   state.ending = false;
+  state.fatal = false;
+  state.resume = null;
   state.name = name;
+  state.joined = { name, key: linkKey, pin: pin || undefined, noticeAcknowledged: $('notice-ack').checked };
   // A join refused for a PIN or the notice is answered on the same socket.
   if (!state.socket) {
     try {
-      state.socket = await connect(meetingId, { onMessage: handleMessage, onClose: handleClose });
+      await openSocket();
     } catch {
       setJoining(false);
       showError(t('error.unavailable'));
       return;
     }
   }
-  state.socket.send(message.join({
-    name,
-    media: state.media,
-    key: linkKey,
-    pin: pin || undefined,
-    noticeAcknowledged: $('notice-ack').checked,
-  }));
+  sendJoin();
+}
+
+/** Opens the meeting socket; messages and the close of older sockets are ignored. */
+async function openSocket() {
+  const generation = ++state.generation;
+  const current = () => generation === state.generation;
+  const socket = await connect(meetingId, {
+    onMessage: (msg) => { if (current()) handleMessage(msg); },
+    onClose: () => { if (current()) handleClose(); },
+  });
+  if (!current()) {
+    socket.close();
+    throw new Error('a newer socket was opened meanwhile');
+  }
+  state.socket = socket;
+}
+
+/** `join` as we first sent it, with our seat's secret when we have one. */
+function sendJoin() {
+  state.socket?.send(message.join({ ...state.joined, media: state.media, resume: state.resume ?? undefined }));
+}
+
+/** Sends on the socket if we are connected; false if the message could not go. */
+function sendNow(msg) {
+  if (!state.socket || reconnect.active) return false;
+  return state.socket.send(msg);
 }
 
 /** The join form cannot be sent yet: say why and go to the field. */
@@ -286,6 +329,7 @@ function handleMessage(msg) {
 }
 
 function handleError(msg) {
+  if (msg.fatal) state.fatal = true;
   switch (msg.code) {
     case 'pin_required':
     case 'pin_wrong':
@@ -306,6 +350,11 @@ function handleError(msg) {
 
 function enterWaiting(waiting) {
   const wasInCall = state.phase === 'call';
+  const resumed = state.phase === 'waiting' && String(waiting.you) === String(state.me);
+  reconnected();
+  state.resume = waiting.resume ?? null;
+  // Back in our place in the waiting room: nothing else changed.
+  if (resumed) return showWaitingStatus('waiting.text');
   state.me = waiting.you;
   state.kind = waiting.meeting?.kind ?? state.kind;
   state.phase = 'waiting';
@@ -325,9 +374,12 @@ function enterWaiting(waiting) {
   $('waiting-preview').hidden = !hasVideo;
   showView('waiting');
   $('waiting-heading').focus();
-  // A live region: set afresh so it is read out on every entry.
+  showWaitingStatus(wasInCall ? 'waiting.sent_back' : 'waiting.text');
+}
+
+/** The waiting room's status, a live region: set afresh so it is read out every time. */
+function showWaitingStatus(key) {
   const status = $('waiting-status');
-  const key = wasInCall ? 'waiting.sent_back' : 'waiting.text';
   status.textContent = '';
   setTimeout(() => {
     status.dataset.i18n = key;
@@ -336,6 +388,10 @@ function enterWaiting(waiting) {
 }
 
 function enterMeeting(welcome) {
+  const resumed = state.phase === 'call' && state.call !== null && String(welcome.you) === String(state.me);
+  reconnected();
+  state.resume = welcome.resume ?? null;
+  if (resumed) return resumeMeeting(welcome);
   state.me = welcome.you;
   state.role = welcome.role;
   state.kind = welcome.meeting?.kind ?? state.kind;
@@ -360,13 +416,15 @@ function enterMeeting(welcome) {
   hostPanel.show(isHost);
   if (welcome.meeting) hostPanel.setLocked(welcome.meeting.locked);
   syncToggles();
-  state.call = new Call(state.localStream, state.socket.send, {
+  state.call = new Call(state.localStream, sendNow, {
     onTrack: (participantId, stream) => {
       tiles.attachStream(participantId, stream);
       state.quality?.watch(participantId, stream);
     },
     onScreenTrack: (participantId, track) => stage.addTrack(participantId, track),
     onFailed: () => showError(t('error.media_failed')),
+    // An ICE restart brought it back.
+    onConnected: () => { if ($('error').textContent === t('error.media_failed')) showError(''); },
   });
   state.quality = new QualityMonitor(state.call.pc, {
     videoExpected: (id) => tiles.cameraOn(id),
@@ -379,6 +437,59 @@ function enterMeeting(welcome) {
   state.tileSizes = new TileSizes($('tiles'), (sizes) => state.socket?.send(message.tiles(sizes)));
   $('mic-toggle').focus();
   announce(t('announce.you_joined'));
+}
+
+/**
+ * Our seat came back after the socket dropped: the call carries on as it
+ * is, the tiles catch up with who is here now.
+ */
+function resumeMeeting(welcome) {
+  state.role = welcome.role;
+  const here = new Set((welcome.participants ?? []).map((p) => String(p.id)));
+  here.add(String(welcome.you));
+  for (const tile of [...$('tiles').children]) {
+    const id = tile.dataset.participantId;
+    if (here.has(id)) continue;
+    tiles.remove(id);
+    state.quality?.forget(id);
+  }
+  for (const participant of welcome.participants ?? []) {
+    if (String(participant.id) !== String(welcome.you)) tiles.upsert(participant);
+  }
+  if (welcome.meeting) hostPanel.setLocked(welcome.meeting.locked);
+  if (state.mediaUnsent) {
+    state.mediaUnsent = false;
+    sendNow(message.mediaState(state.media));
+  }
+  state.call.resumed();
+}
+
+/** The socket dropped: keep everything and try to get our seat back. */
+function startReconnect() {
+  if (state.phase === 'call') notify('call.reconnecting');
+  else showWaitingStatus('call.reconnecting');
+  reconnect.start();
+}
+
+async function tryReconnect() {
+  if (!reconnect.active || state.leaving) return;
+  try {
+    await openSocket();
+  } catch {
+    reconnect.retry();
+    return;
+  }
+  // The answer (`welcome`, `waiting` or an error) takes it from here; a
+  // socket that closes again first makes the next attempt.
+  sendJoin();
+}
+
+/** A `welcome` or `waiting` arrived: whatever reconnecting there was is over. */
+function reconnected() {
+  if (!reconnect.active) return;
+  reconnect.stop();
+  if ($('call-notice').dataset.i18n === 'call.reconnecting') notify(null);
+  announce(t('announce.reconnected'));
 }
 
 function meetingUpdated(meeting) {
@@ -441,6 +552,11 @@ function handleClose() {
   if (state.leaving) return;
   if (state.ending) return end('meeting_ended');
   const phase = state.phase;
+  // Dropped, not ended: the server keeps our seat for a while.
+  if ((phase === 'call' || phase === 'waiting') && state.resume && !state.fatal) {
+    if (reconnect.active) reconnect.retry(); else startReconnect();
+    return;
+  }
   if (phase === 'call' || phase === 'waiting') {
     // The server went away or ended our session: offer to join again.
     teardown();
@@ -482,6 +598,8 @@ function closeCall() {
 
 function teardown() {
   endShares();
+  reconnect.stop();
+  state.resume = null;
   closeCall();
   state.socket = null;
   state.me = null;
@@ -530,7 +648,7 @@ function setMedia(kind, on) {
   state.media = { ...state.media, [kind]: on };
   // A disabled track keeps its sender: unmuting needs no renegotiation.
   for (const track of tracks) track.enabled = on;
-  state.socket?.send(message.mediaState(state.media));
+  if (!sendNow(message.mediaState(state.media))) state.mediaUnsent = true;
   syncToggles();
   if (state.me !== null && state.phase === 'call') {
     tiles.upsert({ id: state.me, name: state.name, media: state.media }, { self: true });

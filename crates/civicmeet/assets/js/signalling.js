@@ -4,8 +4,8 @@
 // Owns: the socket to /api/meetings/{id}/ws, encoding of client messages and
 // decoding of server messages. It knows nothing of the page or of WebRTC;
 // callers get each server message as a plain object tagged by `type`:
-//   welcome {version, you, role, meeting: {kind, locked}, participants}
-//   waiting {you, meeting} · waiting_list {waiting: [{id, name, verified}]}
+//   welcome {version, you, role, meeting: {kind, locked}, participants, resume}
+//   waiting {you, meeting, resume} · waiting_list {waiting: [{id, name, verified}]}
 //   meeting_updated {meeting} · muted_by_host {kind} · invite_created {role, url}
 //   active_speaker {id}
 //   screen_share {sharer} (a participant id, or null: nobody shares)
@@ -18,13 +18,19 @@
 // `msid` stream ids of that participant's tracks in SDP (as decimal strings);
 // the msid track id of a participant's screen-share track is `screen`.
 // `kind` of mute and muted_by_host is audio, video or screen.
+// `resume` is the seat's secret: a `join` that carries it after the socket
+// dropped gets the same seat back (within the server's grace period). It is
+// kept in memory only, never stored.
 
 export const PROTOCOL_VERSION = 2;
 
 /** Client messages, one builder per wire type. */
 export const message = {
-  /** `key` is the meeting link's fragment; `pin` and `notice` only when asked for. */
-  join: ({ name, media, key, pin, noticeAcknowledged }) => ({
+  /**
+   * `key` is the meeting link's fragment; `pin` and `notice` only when asked
+   * for; `resume` only when coming back after the socket dropped.
+   */
+  join: ({ name, media, key, pin, noticeAcknowledged, resume }) => ({
     type: 'join',
     version: PROTOCOL_VERSION,
     name,
@@ -32,6 +38,7 @@ export const message = {
     key,
     ...(pin ? { pin } : {}),
     ...(noticeAcknowledged ? { notice_acknowledged: true } : {}),
+    ...(resume ? { resume } : {}),
   }),
   /** `screen`: the mid of the offer's screen-share track, when it has one. */
   offer: (sdp, screen) => ({ type: 'offer', sdp, ...(screen ? { screen } : {}) }),
@@ -62,7 +69,8 @@ export function socketUrl(meetingId) {
 /**
  * Opens the meeting socket. `onMessage(msg)` gets every server message;
  * `onClose()` is called once when the socket is gone, whoever closed it.
- * Resolves with `{ send(msg), close() }` once the socket is open.
+ * Resolves with `{ send(msg), close() }` once the socket is open; `send`
+ * returns whether the message went out (false once the socket is closing).
  */
 export function connect(meetingId, { onMessage, onClose }) {
   return new Promise((resolve, reject) => {
@@ -78,7 +86,9 @@ export function connect(meetingId, { onMessage, onClose }) {
       opened = true;
       resolve({
         send: (msg) => {
-          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(msg));
+          if (socket.readyState !== WebSocket.OPEN) return false;
+          socket.send(JSON.stringify(msg));
+          return true;
         },
         close: () => socket.close(1000),
       });

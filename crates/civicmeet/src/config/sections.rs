@@ -171,9 +171,12 @@ impl Default for AdminConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MeetingsConfig {
-    /// When one side of a 1:1 consultation drops (a reload, a network
-    /// change) rather than leaves, the consultation ends only if nobody of
-    /// that side is back within this many seconds.
+    /// How long a participant whose socket dropped (a network change, a
+    /// proxy's idle timeout) keeps its seat: its browser may take it back
+    /// with its resume secret within this many seconds, and nobody sees it
+    /// leave meanwhile. And when one side of a 1:1 consultation drops
+    /// rather than leaves, the consultation ends only if nobody of that
+    /// side is back within this many seconds after that.
     pub rejoin_grace_secs: u64,
 }
 

@@ -12,7 +12,7 @@ use axum::extract::ws::WebSocket;
 use civicmeet_store::{LinkRef, LinkRole, MeetingKind as StoredKind, MeetingRecord};
 use civicmeet_wire::{
     ClientMessage, ErrorCode, MediaState, MeetingKind, PROTOCOL_VERSION, ParticipantRole,
-    normalize_name,
+    ResumeSecret, normalize_name,
 };
 
 use super::pin_guard::Failure;
@@ -41,6 +41,10 @@ pub struct Entrant {
     /// The name comes from a staff login.
     pub verified: bool,
     pub media: MediaState,
+    /// The resume secret the `join` carried, if any: the session it names
+    /// may take this socket (see `seats`). Checked only after everything
+    /// above, so a resume meets the same link and PIN rules as any join.
+    pub resume: Option<ResumeSecret>,
 }
 
 impl Entrant {
@@ -89,6 +93,7 @@ pub async fn enter(
             key,
             pin,
             notice_acknowledged,
+            resume,
         } = message
         else {
             return Err(Ending::fatal(
@@ -143,6 +148,7 @@ pub async fn enter(
             name,
             verified,
             media,
+            resume,
         });
     }
 }

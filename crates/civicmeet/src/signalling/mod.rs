@@ -4,7 +4,8 @@
 //! (link key, PIN, hearing notice; [`pin_guard`] counts wrong PINs);
 //! [`session`] runs the socket from there, between waiting room and
 //! meeting; [`host`] carries out host actions; [`roster`] knows who is in
-//! which meeting and who waits; [`socket`] is the shared plumbing. SDP goes
+//! which meeting and who waits; [`seats`] lets a browser whose socket
+//! dropped take its seat back; [`socket`] is the shared plumbing. SDP goes
 //! to and from the media task; this module never touches media itself.
 //!
 //! Rules every path keeps: nothing from the network panics; a problem with
@@ -15,6 +16,7 @@ pub mod entry;
 mod host;
 pub mod pin_guard;
 pub mod roster;
+pub mod seats;
 pub mod session;
 pub mod socket;
 

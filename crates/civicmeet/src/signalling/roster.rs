@@ -56,6 +56,10 @@ pub enum Notice {
     MutedByHost(MediaKind),
     /// The meeting is over for everyone.
     Ended,
+    /// The participant's browser came back on a new socket: these messages
+    /// (`welcome` with everyone here now, or `waiting`) bring it up to date.
+    /// Everything queued before this is older than they are.
+    Resumed(Vec<ServerMessage>),
 }
 
 /// The sending half of a participant's queue.
@@ -181,6 +185,37 @@ impl Roster {
             room.forget_share(id);
             room.add_waiting(member.participant, member.outbox);
         }
+    }
+
+    /// Queues [`Notice::Resumed`] for a participant whose browser came back:
+    /// where it is now, as a newcomer there would be told, without telling
+    /// anyone else (for them it never left). False if it is neither a
+    /// member nor waiting, e.g. between an admission and its entry; the
+    /// `welcome` of that entry then brings the browser up to date.
+    pub fn resume(&self, meeting: MeetingId, id: ParticipantId) -> bool {
+        let mut meetings = self.lock();
+        let Some(room) = meetings.get_mut(&meeting) else {
+            return false;
+        };
+        let (messages, outbox) = if let Some(member) = room.members.get(&id) {
+            let mut messages = vec![room.welcome(&member.participant)];
+            // Even an empty list: the page may still show who waited.
+            if leads(member.participant.role) {
+                messages.push(room.waiting_list());
+            }
+            (messages, member.outbox.clone())
+        } else if let Some(waiter) = room.waiting.get(&id) {
+            let waiting = ServerMessage::Waiting {
+                you: id,
+                meeting: room.info(),
+                resume: None,
+            };
+            (vec![waiting], waiter.outbox.clone())
+        } else {
+            return false;
+        };
+        // A full queue means the session is being dropped for falling behind.
+        outbox.try_send(Notice::Resumed(messages)).is_ok()
     }
 
     /// Lets a waiting participant in: they are told, and enter themselves.
@@ -434,20 +469,9 @@ impl Room {
                 participant: participant.clone(),
             },
         );
-        let others = self
-            .members
-            .values()
-            .map(|m| m.participant.clone())
-            .collect();
         // A fresh queue has room; a closed one means the session is ending
         // and will call `leave`.
-        let _ = outbox.try_send(Notice::Send(ServerMessage::Welcome {
-            version: PROTOCOL_VERSION,
-            you: participant.id,
-            role: participant.role,
-            meeting: self.info(),
-            participants: others,
-        }));
+        let _ = outbox.try_send(Notice::Send(self.welcome(&participant)));
         if leads(participant.role) && !self.waiting.is_empty() {
             let _ = outbox.try_send(Notice::Send(self.waiting_list()));
         }
@@ -465,10 +489,29 @@ impl Room {
         );
     }
 
+    /// `welcome` for `participant`: everyone else in the meeting now. The
+    /// session adds the resume secret; the roster never sees one.
+    fn welcome(&self, participant: &Participant) -> ServerMessage {
+        ServerMessage::Welcome {
+            version: PROTOCOL_VERSION,
+            you: participant.id,
+            role: participant.role,
+            meeting: self.info(),
+            participants: self
+                .members
+                .values()
+                .filter(|m| m.participant.id != participant.id)
+                .map(|m| m.participant.clone())
+                .collect(),
+            resume: None,
+        }
+    }
+
     fn add_waiting(&mut self, participant: Participant, outbox: Outbox) {
         let _ = outbox.try_send(Notice::Send(ServerMessage::Waiting {
             you: participant.id,
             meeting: self.info(),
+            resume: None,
         }));
         self.waiting.insert(
             participant.id,
@@ -684,6 +727,44 @@ mod tests {
             sent(host_inbox.try_recv().unwrap()),
             ServerMessage::WaitingList { waiting } if waiting.is_empty()
         ));
+    }
+
+    #[test]
+    fn a_resumed_seat_is_brought_up_to_date_and_nobody_else_hears_of_it() {
+        let roster = Roster::default();
+        let (host_outbox, mut host_inbox) = outbox();
+        let host = person(&roster, "Hanna", ParticipantRole::Host);
+        let host_id = host.participant.id;
+        roster.enter(meeting(), host.clone(), host_outbox);
+        let (guest_outbox, mut guest_inbox) = outbox();
+        let mut guest = person(&roster, "Gina", ParticipantRole::Guest);
+        guest.waiting_room = false;
+        let guest_id = guest.participant.id;
+        roster.enter(meeting(), guest, guest_outbox);
+        while host_inbox.try_recv().is_ok() {}
+        while guest_inbox.try_recv().is_ok() {}
+
+        assert!(roster.resume(meeting(), guest_id));
+        let Ok(Notice::Resumed(messages)) = guest_inbox.try_recv() else {
+            panic!("a catch-up for the guest");
+        };
+        assert!(matches!(
+            &messages[..],
+            [ServerMessage::Welcome { you, participants, .. }]
+                if *you == guest_id && *participants == [host.participant.clone()]
+        ));
+        assert!(host_inbox.try_recv().is_err(), "the others hear nothing");
+
+        // A leader also gets the waiting list, even an empty one.
+        assert!(roster.resume(meeting(), host_id));
+        let Ok(Notice::Resumed(messages)) = host_inbox.try_recv() else {
+            panic!("a catch-up for the host");
+        };
+        assert!(matches!(
+            &messages[..],
+            [ServerMessage::Welcome { .. }, ServerMessage::WaitingList { waiting }] if waiting.is_empty()
+        ));
+        assert!(!roster.resume(meeting(), ParticipantId(999)));
     }
 
     #[test]

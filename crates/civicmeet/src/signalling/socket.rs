@@ -14,8 +14,14 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 pub enum Ending {
     /// The browser sent `leave`.
     Left,
-    /// The socket closed or failed; nothing more can be sent.
+    /// The browser closed the socket (a Close frame: the page's code
+    /// chose to), or the seat it dropped was not taken back in time.
+    /// Nothing more can be sent.
     Gone,
+    /// The connection broke without a closing handshake: a network change,
+    /// a proxy's idle timeout, a failed send. The session keeps the seat
+    /// for the grace period (see `seats`); nothing more can be sent here.
+    Dropped,
     /// The server ends it with this error (always fatal) and a Close code.
     Fatal(ServerMessage, u16),
 }
@@ -35,7 +41,7 @@ impl Ending {
     /// consultation that is "one side left".
     pub fn is_departure(&self) -> bool {
         match self {
-            Ending::Left | Ending::Gone => true,
+            Ending::Left | Ending::Gone | Ending::Dropped => true,
             Ending::Fatal(ServerMessage::Error { code, .. }, _) => !matches!(
                 code,
                 ErrorCode::Removed | ErrorCode::MeetingEnded | ErrorCode::Rejected
@@ -76,7 +82,8 @@ pub async fn handle_frame(
             .await
             .map(|()| Incoming::Nothing),
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(Incoming::Nothing),
-        Some(Ok(Message::Close(_)) | Err(_)) | None => Err(Ending::Gone),
+        Some(Ok(Message::Close(_))) => Err(Ending::Gone),
+        Some(Err(_)) | None => Err(Ending::Dropped),
     }
 }
 
@@ -119,7 +126,7 @@ pub async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Result<(),
     socket
         .send(Message::Text(message.encode().into()))
         .await
-        .map_err(|_| Ending::Gone)
+        .map_err(|_| Ending::Dropped)
 }
 
 /// Sends a non-fatal error.
@@ -132,7 +139,7 @@ pub async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) -> R
 /// closing handshake completes.
 pub async fn finish(mut socket: WebSocket, ending: Ending) {
     let close = match ending {
-        Ending::Gone => return,
+        Ending::Gone | Ending::Dropped => return,
         Ending::Left => (close_code::NORMAL, "bye"),
         Ending::Fatal(error, code) => {
             if send(&mut socket, &error).await.is_err() {

@@ -22,6 +22,7 @@ mod host_controls;
 mod media;
 mod meetings;
 mod permissions;
+mod resume;
 mod screen_share;
 mod signalling;
 mod staff;

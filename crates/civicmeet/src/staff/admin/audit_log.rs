@@ -42,6 +42,7 @@ fn label(lang: Lang, action: AuditAction) -> &'static str {
         MeetingLocked => ("Besprechung abgeschlossen", "Meeting locked"),
         MeetingUnlocked => ("Besprechung geöffnet", "Meeting unlocked"),
         MeetingEnded => ("Besprechung beendet", "Meeting ended"),
+        Resumed => ("Wieder verbunden", "Reconnected"),
     };
     lang.pick(de, en)
 }

@@ -11,6 +11,23 @@
 //! router's screen gate in step with the roster's `screen_share` messages
 //! it passes on, so a screen track reaches the others only while its
 //! sender is the meeting's sharer, whatever the sender's page does.
+//!
+//! A socket that breaks without a closing handshake does not end the
+//! session: the participant is *away* for up to `rejoin_grace_secs`. The
+//! seat stays in the roster (the others see no leave) and in the router,
+//! host decisions still take effect, and a `join` with the seat's resume
+//! secret hands its socket over ([`seats`](super::seats)). The browser
+//! then gets a fresh `welcome` (or `waiting`) and what it missed that is
+//! still owed: a host's mute, the router's unanswered offer.
+//!
+//! The router participant is kept across a resume, on purpose: a dropped
+//! socket says nothing about the media path, which runs on its own UDP or
+//! TCP flow, so the browser's RTCPeerConnection carries on and nobody
+//! renegotiates or sees a tile flicker. When the network itself changed,
+//! the browser restarts ICE through the usual `offer` once it is back,
+//! and the router takes the new credentials (see the router's participant).
+
+mod resume;
 
 use std::time::Duration;
 
@@ -18,13 +35,14 @@ use axum::extract::ws::WebSocket;
 use civicmeet_router::{TrackKind, TrackLabel};
 use civicmeet_wire::{
     ClientMessage, ErrorCode, MediaKind, MediaState, MeetingKind, Participant, ParticipantId,
-    ServerMessage,
+    ResumeSecret, ServerMessage,
 };
 use tokio::sync::mpsc;
 
 use super::entry::{self, Entrant};
 use super::host;
 use super::roster::{self, Entered, Newcomer, Notice, ShareRefused, role_of};
+use super::seats::{self, Handover};
 use super::socket::{Ending, Incoming, finish, handle_frame, refuse, send};
 use crate::access::{self, Action};
 use crate::accounts::session::SignedIn;
@@ -32,6 +50,7 @@ use crate::audit::{self, AuditAction};
 use crate::media_task::{MediaError, MediaEvent};
 use crate::meeting_id::MeetingId;
 use crate::state::AppState;
+use resume::{Presence, away_until};
 
 /// Runs one socket. `meeting` is `None` when the id in the URL was not a
 /// meeting id at all.
@@ -42,7 +61,13 @@ pub async fn run(
     login: Option<SignedIn>,
 ) {
     let ending = match entry::enter(&mut socket, &state, meeting, login).await {
-        Ok(entrant) => Session::new(state, entrant).run(&mut socket).await,
+        Ok(mut entrant) => match resume::hand_over(&state, &mut entrant, socket) {
+            None => return,
+            Some(back) => {
+                socket = back;
+                Session::new(state, entrant).run(&mut socket).await
+            }
+        },
         Err(ending) => ending,
     };
     finish(socket, ending).await;
@@ -65,12 +90,32 @@ pub(super) struct Session {
     /// Kinds of media a host stopped and the participant has not switched
     /// on again: the router's gate for them is closed.
     host_muted: Vec<MediaKind>,
+    /// Sent in `welcome` and `waiting`; `None` if no secret could be made
+    /// (then a dropped socket ends the session, as a closed one does).
+    secret: Option<ResumeSecret>,
+    /// Keeps the secret claimable while the session runs.
+    _seat: Option<seats::Registration>,
+    handovers: mpsc::Receiver<Handover>,
+    presence: Presence,
+    /// The router's offer the browser has not answered: sent again after a
+    /// resume (the browser may never have seen it, or its answer was lost).
+    unanswered_offer: Option<String>,
+    /// Messages that arose while away and must still reach the browser
+    /// after its `welcome` (a host's mute).
+    owed: Vec<ServerMessage>,
 }
 
 impl Session {
     fn new(state: AppState, entrant: Entrant) -> Session {
         let id = state.roster.allocate_participant();
         let (outbox, inbox) = roster::outbox();
+        let (handover, handovers) = seats::handover_channel();
+        let secret = seats::new_secret();
+        let seat = secret.as_ref().map(|secret| {
+            state
+                .seats
+                .register(secret, entrant.meeting, entrant.link.clone(), handover)
+        });
         Session {
             state,
             entrant,
@@ -78,6 +123,12 @@ impl Session {
             outbox,
             inbox,
             host_muted: Vec::new(),
+            secret,
+            _seat: seat,
+            handovers,
+            presence: Presence::Here,
+            unanswered_offer: None,
+            owed: Vec::new(),
         }
     }
 
@@ -149,6 +200,8 @@ impl Session {
                 Err(ending) => break ending,
             };
         };
+        // The seat goes first: a browser coming back from now on joins anew.
+        self._seat = None;
         let was_member = self.state.roster.leave(self.meeting(), self.id);
         if was_member == Some(MeetingKind::Consultation) && ending.is_departure() {
             self.end_consultation(&ending);
@@ -182,25 +235,38 @@ impl Session {
     /// host decides.
     async fn wait(&mut self, socket: &mut WebSocket) -> Result<Next, Ending> {
         loop {
-            tokio::select! {
-                frame = socket.recv() => match handle_frame(socket, frame).await? {
-                    Incoming::Message(ClientMessage::Leave {}) => return Err(Ending::Left),
-                    Incoming::Message(_) => {
-                        refuse(socket, ErrorCode::UnexpectedMessage, "wait until a host admits you").await?;
+            let here = self.presence == Presence::Here;
+            let step = tokio::select! {
+                frame = socket.recv(), if here => match handle_frame(socket, frame).await {
+                    Ok(Incoming::Message(ClientMessage::Leave {})) => Err(Ending::Left),
+                    Ok(Incoming::Message(_)) => {
+                        refuse(socket, ErrorCode::UnexpectedMessage, "wait until a host admits you")
+                            .await
+                            .map(|()| None)
                     }
-                    Incoming::Nothing => {}
+                    Ok(Incoming::Nothing) => Ok(None),
+                    Err(ending) => Err(ending),
                 },
                 notice = self.inbox.recv() => match notice {
-                    Some(Notice::Send(message)) => send(socket, &message).await?,
-                    Some(Notice::Admitted) => return Ok(Next::Admitted),
+                    Some(Notice::Admitted) => Ok(Some(Next::Admitted)),
                     Some(Notice::Rejected) => {
-                        return Err(Ending::fatal(ErrorCode::Rejected, "a host did not let you in"));
+                        Err(Ending::fatal(ErrorCode::Rejected, "a host did not let you in"))
                     }
-                    Some(Notice::Ended) => return Err(ended()),
+                    Some(Notice::Ended) => Err(ended()),
                     // Meant for members; a waiting participant has no media.
-                    Some(Notice::SentBack | Notice::Removed | Notice::MutedByHost(_)) => {}
-                    None => return Err(fell_behind()),
+                    Some(Notice::SentBack | Notice::Removed | Notice::MutedByHost(_)) => Ok(None),
+                    Some(Notice::Send(message)) => self.deliver(socket, message).await.map(|()| None),
+                    Some(Notice::Resumed(messages)) => self.resumed(socket, messages).await.map(|()| None),
+                    None => Err(fell_behind()),
                 },
+                Some(handover) = self.handovers.recv() => {
+                    self.take_over(socket, handover).await;
+                    Ok(None)
+                }
+                () = away_until(self.presence) => Err(Ending::Gone),
+            };
+            if let Some(next) = self.settle(step)? {
+                return Ok(next);
             }
         }
     }
@@ -232,18 +298,32 @@ impl Session {
                 .set_publishing(router_id, track(kind), false);
         }
         let result = loop {
+            let here = self.presence == Presence::Here;
             let step = tokio::select! {
-                frame = socket.recv() => match handle_frame(socket, frame).await {
+                frame = socket.recv(), if here => match handle_frame(socket, frame).await {
                     Ok(Incoming::Message(message)) => self.handle(socket, message).await.map(|()| None),
                     Ok(Incoming::Nothing) => Ok(None),
                     Err(ending) => Err(ending),
                 },
                 notice = self.inbox.recv() => self.on_notice(socket, notice).await,
                 Some(event) = media_inbox.recv() => match event {
-                    MediaEvent::Offer(sdp) => send(socket, &ServerMessage::Offer { sdp }).await.map(|()| None),
+                    MediaEvent::Offer(sdp) => {
+                        self.unanswered_offer = Some(sdp.clone());
+                        if self.presence == Presence::Here {
+                            send(socket, &ServerMessage::Offer { sdp }).await.map(|()| None)
+                        } else {
+                            // Sent with the resume, if the browser comes back.
+                            Ok(None)
+                        }
+                    }
                     MediaEvent::ActiveSpeaker(speaker) => {
                         let id = civicmeet_wire::ParticipantId(speaker.0);
-                        send(socket, &ServerMessage::ActiveSpeaker { id }).await.map(|()| None)
+                        if self.presence == Presence::Here {
+                            send(socket, &ServerMessage::ActiveSpeaker { id }).await.map(|()| None)
+                        } else {
+                            // Not owed: the next change of speaker says it again.
+                            Ok(None)
+                        }
                     }
                     MediaEvent::Connected => {
                         tracing::debug!(participant = %self.id, "media connected");
@@ -254,14 +334,21 @@ impl Session {
                         "the media connection was lost; join again",
                     )),
                 },
+                Some(handover) = self.handovers.recv() => {
+                    self.take_over(socket, handover).await;
+                    Ok(None)
+                }
+                () = away_until(self.presence) => Err(Ending::Gone),
             };
-            match step {
+            match self.settle(step) {
                 Ok(None) => {}
                 Ok(Some(next)) => break Ok(next),
                 Err(ending) => break Err(ending),
             }
         };
         self.state.media.leave(router_id);
+        // The router forgot its offer with the participant.
+        self.unanswered_offer = None;
         result
     }
 
@@ -273,14 +360,17 @@ impl Session {
         match notice {
             Some(Notice::Send(message)) => {
                 if let ServerMessage::ScreenShare { sharer } = message {
+                    // The screen gate follows the roster, whether or not the
+                    // browser is here to hear it.
                     let router_id = civicmeet_router::ParticipantId(self.id.0);
                     let mine = sharer == Some(self.id);
                     self.state
                         .media
                         .set_publishing(router_id, TrackKind::Screen, mine);
                 }
-                send(socket, &message).await.map(|()| None)
+                self.deliver(socket, message).await.map(|()| None)
             }
+            Some(Notice::Resumed(messages)) => self.resumed(socket, messages).await.map(|()| None),
             Some(Notice::SentBack) => Ok(Some(Next::SentBack)),
             Some(Notice::Removed) => {
                 let now = crate::booking::now().timestamp();
@@ -321,9 +411,22 @@ impl Session {
                     MediaKind::Video => self.entrant.media.video = false,
                     MediaKind::Screen => {}
                 }
-                send(socket, &ServerMessage::MutedByHost { kind })
-                    .await
-                    .map(|()| None)
+                // The page must switch its microphone or camera off too,
+                // if not now then after a resume.
+                let told = ServerMessage::MutedByHost { kind };
+                if self.presence != Presence::Here {
+                    if !self.owed.contains(&told) {
+                        self.owed.push(told);
+                    }
+                    return Ok(None);
+                }
+                match send(socket, &told).await {
+                    Ok(()) => Ok(None),
+                    Err(ending) => {
+                        self.owed.push(told);
+                        Err(ending)
+                    }
+                }
             }
             Some(Notice::Ended) => Err(ended()),
             // Only waiting participants are admitted or rejected.
@@ -357,12 +460,20 @@ impl Session {
                         .label_track(router_id, mid, TrackLabel::Screen);
                 }
                 match self.state.media.offer(router_id, sdp).await {
-                    Ok(sdp) => send(socket, &ServerMessage::Answer { sdp }).await,
+                    Ok(sdp) => {
+                        // Taking the browser's offer dropped the router's own;
+                        // it offers its changes again afterwards.
+                        self.unanswered_offer = None;
+                        send(socket, &ServerMessage::Answer { sdp }).await
+                    }
                     Err(e) => sdp_refused(socket, self.id, e).await,
                 }
             }
             ClientMessage::Answer { sdp } => match self.state.media.answer(router_id, sdp).await {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    self.unanswered_offer = None;
+                    Ok(())
+                }
                 Err(e) => sdp_refused(socket, self.id, e).await,
             },
             ClientMessage::MediaState { media } => {
