@@ -8,9 +8,12 @@
 //! bandwidth estimate (str0m's TWCC estimator) minus what its audio needs.
 //! Stepping a layer down lowers the resolution, never the frame rate: the
 //! order EN 301 549 §6.5 asks for (sign language needs motion more than
-//! pixels). Only when every track is at the lowest layer and still too
-//! much does video of the lowest priority pause, down to the most
-//! important one, which stays at the lowest layer. Audio is never touched.
+//! pixels). Video is never paused for the budget, only for tiles nobody
+//! can see: the estimate follows what is being sent, so a new track (a
+//! screen share starting) always looks over budget at first, and pausing
+//! a camera on that would make the picture flicker away while the
+//! estimator probes upward. Audio is never touched, and str0m's pacer
+//! sends it unpaced, ahead of any video queue.
 //!
 //! Pure arithmetic, no str0m: the participant feeds it numbers.
 
@@ -124,8 +127,9 @@ impl Need {
     }
 }
 
-/// Picks a layer (or a pause) for each track so that the total fits
-/// `estimate` bits per second, with `audio_tracks` reserved first.
+/// Picks a layer for each visible track (`None` for tiles nobody sees) so
+/// that the total fits `estimate` bits per second, with `audio_tracks`
+/// reserved first, as far as stepping resolutions down can make it fit.
 pub fn allocate(estimate: u64, audio_tracks: usize, needs: &[Need]) -> Vec<Option<Layer>> {
     let budget = estimate.saturating_sub(AUDIO_RESERVE * audio_tracks as u64);
     let mut chosen: Vec<Option<Layer>> = needs.iter().map(Need::wanted_sent).collect();
@@ -136,34 +140,16 @@ pub fn allocate(estimate: u64, audio_tracks: usize, needs: &[Need]) -> Vec<Optio
             .filter_map(|(c, n)| c.map(|l| n.rate(l)))
             .sum()
     };
-    // Lowest priority first; among equals, the larger picture gives first.
-    let mut order: Vec<usize> = (0..needs.len()).collect();
-    order.sort_by_key(|&i| (needs[i].priority, std::cmp::Reverse(needs[i].wanted)));
-    // Step resolutions down one at a time, round-robin over the order, so
-    // the cut is shared rather than one track dropping to the bottom.
+    // Step resolutions down one at a time, lowest priority first and among
+    // equals the larger picture, so the cut is shared rather than one
+    // track dropping to the bottom.
     while total(&chosen) > budget {
-        let step = order
-            .iter()
-            .copied()
+        let step = (0..needs.len())
             .filter(|&i| chosen[i].and_then(|l| needs[i].below(l)).is_some())
             .min_by_key(|&i| (needs[i].priority, std::cmp::Reverse(chosen[i])));
         match step {
             Some(i) => chosen[i] = chosen[i].and_then(|l| needs[i].below(l)),
             None => break,
-        }
-    }
-    // Still too much at the lowest layers: pause, least important first,
-    // but never the most important visible video. An estimate that low is
-    // more often the estimator misreading jitter than a link that cannot
-    // carry 150 kbit/s, and someone signing must stay visible; the pacer
-    // sends audio first either way.
-    let keep = order.iter().rev().copied().find(|&i| chosen[i].is_some());
-    for &i in &order {
-        if total(&chosen) <= budget {
-            break;
-        }
-        if Some(i) != keep {
-            chosen[i] = None;
         }
     }
     chosen
@@ -205,11 +191,9 @@ mod tests {
             allocate(1_100_000, 2, &needs),
             vec![Some(Layer::Medium), Some(Layer::Medium)]
         );
-        // 300 kbit/s with 2 audio tracks leaves 200k: one quarter layer,
-        // the other pauses (both quarter layers would need 300k).
-        let chosen = allocate(300_000, 2, &needs);
-        assert_eq!(chosen.iter().filter(|c| c.is_some()).count(), 1);
-        assert!(chosen.contains(&Some(Layer::Low)));
+        // 300 kbit/s with 2 audio tracks leaves 200k: both at the quarter
+        // layer (300k), never paused; the estimator probes upward.
+        assert_eq!(allocate(300_000, 2, &needs), vec![Some(Layer::Low); 2]);
     }
 
     #[test]
@@ -224,15 +208,12 @@ mod tests {
             allocate(2_150_000, 0, &needs),
             vec![Some(Layer::Low), Some(Layer::High), Some(Layer::Medium)]
         );
-        // Nearly nothing: the screen share is the last to go.
-        assert_eq!(
-            allocate(160_000, 0, &needs),
-            vec![None, Some(Layer::Low), None]
-        );
+        // Nearly nothing: everything at the quarter layer, nothing paused.
+        assert_eq!(allocate(160_000, 0, &needs), vec![Some(Layer::Low); 3]);
     }
 
     #[test]
-    fn the_most_important_video_is_never_paused_for_the_budget() {
+    fn video_is_paused_only_for_tiles_nobody_sees() {
         let needs = [
             need(Priority::Normal, Some(Layer::High)),
             need(Priority::ActiveSpeaker, Some(Layer::Medium)),
@@ -240,7 +221,7 @@ mod tests {
         ];
         assert_eq!(
             allocate(10_000, 2, &needs),
-            vec![None, Some(Layer::Low), None]
+            vec![Some(Layer::Low), Some(Layer::Low), None]
         );
     }
 
@@ -250,14 +231,14 @@ mod tests {
         let mut two = need(Priority::Normal, Some(Layer::High));
         two.rates = [Some(100_000), Some(300_000), None];
         assert_eq!(allocate(10_000_000, 0, &[two]), vec![Some(Layer::Medium)]);
-        // Only the high layer: a small tile still gets it, and stepping down
-        // has nowhere to go but a pause (never for the only video).
+        // Only the high layer (unlayered video): a small tile still gets
+        // it, and a small budget cannot step it down.
         let mut top = need(Priority::Normal, Some(Layer::Low));
         top.rates = [None, None, Some(900_000)];
         assert_eq!(allocate(10_000_000, 0, &[top]), vec![Some(Layer::High)]);
         assert_eq!(
             allocate(100_000, 0, &[top, top]),
-            vec![None, Some(Layer::High)]
+            vec![Some(Layer::High); 2]
         );
     }
 

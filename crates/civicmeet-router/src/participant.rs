@@ -724,10 +724,18 @@ impl Participant {
             }
             Event::MediaData(data) => {
                 let kind = self.gate_kind(data.mid);
+                // An unlayered video stream counts as the top layer, so the
+                // allocation budgets what it really costs (a shared screen
+                // of text needs far less than a camera's full layer).
+                let layer = match data.rid {
+                    Some(rid) => Layer::from_rid(rid),
+                    None if kind != Some(TrackKind::Audio) => Some(Layer::High),
+                    None => None,
+                };
                 if let Some(track) = self.tracks_in.iter_mut().find(|t| t.mid == data.mid)
-                    && let Some(layer) = data.rid.and_then(Layer::from_rid)
+                    && let Some(layer) = layer
                 {
-                    track.simulcast = true;
+                    track.simulcast |= data.rid.is_some();
                     if track.rates.count(now, layer, data.data.len()) {
                         out.layers_changed.push(self.id);
                     }

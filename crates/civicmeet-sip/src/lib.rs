@@ -6,8 +6,10 @@
 //! datagram into a [`Message`] or a [`ParseError`] that says whether the
 //! sender deserves an answer, and [`Message::response`] builds the answer
 //! to a request (RFC 3261 §8.2.6: Via, From, To, Call-ID and CSeq copied,
-//! a tag added to To). Transactions, dialogs, SDP and media come next
-//! (issue 7).
+//! a tag added to To). [`Transactions`] are RFC 3261 §17.2 server
+//! transactions over UDP: retransmitted requests absorbed, final responses
+//! retransmitted until ACK, timers on a clock that is an argument. Dialogs,
+//! SDP and media come next (issue 7).
 //!
 //! Everything from the network is untrusted: sizes are bounded
 //! ([`MAX_MESSAGE`], [`MAX_HEADERS`]), nothing panics on any input (a
@@ -18,9 +20,13 @@
 
 mod message;
 mod parse;
+mod transaction;
 
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
+pub use transaction::{
+    MAX_TRANSACTIONS, T1, T2, T4, TransactionEvent, TransactionKey, Transactions,
+};
 
 /// Parses a datagram and, if it is a request that cannot be taken as it
 /// is, the answer it gets: `400` for malformed requests that can still be

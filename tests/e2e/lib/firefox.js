@@ -64,7 +64,10 @@ export async function launchFirefox() {
  */
 export async function openFirefoxPage(browser) {
   const page = await browser.newPage();
-  page.setDefaultTimeout(30_000);
+  // Generous, never measured: on two busy cores a second Firefox page has
+  // taken more than 30 s to answer its first navigation or locator.
+  page.setDefaultTimeout(90_000);
+  page.setDefaultNavigationTimeout(90_000);
   await page.setViewport({ width: 1024, height: 768 });
   page.problems = [];
   page.requests = [];
@@ -83,7 +86,7 @@ export function byRole(page, role, name) {
 export async function ffNewMeeting(page, baseUrl) {
   await page.goto(baseUrl);
   await byRole(page, 'button', 'New meeting').click();
-  await page.waitForFunction(() => /\/m\/[^/#]+#.+$/.test(location.href), { timeout: 30_000 });
+  await page.waitForFunction(() => /\/m\/[^/#]+#.+$/.test(location.href), { timeout: 90_000 });
   return page.url();
 }
 
@@ -101,7 +104,7 @@ export async function ffWaitingView(page) {
   await byRole(page, 'heading', 'Waiting room').wait();
   await page.waitForFunction(
     () => document.querySelector('[role="status"]')?.textContent.includes('a host will let you in'),
-    { timeout: 30_000 },
+    { timeout: 90_000 },
   );
 }
 
@@ -117,7 +120,7 @@ export async function ffInviteGuest(page) {
   const field = await page.waitForFunction(() => {
     const input = document.getElementById('invite-link');
     return input?.value ? input : null;
-  }, { timeout: 30_000 });
+  }, { timeout: 90_000 });
   return field.evaluate((input) => input.value);
 }
 

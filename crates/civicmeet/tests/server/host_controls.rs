@@ -282,17 +282,7 @@ async fn every_signalling_message_follows_the_permission_table_for_every_meeting
         (Role::Judge, "judge"),
         (Role::Guest, "guest"),
     ] {
-        let meeting = app
-            .create_meeting_with(json!({"kind": "hearing", "waiting_room": false}))
-            .await;
-        let key = match role {
-            Role::Host => meeting.host.clone(),
-            Role::Judge => meeting.judge.clone().unwrap(),
-            _ => meeting.guest.clone(),
-        };
-        let mut join = join_message(&key, "Actor");
-        join["notice_acknowledged"] = json!(true);
-        let (mut actor, welcome) = app.join_with_message(&meeting, join).await;
+        let (meeting, mut actor, welcome) = app.join_hearing_as(role).await;
         assert_eq!(welcome["role"], wire_role, "{welcome}");
         // A target who stays: a second participant with the judge link.
         let mut join = join_message(meeting.judge.as_deref().unwrap(), "Target");

@@ -205,6 +205,28 @@ impl TestApp {
         let first = client.recv().await;
         (client, first)
     }
+
+    /// A new hearing without a waiting room, joined by "Actor" with the
+    /// link of `role` (notice acknowledged): for checks that go through
+    /// every meeting role. Returns the meeting, the socket and `welcome`.
+    pub async fn join_hearing_as(
+        &self,
+        role: civicmeet::access::Role,
+    ) -> (TestMeeting, Client, Value) {
+        use civicmeet::access::Role;
+        let meeting = self
+            .create_meeting_with(serde_json::json!({"kind": "hearing", "waiting_room": false}))
+            .await;
+        let key = match role {
+            Role::Host => meeting.host.clone(),
+            Role::Judge => meeting.judge.clone().expect("a hearing has a judge link"),
+            _ => meeting.guest.clone(),
+        };
+        let mut join = join_message(&key, "Actor");
+        join["notice_acknowledged"] = serde_json::json!(true);
+        let (actor, welcome) = self.join_with_message(&meeting, join).await;
+        (meeting, actor, welcome)
+    }
 }
 
 /// A `join` of the current protocol version.
