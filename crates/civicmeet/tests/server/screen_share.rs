@@ -6,7 +6,7 @@
 use crate::common;
 
 use civicmeet::access::{self, Action, Role};
-use common::{Client, TestApp, TestMeeting, join_message, spawn_app};
+use common::{Client, TestApp, TestMeeting, spawn_app};
 use serde_json::{Value, json};
 
 const START: &str = r#"{"type":"screen_share","sharing":true}"#;
@@ -202,7 +202,7 @@ async fn sharing_follows_the_permission_table_for_every_meeting_role() {
         (Role::Judge, "judge"),
         (Role::Guest, "guest"),
     ] {
-        let (meeting, mut actor, welcome) = app.join_hearing_as(role).await;
+        let (_meeting, mut actor, welcome) = app.join_hearing_as(role).await;
         assert_eq!(welcome["role"], wire_role, "{welcome}");
 
         actor.send(start()).await;
