@@ -86,8 +86,13 @@ export function byRole(page, role, name) {
 export async function ffNewMeeting(page, baseUrl) {
   await page.goto(baseUrl);
   await byRole(page, 'button', 'New meeting').click();
-  await page.waitForFunction(() => /\/m\/[^/#]+#.+$/.test(location.href), { timeout: 90_000 });
-  return page.url();
+  const href = await page.waitForFunction(
+    () => (/\/m\/[^/#]+#.+$/.test(location.href) ? location.href : null),
+    { timeout: 90_000 },
+  );
+  // The page's own location: under BiDi, puppeteer's page.url() has been
+  // seen to still name the start page after the redirect to the meeting.
+  return href.jsonValue();
 }
 
 /** Opens a meeting link, types a name, waits for the device check, clicks Join. */
