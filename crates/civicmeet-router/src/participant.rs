@@ -138,6 +138,11 @@ struct TrackOut {
     /// keyframe of the target layer, so the decoder never sees a frame it
     /// cannot decode.
     current: Option<Layer>,
+    /// Whether the publisher sends layers, once a frame has said so. An
+    /// unlayered stream has nothing to switch: a new target needs no
+    /// keyframe (asking for one on every new bandwidth estimate made
+    /// publishers send keyframes all the time).
+    layered: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,8 +170,11 @@ impl TrackOut {
         }
         let Some(rid) = data.rid else {
             // Not simulcast: one stream for everyone.
+            self.layered = Some(false);
+            self.current = self.target;
             return true;
         };
+        self.layered = Some(true);
         let Some(layer) = Layer::from_rid(rid) else {
             return false;
         };
@@ -359,6 +367,7 @@ impl Participant {
             state: TrackOutState::ToOpen,
             target: wanted,
             current: None,
+            layered: None,
         });
     }
 
@@ -580,6 +589,10 @@ impl Participant {
                 track.target = *layer;
                 match layer {
                     None => track.current = None,
+                    // Unlayered and flowing: the "layer" is only a label.
+                    Some(layer) if track.layered == Some(false) && track.current.is_some() => {
+                        track.current = Some(*layer);
+                    }
                     Some(layer) if track.current != Some(*layer) => {
                         needs_keyframe.push((*source, *layer));
                     }
