@@ -294,26 +294,41 @@ impl Sim {
     /// shell labels the new mid before the offer reaches the router, as
     /// the server does with the mid a browser names in its offer.
     pub fn publish_screen(&mut self, id: ParticipantId) -> Mid {
-        let now = self.now;
+        let mid = self.offer_new_track(id, MediaKind::Video, Some(TrackLabel::Screen));
         let peer = self.peer_mut(id);
-        let mut change = peer.rtc.sdp_api();
-        let mid = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        peer.screen_mid = Some(mid);
+        peer.keyframe_requested = true;
+        mid
+    }
+
+    /// The peer offers one more sendonly track of `kind` and takes the
+    /// router's answer; a label is given to the router before the offer,
+    /// as the server does with the mid a browser names.
+    fn offer_new_track(
+        &mut self,
+        id: ParticipantId,
+        kind: MediaKind,
+        label: Option<TrackLabel>,
+    ) -> Mid {
+        let now = self.now;
+        let mut change = self.peer_mut(id).rtc.sdp_api();
+        let mid = change.add_media(kind, Direction::SendOnly, None, None, None);
         let (offer, pending) = change.apply().expect("an offer with the new track");
-        self.router
-            .set_track_label(id, &mid, TrackLabel::Screen)
-            .expect("a participant of the router");
+        if let Some(label) = label {
+            self.router
+                .set_track_label(id, &mid, label)
+                .expect("a participant of the router");
+        }
         let answer = self
             .router
             .accept_offer(now, id, &offer.to_sdp_string())
             .expect("the router answers a renegotiation");
         let answer = SdpAnswer::from_sdp_string(&answer).expect("the router's answer parses");
-        let peer = self.peer_mut(id);
-        peer.rtc
+        self.peer_mut(id)
+            .rtc
             .sdp_api()
             .accept_answer(pending, answer)
             .expect("the peer accepts the router's answer");
-        peer.screen_mid = Some(mid);
-        peer.keyframe_requested = true;
         mid
     }
 
@@ -321,24 +336,8 @@ impl Sim {
     /// offering it to the router (a browser that turns on its camera later).
     pub fn publish_new_track(&mut self, id: ParticipantId, kind: MediaKind) -> Mid {
         let now = self.now;
-        let peer = self
-            .peers
-            .iter_mut()
-            .find(|p| p.id == id)
-            .expect("a peer of this sim");
-        let mut change = peer.rtc.sdp_api();
-        let mid = change.add_media(kind, Direction::SendOnly, None, None, None);
-        let (offer, pending) = change.apply().expect("an offer with the new track");
-        let answer = self
-            .router
-            .accept_offer(now, id, &offer.to_sdp_string())
-            .expect("the router answers a renegotiation");
-        let answer = SdpAnswer::from_sdp_string(&answer).expect("the router's answer parses");
+        let mid = self.offer_new_track(id, kind, None);
         let peer = self.peer_mut(id);
-        peer.rtc
-            .sdp_api()
-            .accept_answer(pending, answer)
-            .expect("the peer accepts the router's answer");
         match kind {
             MediaKind::Audio => {
                 peer.audio_mid = Some(mid);
