@@ -40,6 +40,7 @@ mod layers;
 mod participant;
 mod router;
 mod speaker;
+mod timeline;
 
 pub use config::RouterConfig;
 pub use error::RouterError;

@@ -14,6 +14,7 @@ use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::keyframes::KeyframeThrottle;
 use crate::layers::Layer;
 use crate::router::{RouterEvent, Transmit};
+use crate::timeline::Timeline;
 use crate::{ParticipantId, RoomId, RouterError, TrackLabel, Transport};
 
 /// How long the bit rate of each simulcast layer is measured over.
@@ -143,6 +144,8 @@ struct TrackOut {
     /// keyframe (asking for one on every new bandwidth estimate made
     /// publishers send keyframes all the time).
     layered: Option<bool>,
+    /// The subscriber's one clock across the layers forwarded.
+    timeline: Timeline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -368,6 +371,7 @@ impl Participant {
             target: wanted,
             current: None,
             layered: None,
+            timeline: Timeline::default(),
         });
     }
 
@@ -483,7 +487,9 @@ impl Participant {
         let Some(pt) = writer.match_params(data.params) else {
             return false;
         };
-        if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
+        let layer = data.rid.and_then(Layer::from_rid);
+        let time = track.timeline.map(layer, data.time, data.network_time);
+        if let Err(e) = writer.write(pt, data.network_time, time, data.data.clone()) {
             tracing::debug!(participant = %self.id, error = %e, "write failed, disconnecting");
             self.rtc.disconnect();
             return false;

@@ -117,7 +117,14 @@ fn the_tile_decides_the_layer_and_a_hidden_tile_pauses() {
         )
         .is_some()
     );
-    assert_eq!(sim.peer(subscriber).received_from(publisher).broken, 0);
+    let received = sim.peer(subscriber).received_from(publisher);
+    assert_eq!(received.broken, 0);
+    // Each layer has its own RTP clock; across all these switches the
+    // subscriber's stays one.
+    assert_eq!(
+        received.video_time_jumps, 0,
+        "media time jumped at a switch"
+    );
 }
 
 #[test]

@@ -43,6 +43,12 @@ pub struct Received {
     pub broken: u64,
     /// Video frames per simulcast layer (low, medium, high) received.
     pub layers: [u64; 3],
+    /// The media time and arrival of the last video frame received.
+    pub last_video: Option<(MediaTime, Instant)>,
+    /// Video frames whose media time moved from the frame before by a
+    /// second more or less than the time between their arrivals: a jitter
+    /// buffer would hold them for a render time far off.
+    pub video_time_jumps: u64,
 }
 
 pub struct Peer {
@@ -573,6 +579,7 @@ impl Sim {
 
     fn publish_due_media(&mut self) {
         let now = self.now;
+        let start = self.start;
         for peer in &mut self.peers {
             if !peer.publishing || peer.offline || !peer.rtc.is_connected() {
                 continue;
@@ -603,7 +610,9 @@ impl Sim {
                     let key = peer.keyframe_requested
                         || (peer.periodic_keyframes && peer.frame_no % 90 == 0);
                     peer.keyframe_requested = false;
-                    let ts = media_time_90k(peer.frame_no * 3_000);
+                    // The capture time, as a camera stamps it.
+                    let ts = MediaTime::from(peer.next_video - start)
+                        .rebase(str0m::media::Frequency::NINETY_KHZ);
                     let codec = peer.video_codec;
                     if peer.simulcast {
                         for (layer, rid) in SIMULCAST_RIDS.iter().enumerate() {
@@ -613,6 +622,10 @@ impl Sim {
                                     .payload_params()
                                     .find(|p| p.spec().codec == Codec::Vp8)
                                     .map(|p| p.pt());
+                                // Each layer on its own clock, as a browser's
+                                // separate RTP streams may be.
+                                let ts =
+                                    MediaTime::from_90khz(ts.numer() + LAYER_TIME_BASES[layer]);
                                 if let Some(pt) = pt {
                                     let _ = w.rid(Rid::from(*rid)).write(pt, now, ts, payload);
                                 }
@@ -711,6 +724,14 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
                             if !data.contiguous {
                                 entry.broken += 1;
                             }
+                            if let Some((time, arrived)) = entry.last_video {
+                                let media = data.time.as_seconds() - time.as_seconds();
+                                let wall = (data.network_time - arrived).as_secs_f64();
+                                if (media - wall).abs() > 1.0 {
+                                    entry.video_time_jumps += 1;
+                                }
+                            }
+                            entry.last_video = Some((data.time, data.network_time));
                         }
                         None => {}
                     }
@@ -727,10 +748,6 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
 
 fn media_time_48k(samples: u64) -> MediaTime {
     MediaTime::new(samples, str0m::media::Frequency::FORTY_EIGHT_KHZ)
-}
-
-fn media_time_90k(ticks: u64) -> MediaTime {
-    MediaTime::from_90khz(ticks)
 }
 
 /// A synthetic VP8 frame: the 3-byte frame tag (bit 0 clear on keyframes),
@@ -756,6 +773,9 @@ pub const SIMULCAST_RIDS: [&str; 3] = ["l", "m", "h"];
 /// Bytes of a simulcast layer's delta frame: about 100, 360 and 1,000
 /// kbit/s at 30 frames/s; keyframes are three times as large.
 pub const LAYER_FRAME_BYTES: [usize; 3] = [400, 1_500, 4_000];
+/// Where each layer's RTP timestamps start (90 kHz ticks): hours apart,
+/// the way independent random bases are.
+const LAYER_TIME_BASES: [u64; 3] = [3_000_000_000, 1_000, 1_500_000_000];
 /// The third byte of a simulcast frame: this plus the layer index.
 const LAYER_MARK: u8 = 0x20;
 
