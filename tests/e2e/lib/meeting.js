@@ -86,8 +86,24 @@ export async function fillJoinForm(page, meetingUrl, name) {
 /** Our participant id, once we are in the meeting (our tile is there). */
 export async function ownId(page) {
   const self = page.locator('#tiles .tile.self');
-  await self.waitFor({ timeout: 15_000 });
+  try {
+    await self.waitFor({ timeout: 15_000 });
+  } catch (error) {
+    error.message += `\nthe page instead: ${JSON.stringify(await pageState(page))}`;
+    throw error;
+  }
   return self.getAttribute('data-participant-id');
+}
+
+/** What a page shows and has logged, for a failure message: which view, which error, which problems. */
+async function pageState(page) {
+  const shown = await page.evaluate(() => ({
+    url: location.href.replace(/#.*/, '#…'),
+    views: [...document.querySelectorAll('main > section')].filter((s) => !s.hidden).map((s) => s.id),
+    joinButton: document.getElementById('join-button')?.textContent,
+    error: document.querySelector('[role=alert]')?.textContent?.trim(),
+  })).catch((e) => ({ unreadable: e.message }));
+  return { ...shown, problems: page.problems };
 }
 
 /**
