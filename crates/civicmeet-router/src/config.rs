@@ -16,6 +16,13 @@ pub struct RouterConfig {
     /// the shell accepts TCP connections for browsers that cannot use UDP
     /// (a firewall that lets only TCP 443 out). Empty: UDP only.
     pub tcp_candidate_addrs: Vec<SocketAddr>,
+    /// Whether each subscriber's bandwidth is estimated (str0m's TWCC
+    /// estimator and pacer), so simulcast layers fit the link. Without
+    /// it, tiles alone choose layers. The estimator's pacer costs a
+    /// `handle_timeout` of the subscriber's `Rtc` per packet sent, which
+    /// grows with the tracks it receives: in large audio meetings (50
+    /// people) it is most of the server's work (BENCHMARKS.md).
+    pub bandwidth_estimation: bool,
 }
 
 impl RouterConfig {
@@ -25,6 +32,7 @@ impl RouterConfig {
             local_addr,
             candidate_addrs: vec![local_addr],
             tcp_candidate_addrs: Vec::new(),
+            bandwidth_estimation: true,
         }
     }
 }

@@ -20,6 +20,11 @@ use crate::{ParticipantId, RoomId, RouterError, TrackLabel, Transport};
 /// How long the bit rate of each simulcast layer is measured over.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 
+/// Pacer rounds taken at once in [`Participant::drain`] (each releases a
+/// packet); the rest wait for the router's next timeout, so one busy
+/// subscriber cannot hold the media task for long.
+const MAX_PACER_ROUNDS: u32 = 64;
+
 /// How long a participant whose ICE connectivity is lost may take to come
 /// back (an ICE restart after a network change: a new offer with new
 /// credentials, or checks from a new address) before it is disconnected.
@@ -644,22 +649,37 @@ impl Participant {
     /// Polls the Rtc until it only has a timeout left, sorting its output.
     pub fn drain(&mut self, now: Instant, out: &mut Outputs) {
         self.negotiate_if_needed(out);
+        // str0m's pacer (on with bandwidth estimation) lets one packet out
+        // per `handle_timeout` and asks for the next one at once; taking
+        // those rounds here, while they still release packets, saves a
+        // trip through the router's timer set per packet.
+        let mut rounds = 0;
+        let mut sent_this_round = false;
         while self.rtc.is_alive() {
             match self.rtc.poll_output() {
                 Ok(Output::Timeout(t)) => {
+                    if t <= now && sent_this_round && rounds < MAX_PACER_ROUNDS {
+                        rounds += 1;
+                        sent_this_round = false;
+                        self.handle_input(Input::Timeout(now));
+                        continue;
+                    }
                     self.next_timeout = Some(t);
                     break;
                 }
-                Ok(Output::Transmit(t)) => out.transmits.push_back(Transmit {
-                    transport: match t.proto {
-                        Protocol::Udp => Transport::Udp,
-                        // ICE-TCP, the only TCP str0m speaks here.
-                        _ => Transport::Tcp,
-                    },
-                    source: t.source,
-                    destination: t.destination,
-                    contents: t.contents.into(),
-                }),
+                Ok(Output::Transmit(t)) => {
+                    sent_this_round = true;
+                    out.transmits.push_back(Transmit {
+                        transport: match t.proto {
+                            Protocol::Udp => Transport::Udp,
+                            // ICE-TCP, the only TCP str0m speaks here.
+                            _ => Transport::Tcp,
+                        },
+                        source: t.source,
+                        destination: t.destination,
+                        contents: t.contents.into(),
+                    })
+                }
                 Ok(Output::Event(e)) => self.handle_event(now, e, out),
                 Err(e) => {
                     tracing::debug!(participant = %self.id, error = %e, "poll failed, disconnecting");

@@ -158,7 +158,11 @@ impl Router {
             .enable_vp8(true)
             .enable_h264(true)
             // The send-side estimate per subscriber that layer choice needs.
-            .enable_bwe(Some(str0m::bwe::Bitrate::kbps(INITIAL_ESTIMATE_KBPS)))
+            .enable_bwe(
+                self.config
+                    .bandwidth_estimation
+                    .then(|| str0m::bwe::Bitrate::kbps(INITIAL_ESTIMATE_KBPS)),
+            )
             .build(now);
         for candidate in &self.candidates {
             // A host candidate that parsed in `new` is accepted by every Rtc;
@@ -490,7 +494,12 @@ impl Router {
             return;
         };
         let (video, audio_tracks) = subscriber.receiving();
-        let estimate = subscriber.estimate.unwrap_or(INITIAL_ESTIMATE_KBPS * 1000);
+        // Without an estimator the budget is open: tiles alone decide.
+        let estimate = match (subscriber.estimate, self.config.bandwidth_estimation) {
+            (Some(estimate), _) => estimate,
+            (None, true) => INITIAL_ESTIMATE_KBPS * 1000,
+            (None, false) => u64::MAX,
+        };
         let speaker = self.active_speaker.get(&subscriber.room).copied();
         let needs: Vec<Need> = video
             .iter()

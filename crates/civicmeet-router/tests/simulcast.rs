@@ -14,7 +14,10 @@ const ROOM: RoomId = RoomId(1);
 /// A publisher sending three layers and a subscriber with a large tile,
 /// connected and warmed up.
 fn call() -> (Sim, ParticipantId, ParticipantId) {
-    let mut sim = Sim::new();
+    call_in(Sim::new())
+}
+
+fn call_in(mut sim: Sim) -> (Sim, ParticipantId, ParticipantId) {
     let publisher = sim.join_simulcast(ROOM);
     let subscriber = sim.join(ROOM, true, false);
     sim.router
@@ -124,6 +127,44 @@ fn the_tile_decides_the_layer_and_a_hidden_tile_pauses() {
     assert_eq!(
         received.video_time_jumps, 0,
         "media time jumped at a switch"
+    );
+}
+
+#[test]
+fn without_bandwidth_estimation_the_tile_alone_chooses_the_layer() {
+    let (mut sim, publisher, subscriber) =
+        call_in(Sim::with_config(|c| c.bandwidth_estimation = false));
+    assert_eq!(
+        sim.router.receiving_layer(subscriber, publisher),
+        Some(Layer::High)
+    );
+    // A cap the estimator would follow down: without it nothing moves.
+    sim.links.insert(
+        subscriber,
+        Link {
+            cap_to_peer_bps: Some(300_000),
+            ..Link::default()
+        },
+    );
+    sim.run_for(Duration::from_secs(8));
+    assert_eq!(
+        sim.router.receiving_layer(subscriber, publisher),
+        Some(Layer::High)
+    );
+    // The tile still decides.
+    sim.router
+        .set_tile(sim.now, subscriber, publisher, Some(120))
+        .unwrap();
+    assert!(
+        time_until_layer(
+            &mut sim,
+            subscriber,
+            publisher,
+            Some(Layer::Low),
+            Duration::from_secs(2)
+        )
+        .is_some(),
+        "a small tile gets the low layer"
     );
 }
 

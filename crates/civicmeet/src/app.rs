@@ -107,7 +107,8 @@ impl Application {
                 Some((side, tcp_candidates))
             }
         };
-        let (media_task, media) = MediaTask::new(socket, candidates, tcp)?;
+        let (media_task, media) =
+            MediaTask::new(socket, candidates, tcp, config.media.bandwidth_estimation)?;
         let media_task = tokio::spawn(media_task.run());
 
         let public_url: Arc<str> = config.public_url(http_addr).into();

@@ -270,6 +270,7 @@ impl MediaTask {
         socket: UdpSocket,
         candidate_addrs: Vec<SocketAddr>,
         tcp: Option<(TcpSide, Vec<SocketAddr>)>,
+        bandwidth_estimation: bool,
     ) -> Result<(MediaTask, MediaHandle), MediaSetupError> {
         let local_addr = socket.local_addr().map_err(MediaSetupError::Socket)?;
         let receive_addr = receive_address(local_addr, &candidate_addrs);
@@ -281,6 +282,7 @@ impl MediaTask {
             local_addr,
             candidate_addrs,
             tcp_candidate_addrs,
+            bandwidth_estimation,
         })?;
         let (tx, rx) = mpsc::unbounded_channel();
         Ok((

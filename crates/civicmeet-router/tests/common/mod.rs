@@ -151,11 +151,18 @@ pub struct Sim {
 
 impl Sim {
     pub fn new() -> Sim {
+        Sim::with_config(|_| {})
+    }
+
+    /// A simulation whose router config `adjust` changed first.
+    pub fn with_config(adjust: impl FnOnce(&mut RouterConfig)) -> Sim {
         let router_addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 10_000);
+        let mut config = RouterConfig::new(router_addr);
+        adjust(&mut config);
         // The one real clock read: an Instant cannot be made otherwise. From
         // here on time only moves by `run_for`.
         let now = Instant::now();
-        let router = Router::new(RouterConfig::new(router_addr)).expect("a valid router address");
+        let router = Router::new(config).expect("a valid router address");
         Sim {
             now,
             start: now,

@@ -66,6 +66,9 @@ pub struct MediaConfig {
     /// A TCP port on the listen address for browsers that cannot send UDP
     /// (ICE-TCP; 443 in production). 0: no TCP media.
     pub tcp_port: u16,
+    /// Whether the server estimates each participant's bandwidth to choose
+    /// simulcast layers (see `civicmeet.sample.toml`).
+    pub bandwidth_estimation: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -100,6 +103,7 @@ impl Default for MediaConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 10000)),
             public_addresses: Vec::new(),
             tcp_port: 0,
+            bandwidth_estimation: true,
         }
     }
 }
