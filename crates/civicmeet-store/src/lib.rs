@@ -46,6 +46,9 @@ pub use catalog::{
 };
 pub use error::StoreError;
 pub use meetings::{LinkRef, LinkRole, MeetingKind, MeetingLink, MeetingRecord, NewMeeting};
+
+/// Digits in a meeting's dial-in number (see [`Store::dial_number`]).
+pub const DIAL_NUMBER_DIGITS: u32 = 9;
 pub use outbox::{LEASE_SECS, MailStatus, NewMail, OutboxMail};
 pub use tokens::{TokenGrant, TokenPurpose, TokenSubject};
 pub use webhooks::{NewWebhook, Webhook, WebhookDelivery};

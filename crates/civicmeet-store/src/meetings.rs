@@ -46,6 +46,9 @@ pub struct MeetingRecord {
     pub waiting_room: bool,
     host_pin_hash: Option<String>,
     guest_pin_hash: Option<String>,
+    /// The number room systems and phones dial; `None` only for meetings
+    /// made before dial-in existed, until [`Store::dial_number`] is asked.
+    pub dial_number: Option<String>,
 }
 
 impl MeetingRecord {
@@ -112,6 +115,10 @@ pub struct MeetingLink {
     pub link: LinkRef,
 }
 
+/// Tries at a fresh number when one is taken. With 9 digits and even a
+/// million meetings, a collision is a 1-in-900 event, eight in a row never.
+const DIAL_NUMBER_ATTEMPTS: usize = 8;
+
 fn pin_hash(meeting_id: &str, pin: &str) -> String {
     random::hex(&Sha256::digest(format!("{meeting_id}:{pin}").as_bytes()))
 }
@@ -124,8 +131,23 @@ impl Store {
             .await
     }
 
-    /// Stores a new meeting as described.
+    /// Stores a new meeting as described, with a dial-in number of its own.
     pub async fn create_meeting_with(&self, meeting: &NewMeeting) -> Result<(), StoreError> {
+        for _ in 0..DIAL_NUMBER_ATTEMPTS {
+            match self.insert_meeting(meeting, &random::dial_number()?).await {
+                // Taken: the id (a real conflict) or, rarely, the number.
+                Err(StoreError::AlreadyExists) if self.meeting(&meeting.id).await?.is_none() => {}
+                result => return result,
+            }
+        }
+        Err(StoreError::AlreadyExists)
+    }
+
+    async fn insert_meeting(
+        &self,
+        meeting: &NewMeeting,
+        dial_number: &str,
+    ) -> Result<(), StoreError> {
         let host = meeting
             .host_pin
             .as_deref()
@@ -136,8 +158,8 @@ impl Store {
             .map(|p| pin_hash(&meeting.id, p));
         with_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO meetings (id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO meetings (id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&meeting.id)
             .bind(meeting.created_at)
@@ -145,6 +167,7 @@ impl Store {
             .bind(meeting.waiting_room)
             .bind(&host)
             .bind(&guest)
+            .bind(dial_number)
             .execute(pool)
             .await
             .map(|_| ())
@@ -156,13 +179,59 @@ impl Store {
     pub async fn meeting(&self, id: &str) -> Result<Option<MeetingRecord>, StoreError> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash \
+                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
                  FROM meetings WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
             .await
         })?)
+    }
+
+    /// The meeting a room system or phone reaches by dialling `number`.
+    pub async fn meeting_by_dial_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
+                 FROM meetings WHERE dial_number = $1",
+            )
+            .bind(number)
+            .fetch_optional(pool)
+            .await
+        })?)
+    }
+
+    /// The meeting's dial-in number, given one now if it has none yet (a
+    /// meeting older than dial-in). [`StoreError::UnknownReference`] for an
+    /// unknown meeting.
+    pub async fn dial_number(&self, meeting_id: &str) -> Result<String, StoreError> {
+        for _ in 0..DIAL_NUMBER_ATTEMPTS {
+            let meeting = self
+                .meeting(meeting_id)
+                .await?
+                .ok_or(StoreError::UnknownReference)?;
+            if let Some(number) = meeting.dial_number {
+                return Ok(number);
+            }
+            let number = random::dial_number()?;
+            // Only where none is set: two callers at once agree on one.
+            let assigned = with_pool!(self, pool => {
+                sqlx::query("UPDATE meetings SET dial_number = $1 WHERE id = $2 AND dial_number IS NULL")
+                    .bind(&number)
+                    .bind(meeting_id)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            });
+            match assigned.map_err(StoreError::from) {
+                Ok(()) | Err(StoreError::AlreadyExists) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::AlreadyExists)
     }
 
     /// Makes a new link key for `role` in the meeting and returns it; this

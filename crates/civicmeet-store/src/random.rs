@@ -38,3 +38,19 @@ pub(crate) fn secret_hash(secret: &str) -> String {
     use sha2::{Digest, Sha256};
     hex(&Sha256::digest(secret.as_bytes()))
 }
+
+/// A meeting's dial-in number: [`DIAL_NUMBER_DIGITS`] decimal digits, the
+/// first not zero (some keypads and gateways drop leading zeros), uniform.
+pub(crate) fn dial_number() -> Result<String, StoreError> {
+    const LOW: u32 = 10u32.pow(crate::DIAL_NUMBER_DIGITS - 1);
+    const SPAN: u32 = 9 * LOW;
+    // Rejection sampling: values past the largest multiple of SPAN would
+    // make the low numbers likelier.
+    let limit = u32::MAX - u32::MAX % SPAN;
+    loop {
+        let value = u32::from_le_bytes(bytes::<4>()?);
+        if value < limit {
+            return Ok((LOW + value % SPAN).to_string());
+        }
+    }
+}

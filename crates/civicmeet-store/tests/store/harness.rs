@@ -35,6 +35,22 @@ impl TestDb {
             }
         }
     }
+
+    /// Runs a statement behind the store's back: for stored states the
+    /// store itself no longer makes (rows from before a migration).
+    pub async fn execute(&self, sql: &'static str) {
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+            Raw::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
 }
 
 /// A fresh SQLite file in a temp folder.

@@ -8,6 +8,7 @@ mod pg;
 mod accounts;
 mod appointments;
 mod catalog;
+mod dial_numbers;
 mod fixtures;
 mod meeting_links;
 mod outbox;

@@ -37,6 +37,9 @@ pub struct CreatedMeeting {
     pub guest_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub judge_url: Option<String>,
+    /// The number room systems and phones dial into this meeting (SIP,
+    /// issue 7): digits only, for keypads.
+    pub dial_number: String,
 }
 
 /// What `POST /api/meetings` may ask for; every field is optional.
@@ -151,6 +154,7 @@ async fn create(state: &AppState, request: CreateMeeting) -> Result<CreatedMeeti
         MeetingKind::Hearing => Some(link(LinkRole::Judge).await?),
         _ => None,
     };
+    let dial_number = state.store.dial_number(&meeting.id).await?;
     tracing::info!(meeting = %id.short(), kind = kind.as_str(), "meeting created");
     Ok(CreatedMeeting {
         id: id.to_string(),
@@ -159,6 +163,7 @@ async fn create(state: &AppState, request: CreateMeeting) -> Result<CreatedMeeti
         host_url,
         guest_url,
         judge_url,
+        dial_number,
     })
 }
 

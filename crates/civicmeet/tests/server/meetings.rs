@@ -18,9 +18,16 @@ async fn the_api_creates_meetings_with_distinct_unguessable_ids() {
     let id = body["id"].as_str().unwrap();
     assert!(is_meeting_id(id), "{id}");
     assert_eq!(body["url"], format!("/m/{id}"));
+    // The number room systems and phones dial: nine digits.
+    let number = body["dial_number"].as_str().unwrap();
+    assert!(
+        number.len() == 9 && number.bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
+    );
 
-    let second = app.create_meeting().await;
-    assert_ne!(id, second.id);
+    let second = app.post("/api/meetings").await.json();
+    assert_ne!(body["id"], second["id"]);
+    assert_ne!(body["dial_number"], second["dial_number"]);
 }
 
 #[tokio::test]
