@@ -115,15 +115,14 @@ struct Stored {
     sequence: u16,
     timestamp: u32,
     marker: bool,
-    /// Arrival, in clock ticks since the epoch.
-    arrival: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Nothing to play; the first packet starts buffering.
     Idle,
-    /// Packets are held until the oldest has waited the target delay.
+    /// Packets are held until the oldest would have waited the target
+    /// delay.
     Buffering,
     /// `next` is the (unwrapped) timestamp of the frame to play next;
     /// `missing` counts consecutive pops that found nothing.
@@ -261,7 +260,6 @@ impl JitterBuffer {
                 sequence: packet.sequence,
                 timestamp: packet.timestamp,
                 marker: packet.marker,
-                arrival: now,
             },
         );
         if self.state == State::Idle {
@@ -273,14 +271,18 @@ impl JitterBuffer {
     /// The frame to play at `now`; call once per frame duration.
     pub fn pop(&mut self, now: Instant) -> Frame {
         let now = self.ticks(now);
+        // How long the fastest packets would wait before being played.
+        let min_transit = self.transits.iter().copied().min().unwrap_or(0);
         let (next, missing) = match self.state {
             State::Idle => return Frame::Idle,
             State::Buffering => {
-                let Some((&first, stored)) = self.packets.iter().next() else {
+                let Some(&first) = self.packets.keys().next() else {
                     self.state = State::Idle;
                     return Frame::Idle;
                 };
-                if now - stored.arrival < self.target {
+                // Start once the oldest frame, played now, would have
+                // waited the target.
+                if now - first - min_transit < self.target {
                     return Frame::Idle;
                 }
                 (first, 0)
@@ -288,9 +290,7 @@ impl JitterBuffer {
             State::Playing { next, missing } => (next, missing),
         };
 
-        // How long the fastest packets wait before being played; above
-        // the target by a frame, one frame is dropped to catch up.
-        let min_transit = self.transits.iter().copied().min().unwrap_or(0);
+        // Above the target by a frame, one frame is dropped to catch up.
         let delay = now - next - min_transit;
         let mut next = next;
         if delay > self.target + self.frame_ticks
