@@ -294,7 +294,7 @@ fn the_target_never_leaves_its_bounds() {
 fn a_quiet_sender_goes_idle_and_its_next_talkspurt_buffers_afresh() {
     // A talkspurt, 2 s of silence suppression (timestamps keep counting),
     // another talkspurt.
-    let arrivals = stream(200, 0, 0, |i| (i < 50 || i >= 150).then_some(20 * MS));
+    let arrivals = stream(200, 0, 0, |i| (!(50..150).contains(&i)).then_some(20 * MS));
     let mut jb = buffer();
     let outs = run(&mut jb, arrivals, 4200 * MS);
     let seqs = played(&outs);
