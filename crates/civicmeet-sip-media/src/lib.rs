@@ -31,7 +31,7 @@
 //! # How the server chains them
 //!
 //! From the SIP peer into the meeting, for each datagram on the leg's RTP
-//! port: [`rtp_packet_type`] sends RTCP elsewhere; [`RtpPacket::parse`];
+//! port: [`rtcp_packet_type`] sends RTCP elsewhere; [`RtpPacket::parse`];
 //! telephone-events go to the [`DtmfReceiver`], audio to
 //! [`JitterBuffer::push`]. Every 20 ms, [`JitterBuffer::pop`] gives a
 //! frame: [`Frame::Audio`] is decoded ([`AudioDecoder::decode`]) and shown
