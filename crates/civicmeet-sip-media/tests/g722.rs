@@ -176,3 +176,24 @@ fn matches_an_independent_implementation_bit_for_bit() {
         0xe350_2fca_bb59_5e99
     );
 }
+
+/// Arbitrary octets (an LCG's, as no encoder would send them) drive the
+/// decoder's predictors into their limits; the independent decoder gives
+/// the same samples there too.
+#[test]
+fn decodes_arbitrary_octets_like_an_independent_implementation() {
+    let mut state: u32 = 12345;
+    let bytes: Vec<u8> = (0..20_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as u8
+        })
+        .collect();
+    assert_eq!(&bytes[..6], &[220, 4, 101, 170, 31, 173]);
+    let output = decode(&bytes);
+    assert_eq!(&output[..10], &[-1, 0, -1, 0, 0, -1, -1, 2, -1, -6]);
+    assert_eq!(
+        fnv1a(output.iter().flat_map(|s| s.to_le_bytes())),
+        0x02c2_4d75_3746_24a8
+    );
+}
