@@ -18,10 +18,21 @@
 //! `400 Bad Request` when it carries enough to address an answer, or
 //! dropped when it does not.
 
+mod call;
+mod client;
+mod endpoint;
+mod error;
+mod headers;
+mod ids;
+mod info;
 mod message;
 mod parse;
+pub mod sdp;
 mod transaction;
 
+pub use call::{CallEvent, CallId, EndReason};
+pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS, Source, Transport};
+pub use error::Error;
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
 pub use transaction::{
@@ -33,13 +44,17 @@ pub use transaction::{
 /// answered, `505` for another SIP version. `None` when there is nothing
 /// to answer (a response, a keep-alive, or too broken to address).
 pub fn answer_malformed(datagram: &[u8]) -> Option<Vec<u8>> {
-    match parse(datagram) {
-        Ok(_) => None,
-        Err(ParseError::Answerable {
+    parse(datagram).err().and_then(malformed_answer)
+}
+
+/// The answer a parse error deserves, if any (see [`answer_malformed`]).
+fn malformed_answer(error: ParseError) -> Option<Vec<u8>> {
+    match error {
+        ParseError::Answerable {
             message,
             status,
             reason,
-        }) => Some(message.response(status, reason, None).to_bytes()),
-        Err(_) => None,
+        } => Some(message.response(status, reason, None).to_bytes()),
+        ParseError::KeepAlive | ParseError::Dropped(_) => None,
     }
 }

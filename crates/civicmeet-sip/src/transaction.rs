@@ -226,6 +226,23 @@ impl Transactions {
         transaction.ends = Some(now + 64 * T1);
     }
 
+    /// The core matched an ACK to the 2xx of the INVITE transaction `key`
+    /// by its dialog (an ACK for a 2xx is a transaction of its own, with
+    /// its own branch, §17.1.1.3): stop retransmitting the 2xx. The
+    /// transaction stays until timer L to absorb retransmitted INVITEs.
+    pub fn acknowledge(&mut self, key: &TransactionKey) {
+        if let Some(transaction) = self.transactions.get_mut(key)
+            && transaction.state == State::Accepted
+        {
+            transaction.retransmit = None;
+        }
+    }
+
+    /// Whether the transaction `key` is open (a CANCEL's INVITE, say).
+    pub fn contains(&self, key: &TransactionKey) -> bool {
+        self.transactions.contains_key(key)
+    }
+
     /// Advances time: retransmissions due, transactions that end.
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut ended = Vec::new();
