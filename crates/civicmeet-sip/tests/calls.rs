@@ -739,3 +739,76 @@ fn malformed_datagrams_are_answered_or_dropped_and_calls_go_on() {
     );
     assert!(parse(b"x").is_err());
 }
+
+#[test]
+fn a_caller_behind_nat_learns_where_it_was_seen_from() {
+    let now = Instant::now();
+    let mut endpoint = endpoint();
+    let mut phone = Phone::new("nat");
+    let invite = String::from_utf8(phone.invite(Some(AUDIO_OFFER)))
+        .unwrap()
+        .replace(
+            "Via: SIP/2.0/UDP 192.0.2.10:5060",
+            "Via: SIP/2.0/UDP 10.0.0.5:5062",
+        );
+    endpoint.handle_datagram(now, phone.source(), invite.as_bytes());
+    let trying = sent(&mut endpoint).remove(0).1;
+    assert_eq!(
+        trying.header("Via"),
+        Some("SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKnat-tag-1;rport=5060;received=192.0.2.10")
+    );
+}
+
+#[test]
+fn every_call_ends_once_whatever_crosses() {
+    let mut now = Instant::now();
+    let mut endpoint = endpoint();
+    // Hung up while the 200 of a re-INVITE waits for its ACK: one Ended,
+    // one BYE, and the re-INVITE's 200 is no longer retransmitted.
+    let mut phone = Phone::new("cross");
+    let call = established(&mut endpoint, &mut phone, now);
+    let hold = AUDIO_OFFER.replace("o=- 3906 3906", "o=- 3906 3907");
+    endpoint.handle_datagram(
+        now,
+        phone.source(),
+        &phone.next("INVITE", Some("application/sdp"), hold.as_bytes()),
+    );
+    sent(&mut endpoint);
+    events(&mut endpoint);
+    endpoint.accept_reoffer(now, call, &local()).unwrap();
+    sent(&mut endpoint);
+    events(&mut endpoint);
+    endpoint.hang_up(now, call).unwrap();
+    let bye = sent(&mut endpoint).remove(0).1;
+    assert_eq!(bye.method().unwrap().as_str(), "BYE");
+    let out = run(&mut endpoint, &mut now, 64 * T1 + Duration::from_millis(20));
+    assert!(
+        out.iter().all(|(_, m)| m.method().is_some()),
+        "no 200 retransmitted after the BYE"
+    );
+    assert_eq!(
+        events(&mut endpoint),
+        vec![CallEvent::Ended {
+            call,
+            reason: EndReason::LocalHangUp
+        }]
+    );
+    assert_eq!(endpoint.call_count(), 0);
+
+    // Hung up before the ACK, and the caller hangs up too: answered, gone.
+    let mut phone = Phone::new("both");
+    let call = incoming(&mut endpoint, &mut phone, now, Some(AUDIO_OFFER));
+    endpoint.accept(now, call, &local()).unwrap();
+    phone.learn_tag(&sent(&mut endpoint).remove(0).1);
+    endpoint.hang_up(now, call).unwrap();
+    endpoint.handle_datagram(now, phone.source(), &phone.next("BYE", None, b""));
+    assert_eq!(statuses(&mut endpoint), vec![200]);
+    assert_eq!(events(&mut endpoint).len(), 1, "one Ended");
+    assert_eq!(endpoint.call_count(), 0);
+    let out = run(&mut endpoint, &mut now, 64 * T1 + Duration::from_millis(20));
+    assert!(
+        out.iter().all(|(_, m)| m.method().is_none()),
+        "no BYE of ours"
+    );
+    assert!(endpoint.is_idle());
+}

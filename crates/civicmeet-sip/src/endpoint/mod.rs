@@ -416,6 +416,7 @@ impl Endpoint {
         let Some(call) = self
             .calls
             .values()
+            .filter(|c| c.phase != Phase::Terminating)
             .find(|c| c.unacknowledged.as_ref().is_some_and(|u| &u.key == key))
             .map(|c| c.id)
         else {
@@ -478,6 +479,11 @@ impl Endpoint {
         let Some(entry) = self.calls.get_mut(&call) else {
             return;
         };
+        // A 2xx of a re-INVITE still waiting for its ACK is given up: the
+        // BYE ends that exchange too.
+        if let Some(unacknowledged) = entry.unacknowledged.take() {
+            self.transactions.acknowledge(&unacknowledged.key);
+        }
         let branch = self.ids.branch();
         let bye = entry.request(
             Method::Bye,

@@ -27,6 +27,9 @@ const KNOWN: [&str; 9] = [
     "PING",
 ];
 
+/// The longest From URI passed on (it may be shown and logged).
+const MAX_FROM_URI: usize = 256;
+
 /// The body of an INVITE: none (late offer), an SDP offer, or the status
 /// it is refused with.
 enum Body {
@@ -169,7 +172,7 @@ impl Endpoint {
         let id = CallId(self.next_call);
         self.next_call += 1;
         let from_display = from.display_name();
-        let from_uri = from.uri.to_string();
+        let from_uri = from.uri.chars().take(MAX_FROM_URI).collect();
         let route_set = request
             .headers_named("Record-Route")
             .flat_map(split_list)
@@ -252,8 +255,12 @@ impl Endpoint {
         entry.remote_cseq = cseq;
         let gone = matches!(entry.phase, Phase::Closing | Phase::Terminating);
         match method {
-            // Our BYE and theirs crossed: the call is ending anyway.
-            Method::Bye if gone => self.answer(now, &key, &request, 200, Some(call), |_| {}),
+            // We hung up and they did too (our BYE in flight, or waiting
+            // for the ACK to send it): answered, and the call is gone.
+            Method::Bye if gone => {
+                self.answer(now, &key, &request, 200, Some(call), |_| {});
+                self.forget(call);
+            }
             _ if gone => self.answer(now, &key, &request, 481, Some(call), |_| {}),
             Method::Bye => self.on_bye(now, &key, &request, call),
             Method::Invite => self.on_reinvite(now, key, request, call),
@@ -366,14 +373,7 @@ impl Endpoint {
             return;
         };
         let call = entry.id;
-        if !entry
-            .unacknowledged
-            .as_ref()
-            .is_some_and(|u| u.cseq == cseq)
-        {
-            return;
-        }
-        let Some(acknowledged) = entry.unacknowledged.take() else {
+        let Some(acknowledged) = entry.unacknowledged.take_if(|u| u.cseq == cseq) else {
             return;
         };
         self.transactions.acknowledge(&acknowledged.key);
@@ -382,13 +382,9 @@ impl Endpoint {
             return;
         }
         let session = if acknowledged.late_offer {
-            let answer = read_answer_in(ack, entry.local_media.as_ref());
-            match answer {
-                Ok(session) => {
-                    if let Ok(description) = SessionDescription::parse(&ack.body) {
-                        entry.remote_origin =
-                            Some((description.origin.session_id, description.origin.version));
-                    }
+            match read_answer_in(ack, entry.local_media.as_ref()) {
+                Ok((session, origin)) => {
+                    entry.remote_origin = Some((origin.session_id, origin.version));
                     Some(session)
                 }
                 Err(_) => {
@@ -521,11 +517,12 @@ fn read_body(request: &Message) -> Body {
 fn read_answer_in(
     ack: &Message,
     local: Option<&sdp::LocalMedia>,
-) -> Result<sdp::MediaSession, SdpError> {
+) -> Result<(sdp::MediaSession, sdp::Origin), SdpError> {
     let local = local.ok_or(SdpError::AnswerMismatch("no offer of ours"))?;
     if ack.body.is_empty() {
         return Err(SdpError::AnswerMismatch("the ACK has no answer"));
     }
     let answer = SessionDescription::parse(&ack.body)?;
-    sdp::read_answer(local, &answer)
+    let session = sdp::read_answer(local, &answer)?;
+    Ok((session, answer.origin))
 }
