@@ -196,6 +196,24 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Whether `uri` can be a dialog's remote target or route: a `sip:` or
+/// `sips:` URI without characters that would break the Request-URI or a
+/// header we write it into.
+pub fn is_sip_uri(uri: &str) -> bool {
+    let lower = uri.get(..5).unwrap_or(uri).to_ascii_lowercase();
+    let scheme = if lower.starts_with("sips:") {
+        5
+    } else if lower.starts_with("sip:") {
+        4
+    } else {
+        return false;
+    };
+    uri.len() > scheme
+        && !uri
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+}
+
 /// Option tags of a Require or Supported value.
 pub fn option_tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty())

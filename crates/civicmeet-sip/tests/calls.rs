@@ -812,3 +812,45 @@ fn every_call_ends_once_whatever_crosses() {
     );
     assert!(endpoint.is_idle());
 }
+
+/// Found by the endpoint fuzz target: a Contact that is no SIP URI became
+/// the Request-URI of our BYE, which our own parser then refused.
+#[test]
+fn a_contact_or_route_we_could_not_send_to_is_refused_400() {
+    let now = Instant::now();
+    let mut endpoint = endpoint();
+    for (what, from, to) in [
+        (
+            "a Contact without a SIP scheme",
+            "Contact: <sip:saal3@192.0.2.10:5060>",
+            "Contact: <{ip:saal3@192.0.2.10>",
+        ),
+        ("no Contact", "Contact: <sip:saal3@192.0.2.10:5060>\r\n", ""),
+        (
+            "a Record-Route without angle brackets",
+            "Max-Forwards: 70",
+            "Record-Route: sip:proxy.example;lr\r\nMax-Forwards: 70",
+        ),
+    ] {
+        let mut phone = Phone::new(&what.replace(' ', "-"));
+        let invite = String::from_utf8(phone.invite(Some(AUDIO_OFFER)))
+            .unwrap()
+            .replacen(from, to, 1);
+        endpoint.handle_datagram(now, phone.source(), invite.as_bytes());
+        assert_eq!(statuses(&mut endpoint), vec![100, 400], "{what}");
+        assert!(events(&mut endpoint).is_empty(), "{what}");
+    }
+    // In a re-INVITE, a bad Contact is refused and the target stays.
+    let mut phone = Phone::new("refresh");
+    let call = established(&mut endpoint, &mut phone, now);
+    let reinvite = String::from_utf8(phone.next("INVITE", None, b""))
+        .unwrap()
+        .replacen("Contact: <sip:saal3@192.0.2.10:5060>", "Contact: <x y>", 1);
+    endpoint.handle_datagram(now, phone.source(), reinvite.as_bytes());
+    assert_eq!(statuses(&mut endpoint), vec![100, 400]);
+    endpoint.hang_up(now, call).unwrap();
+    let bye = sent(&mut endpoint).remove(0).1;
+    assert!(
+        matches!(bye.start, StartLine::Request { ref uri, .. } if uri == "sip:saal3@192.0.2.10:5060")
+    );
+}

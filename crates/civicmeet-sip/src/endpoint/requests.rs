@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::{ANSWER_TIMEOUT, Endpoint, MAX_CALLS, cseq_number, reason};
 use crate::call::{Call, CallEvent, CallId, EndReason, PendingInvite, Phase, Unacknowledged};
-use crate::headers::{NameAddr, media_type, option_tags, split_list, uri_user};
+use crate::headers::{NameAddr, is_sip_uri, media_type, option_tags, split_list, uri_user};
 use crate::info::{self, INFO_TYPES, Info};
 use crate::message::{Message, Method, StartLine};
 use crate::sdp::{self, LocalOrigin, SdpError, SessionDescription};
@@ -146,13 +146,9 @@ impl Endpoint {
             self.answer(now, &key, &request, 404, None, |_| {});
             return;
         };
-        // §8.1.1.8: an INVITE must say where the dialog's requests go.
-        let Some(contact) = request
-            .header("Contact")
-            .and_then(|c| split_list(c).first().copied())
-            .and_then(NameAddr::parse)
-            .map(|c| c.uri.to_string())
-        else {
+        // §8.1.1.8: an INVITE must say where the dialog's requests go,
+        // and the route they take must be one we can write into them.
+        let (Some(contact), Some(route_set)) = (contact_uri(&request), route_set(&request)) else {
             self.answer(now, &key, &request, 400, None, |_| {});
             return;
         };
@@ -173,11 +169,6 @@ impl Endpoint {
         self.next_call += 1;
         let from_display = from.display_name();
         let from_uri = from.uri.chars().take(MAX_FROM_URI).collect();
-        let route_set = request
-            .headers_named("Record-Route")
-            .flat_map(split_list)
-            .map(str::to_string)
-            .collect();
         let call = Call {
             id,
             phase: Phase::Offered {
@@ -301,12 +292,13 @@ impl Endpoint {
             return;
         }
         // A target refresh (§12.2.2): the Contact replaces the target.
-        if let Some(contact) = request
-            .header("Contact")
-            .and_then(|c| split_list(c).first().copied())
-            .and_then(NameAddr::parse)
-        {
-            entry.remote_target = contact.uri.to_string();
+        match contact_uri(&request) {
+            Some(contact) => entry.remote_target = contact,
+            None if request.header("Contact").is_some() => {
+                self.answer(now, &key, &request, 400, Some(call), |_| {});
+                return;
+            }
+            None => {}
         }
         let offer = match read_body(&request) {
             Body::Refused(status, header) => {
@@ -486,6 +478,26 @@ impl Endpoint {
         extra(&mut response);
         self.transactions.respond(now, key, &response);
     }
+}
+
+/// The first Contact's URI, if it is a SIP URI we can send requests to.
+fn contact_uri(request: &Message) -> Option<String> {
+    let contact = split_list(request.header("Contact")?).into_iter().next()?;
+    let uri = NameAddr::parse(contact)?.uri;
+    is_sip_uri(uri).then(|| uri.to_string())
+}
+
+/// The Record-Route entries in order (§12.1.1), `None` when one is not a
+/// SIP URI in angle brackets (RFC 3261 §20.30 requires them).
+fn route_set(request: &Message) -> Option<Vec<String>> {
+    request
+        .headers_named("Record-Route")
+        .flat_map(split_list)
+        .map(|route| {
+            let parsed = NameAddr::parse(route)?;
+            (is_sip_uri(parsed.uri) && route.trim_start().contains('<')).then(|| route.to_string())
+        })
+        .collect()
 }
 
 /// Reads an INVITE's body (§8.2.3, §13.3.1): none, an SDP offer, or why
