@@ -4,7 +4,7 @@
 //! 64·T1, timer K absorbs retransmitted responses for T4. Responses are
 //! matched by the top Via's branch and the CSeq method (§17.1.3).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,9 @@ struct ClientTransaction {
 
 #[derive(Debug, Default)]
 pub(crate) struct ClientTransactions {
-    transactions: HashMap<String, ClientTransaction>,
+    /// By branch; ordered, so timers that fire together are handled in
+    /// the same order every run.
+    transactions: BTreeMap<String, ClientTransaction>,
     transmits: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<ClientEvent>,
 }
@@ -115,7 +117,6 @@ impl ClientTransactions {
                 transaction.retransmit = Some((now + next, next));
             }
         }
-        ended.sort();
         for branch in ended {
             if let Some(transaction) = self.transactions.remove(&branch)
                 && !transaction.completed
