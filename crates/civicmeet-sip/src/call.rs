@@ -44,7 +44,10 @@ pub enum CallEvent {
         session: MediaSession,
     },
     /// A re-INVITE with a new offer (hold, resume, video added, a new
-    /// address): answer with [`crate::Endpoint::accept_reoffer`].
+    /// address): answer with [`crate::Endpoint::accept_reoffer`] or
+    /// [`crate::Endpoint::reject_reoffer`]. A CANCEL may withdraw it first
+    /// (the re-INVITE is answered 487; answering it then is a
+    /// [`crate::Error::WrongState`], and the call goes on as it was).
     Reoffer {
         call: CallId,
         offer: SessionDescription,

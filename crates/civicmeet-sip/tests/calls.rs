@@ -854,3 +854,71 @@ fn a_contact_or_route_we_could_not_send_to_is_refused_400() {
         matches!(bye.start, StartLine::Request { ref uri, .. } if uri == "sip:saal3@192.0.2.10:5060")
     );
 }
+
+#[test]
+fn a_re_offer_without_a_common_codec_or_refused_leaves_the_call_as_it_was() {
+    let now = Instant::now();
+    let mut endpoint = endpoint();
+    let mut phone = Phone::new("reoffer488");
+    let call = established(&mut endpoint, &mut phone, now);
+    let g729 = "v=0\r\no=- 3906 3907 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n\
+                m=audio 40000 RTP/AVP 18\r\n";
+    endpoint.handle_datagram(
+        now,
+        phone.source(),
+        &phone.next("INVITE", Some("application/sdp"), g729.as_bytes()),
+    );
+    sent(&mut endpoint);
+    assert!(matches!(
+        endpoint.poll_event(),
+        Some(CallEvent::Reoffer { .. })
+    ));
+    assert!(matches!(
+        endpoint.accept_reoffer(now, call, &local()),
+        Err(Error::Sdp(_))
+    ));
+    assert_eq!(statuses(&mut endpoint), vec![488]);
+    assert!(events(&mut endpoint).is_empty(), "the call goes on");
+    // The ACK of the 488, then a re-offer the layer above refuses.
+    let ack = phone.request("ACK", &phone.invite_branch, phone.cseq, "", None, b"");
+    endpoint.handle_datagram(now, phone.source(), &ack);
+    let video = format!("{AUDIO_OFFER}m=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n")
+        .replace("o=- 3906 3906", "o=- 3906 3908");
+    endpoint.handle_datagram(
+        now,
+        phone.source(),
+        &phone.next("INVITE", Some("application/sdp"), video.as_bytes()),
+    );
+    sent(&mut endpoint);
+    assert!(matches!(
+        endpoint.poll_event(),
+        Some(CallEvent::Reoffer { .. })
+    ));
+    assert_eq!(
+        endpoint.reject_reoffer(now, call, 200),
+        Err(Error::InvalidStatus(200))
+    );
+    endpoint.reject_reoffer(now, call, 488).unwrap();
+    assert_eq!(statuses(&mut endpoint), vec![488]);
+    assert_eq!(endpoint.call_count(), 1);
+    // A CANCEL withdraws a re-offer: 487, and the call goes on.
+    let ack = phone.request("ACK", &phone.invite_branch, phone.cseq, "", None, b"");
+    endpoint.handle_datagram(now, phone.source(), &ack);
+    let again = video.replace("o=- 3906 3908", "o=- 3906 3909");
+    endpoint.handle_datagram(
+        now,
+        phone.source(),
+        &phone.next("INVITE", Some("application/sdp"), again.as_bytes()),
+    );
+    sent(&mut endpoint);
+    events(&mut endpoint);
+    let cancel = phone.request("CANCEL", &phone.invite_branch, phone.cseq, "", None, b"");
+    endpoint.handle_datagram(now, phone.source(), &cancel);
+    assert_eq!(statuses(&mut endpoint), vec![200, 487]);
+    assert!(matches!(
+        endpoint.accept_reoffer(now, call, &local()),
+        Err(Error::WrongState { .. })
+    ));
+    assert!(events(&mut endpoint).is_empty());
+    assert_eq!(endpoint.call_count(), 1);
+}
