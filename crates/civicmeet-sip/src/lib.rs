@@ -1,27 +1,64 @@
-//! SIP for civicmeet (RFC 3261), sans-IO: room systems and phones dial in.
+//! SIP for civicmeet (RFC 3261), sans-IO: room systems and phones dial
+//! into meetings.
 //!
-//! This crate never touches a socket and never reads the clock; a thin
-//! shell feeds it datagrams (and, later, stream frames and time) and sends
-//! what it returns. So far it holds the message layer: [`parse`] turns a
-//! datagram into a [`Message`] or a [`ParseError`] that says whether the
-//! sender deserves an answer, and [`Message::response`] builds the answer
-//! to a request (RFC 3261 §8.2.6: Via, From, To, Call-ID and CSeq copied,
-//! a tag added to To). [`Transactions`] are RFC 3261 §17.2 server
-//! transactions over UDP: retransmitted requests absorbed, final responses
-//! retransmitted until ACK, timers on a clock that is an argument. Dialogs,
-//! SDP and media come next (issue 7).
+//! This crate never touches a socket, never reads the clock, never locks
+//! and never spawns: a thin shell feeds it datagrams and time and sends
+//! what it returns. Media (RTP, codecs, DTMF in RTP) is another crate's.
+//!
+//! The entry point is the [`Endpoint`], a user agent server for calls into
+//! meetings. [`Endpoint::handle_datagram`] takes a datagram and its
+//! [`Source`]; [`Endpoint::poll_transmit`], [`Endpoint::poll_event`] and
+//! [`Endpoint::poll_timeout`] / [`Endpoint::handle_timeout`] give back
+//! what to send, what happened ([`CallEvent`]) and when to wake it. An
+//! INVITE to `sip:<meeting number>@host` is announced as
+//! [`CallEvent::Incoming`] after 100 Trying; the layer above answers with
+//! [`Endpoint::accept`] (200 with our SDP; [`CallEvent::Established`] on
+//! the ACK) or [`Endpoint::reject`], and ends it with
+//! [`Endpoint::hang_up`]. BYE, CANCEL, re-INVITE (hold, resume, video
+//! added: [`CallEvent::Reoffer`], [`Endpoint::accept_reoffer`]), INFO
+//! (DTMF, picture_fast_update) and OPTIONS are handled; other methods get
+//! 405 or 501, unknown `Require` options 420, more than [`MAX_CALLS`] calls
+//! 503.
+//!
+//! Layers, bottom up: [`parse`] turns a datagram into a [`Message`] or a
+//! [`ParseError`] that says whether the sender deserves an answer
+//! ([`answer_malformed`]); [`Transactions`] are RFC 3261 §17.2 server
+//! transactions over UDP (retransmitted requests absorbed, final responses
+//! retransmitted until ACK, RFC 6026's Accepted state); our own BYE runs in
+//! a §17.1.2 client transaction (timers E, F, K); the endpoint keeps the
+//! dialogs (§12) and the offer/answer state of each call; [`sdp`] parses
+//! offers, chooses codecs and writes answers and offers (RFC 4566, RFC
+//! 3264; Opus, G.722, G.711, telephone-event, H.264 mode 1, VP8).
 //!
 //! Everything from the network is untrusted: sizes are bounded
-//! ([`MAX_MESSAGE`], [`MAX_HEADERS`]), nothing panics on any input (a
-//! corpus of malformed messages and a mutation test in `tests/`, a
-//! cargo-fuzz target in `fuzz/`), and a malformed request is answered
-//! `400 Bad Request` when it carries enough to address an answer, or
-//! dropped when it does not.
+//! ([`MAX_MESSAGE`], [`MAX_HEADERS`], [`sdp::MAX_SDP`] and the other SDP
+//! limits, [`MAX_TRANSACTIONS`], [`MAX_CALLS`]), nothing panics on any
+//! input (a corpus of malformed messages and mutation tests of messages
+//! and of SDP through the whole endpoint in `tests/`, cargo-fuzz targets
+//! in `fuzz/`), and a malformed request is answered `400 Bad Request` when
+//! it carries enough to address an answer, or dropped when it does not.
+//! Every state ends on a timer: a call the layer above never answers
+//! after [`ANSWER_TIMEOUT`], transactions after theirs.
+//!
+//! Not yet: TCP and TLS (the [`Transport`] of a [`Source`] is there for
+//! them), SDES-SRTP (`a=crypto` lines are kept), requests of ours other
+//! than BYE (no re-INVITE, no dial-out), session timers and 100rel.
 
+mod call;
+mod client;
+mod endpoint;
+mod error;
+mod headers;
+mod ids;
+mod info;
 mod message;
 mod parse;
+pub mod sdp;
 mod transaction;
 
+pub use call::{CallEvent, CallId, EndReason};
+pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS, Source, Transport};
+pub use error::Error;
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
 pub use transaction::{
@@ -33,13 +70,17 @@ pub use transaction::{
 /// answered, `505` for another SIP version. `None` when there is nothing
 /// to answer (a response, a keep-alive, or too broken to address).
 pub fn answer_malformed(datagram: &[u8]) -> Option<Vec<u8>> {
-    match parse(datagram) {
-        Ok(_) => None,
-        Err(ParseError::Answerable {
+    parse(datagram).err().and_then(malformed_answer)
+}
+
+/// The answer a parse error deserves, if any (see [`answer_malformed`]).
+fn malformed_answer(error: ParseError) -> Option<Vec<u8>> {
+    match error {
+        ParseError::Answerable {
             message,
             status,
             reason,
-        }) => Some(message.response(status, reason, None).to_bytes()),
-        Err(_) => None,
+        } => Some(message.response(status, reason, None).to_bytes()),
+        ParseError::KeepAlive | ParseError::Dropped(_) => None,
     }
 }

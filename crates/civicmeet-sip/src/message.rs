@@ -74,6 +74,49 @@ impl Message {
             .map(|h| h.value.as_str())
     }
 
+    /// Every value of a header, one per header line, in order (for the
+    /// headers that may repeat: Via, Record-Route, Require).
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+    }
+
+    /// Adds a header before Content-Length (which [`Message::response`]
+    /// puts last).
+    pub fn push_header(&mut self, name: &str, value: impl Into<String>) {
+        let header = Header {
+            name: name.to_string(),
+            value: value.into(),
+        };
+        match self
+            .headers
+            .iter()
+            .position(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+        {
+            Some(at) => self.headers.insert(at, header),
+            None => self.headers.push(header),
+        }
+    }
+
+    /// Sets the body, its Content-Type, and Content-Length to match.
+    pub fn set_body(&mut self, content_type: &str, body: Vec<u8>) {
+        self.headers.retain(|h| {
+            !h.name.eq_ignore_ascii_case("Content-Type")
+                && !h.name.eq_ignore_ascii_case("Content-Length")
+        });
+        self.headers.push(Header {
+            name: "Content-Type".into(),
+            value: content_type.to_string(),
+        });
+        self.headers.push(Header {
+            name: "Content-Length".into(),
+            value: body.len().to_string(),
+        });
+        self.body = body;
+    }
+
     /// The request's method, `None` for a response.
     pub fn method(&self) -> Option<&Method> {
         match &self.start {

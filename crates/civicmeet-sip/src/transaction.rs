@@ -11,7 +11,7 @@
 //! retransmissions. Nothing here knows dialogs, SDP or meetings: the core
 //! above sees each new request once, and each ACK of an answered INVITE.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ pub const MAX_TRANSACTIONS: usize = 4096;
 
 /// Identifies a server transaction (§17.2.3): the top Via's branch and
 /// sent-by, and the method (ACK counts as INVITE).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TransactionKey {
     pub branch: String,
     pub sent_by: String,
@@ -114,7 +114,9 @@ struct Transaction {
 
 #[derive(Debug, Default)]
 pub struct Transactions {
-    transactions: HashMap<TransactionKey, Transaction>,
+    /// Ordered, so timers that fire together are handled in the same
+    /// order every run (deterministic tests).
+    transactions: BTreeMap<TransactionKey, Transaction>,
     transmits: VecDeque<(SocketAddr, Vec<u8>)>,
     events: VecDeque<TransactionEvent>,
 }
@@ -224,6 +226,23 @@ impl Transactions {
         };
         transaction.retransmit = Some((now + T1, T1));
         transaction.ends = Some(now + 64 * T1);
+    }
+
+    /// The core matched an ACK to the 2xx of the INVITE transaction `key`
+    /// by its dialog (an ACK for a 2xx is a transaction of its own, with
+    /// its own branch, §17.1.1.3): stop retransmitting the 2xx. The
+    /// transaction stays until timer L to absorb retransmitted INVITEs.
+    pub fn acknowledge(&mut self, key: &TransactionKey) {
+        if let Some(transaction) = self.transactions.get_mut(key)
+            && transaction.state == State::Accepted
+        {
+            transaction.retransmit = None;
+        }
+    }
+
+    /// Whether the transaction `key` is open (a CANCEL's INVITE, say).
+    pub fn contains(&self, key: &TransactionKey) -> bool {
+        self.transactions.contains_key(key)
     }
 
     /// Advances time: retransmissions due, transactions that end.

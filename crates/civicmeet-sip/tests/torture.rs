@@ -294,3 +294,106 @@ fn mutations_never_panic_and_answers_always_parse() {
         "mutations that still carry a Via get answers: {answered}"
     );
 }
+
+/// INVITEs whose SDP bodies are mutated go through the whole endpoint
+/// (parser, transactions, calls, SDP answer) without a panic, while the
+/// layer above accepts every call it hears of; everything sent parses,
+/// and the state is freed once the clock has run on.
+#[test]
+fn invites_with_mutated_sdp_never_panic_the_endpoint() {
+    use std::time::{Duration, Instant};
+
+    use civicmeet_sip::sdp::LocalMedia;
+    use civicmeet_sip::{CallEvent, Config, Endpoint, Source};
+
+    const OFFER: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n\
+t=0 0\r\nm=audio 4000 RTP/AVP 96 9 0 8 101\r\na=rtpmap:96 opus/48000/2\r\n\
+a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\nm=video 4002 RTP/AVP 97\r\n\
+a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\n";
+    let mut rng: u64 = 0x51_7cc1_b727_220a;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut now = Instant::now();
+    let mut endpoint = Endpoint::new(Config::new("198.51.100.1:5060".parse().unwrap(), 1));
+    let local = LocalMedia::new("198.51.100.1".parse().unwrap(), 20_000).with_video(20_002);
+    let source = Source::udp("192.0.2.10:5060".parse().unwrap());
+    let (mut incoming, mut established) = (0, 0);
+    for round in 0..5_000 {
+        let mut body = OFFER.as_bytes().to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let at = (next() as usize) % (body.len() + 1);
+            match next() % 4 {
+                0 if at < body.len() => body[at] = next() as u8,
+                1 => body.insert(at, b"=/: \r\n0m\xff"[(next() % 9) as usize]),
+                2 if at < body.len() => {
+                    body.remove(at);
+                }
+                _ => body.truncate(at),
+            }
+        }
+        let head = format!(
+            "INVITE sip:{round}@198.51.100.1 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKm{round}\r\n\
+From: <sip:caller@192.0.2.10>;tag=f{round}\r\nTo: <sip:{round}@198.51.100.1>\r\n\
+Call-ID: m{round}@192.0.2.10\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@192.0.2.10>\r\n\
+Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut datagram = head.into_bytes();
+        datagram.extend_from_slice(&body);
+        endpoint.handle_datagram(now, source, &datagram);
+        while let Some(event) = endpoint.poll_event() {
+            match event {
+                CallEvent::Incoming { call, .. } => {
+                    incoming += 1;
+                    let _ = endpoint.accept(now, call, &local);
+                }
+                CallEvent::Established { .. } => established += 1,
+                _ => {}
+            }
+        }
+        while let Some((_, bytes)) = endpoint.poll_transmit() {
+            let sent = parse(&bytes).expect("what we send parses");
+            // Acknowledge our 200s, so calls get established.
+            if let StartLine::Response { status: 200, .. } = sent.start {
+                let to = sent.header("To").unwrap_or_default();
+                let ack = format!(
+                    "ACK sip:caller@198.51.100.1 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKa{round}\r\n\
+From: <sip:caller@192.0.2.10>;tag=f{round}\r\nTo: {to}\r\n\
+Call-ID: m{round}@192.0.2.10\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+                );
+                endpoint.handle_datagram(now, source, ack.as_bytes());
+            }
+        }
+        while let Some(event) = endpoint.poll_event() {
+            if let CallEvent::Established { call, .. } = event {
+                established += 1;
+                // Hang up at once: calls must not pile up to MAX_CALLS.
+                let _ = endpoint.hang_up(now, call);
+            }
+        }
+        now += Duration::from_millis(50);
+        if endpoint.poll_timeout().is_some_and(|at| at <= now) {
+            endpoint.handle_timeout(now);
+        }
+        while endpoint.poll_transmit().is_some() {}
+        while endpoint.poll_event().is_some() {}
+    }
+    assert!(
+        incoming > 1_000,
+        "mutated offers that still parse: {incoming}"
+    );
+    assert!(established > 500, "and calls established: {established}");
+    // Every state ends on a timer.
+    for _ in 0..100 {
+        now += Duration::from_secs(1);
+        endpoint.handle_timeout(now);
+    }
+    while endpoint.poll_transmit().is_some() {}
+    assert!(endpoint.is_idle(), "{} calls left", endpoint.call_count());
+}
