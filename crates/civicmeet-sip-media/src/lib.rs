@@ -67,6 +67,7 @@ pub mod jitter;
 pub mod mixer;
 pub mod opus;
 pub mod packetizer;
+pub mod prompt;
 pub mod resample;
 pub mod rtp;
 
@@ -79,5 +80,6 @@ pub use jitter::{AudioFrame, Frame, JitterBuffer, JitterConfig, JitterStats, Pus
 pub use mixer::{MIX_FRAME, MixMinus};
 pub use opus::{MAX_OPUS_PACKET, OPUS_FRAME, OpusDecoder, OpusEncoder};
 pub use packetizer::Packetizer;
+pub use prompt::PromptPlayer;
 pub use resample::{Resampler, SampleRate};
 pub use rtp::{RtpHeader, RtpPacket, rtcp_packet_type};

@@ -51,7 +51,11 @@ impl OpusDecoder {
         let (inner, scratch) = (&mut self.inner, &mut self.scratch);
         // Up to 120 ms in one packet (RFC 6716 §3.2.5); the scratch holds
         // it. An empty or TOC-only packet asks for concealment, of 20 ms.
-        let max = if packet.len() <= 1 { OPUS_FRAME } else { scratch.len() };
+        let max = if packet.len() <= 1 {
+            OPUS_FRAME
+        } else {
+            scratch.len()
+        };
         let decoded = catch_unwind(AssertUnwindSafe(|| inner.decode(packet, max, scratch)));
         let samples = match decoded {
             Ok(Ok(samples)) => samples.min(max),
