@@ -54,6 +54,7 @@ mod info;
 mod message;
 mod parse;
 pub mod sdp;
+mod stream;
 mod transaction;
 
 pub use call::{CallEvent, CallId, EndReason};
@@ -61,6 +62,7 @@ pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS, Source, Transpor
 pub use error::Error;
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
+pub use stream::{PONG, StreamError, StreamFramer, StreamItem};
 pub use transaction::{
     MAX_TRANSACTIONS, T1, T2, T4, TransactionEvent, TransactionKey, Transactions,
 };
