@@ -40,8 +40,14 @@
 //! Every state ends on a timer: a call the layer above never answers
 //! after [`ANSWER_TIMEOUT`], transactions after theirs.
 //!
-//! Not yet: TCP and TLS (the [`Transport`] of a [`Source`] is there for
-//! them), SDES-SRTP (`a=crypto` lines are kept), requests of ours other
+//! Over TCP and TLS a [`StreamFramer`] per connection cuts the byte stream
+//! into messages by Content-Length (RFC 3261 §18.3) and tells RFC 5626
+//! keep-alive pings (answer [`PONG`]) from the rest; each message then goes
+//! to [`Endpoint::handle_datagram`] as a datagram would.
+//!
+//! Not yet: transactions that know a reliable transport (no
+//! retransmissions over TCP/TLS; the [`Transport`] of a [`Source`] is there
+//! for it) and the shell's TCP/TLS listeners, SDES-SRTP (`a=crypto` lines are kept), requests of ours other
 //! than BYE (no re-INVITE, no dial-out), session timers and 100rel.
 
 mod call;
