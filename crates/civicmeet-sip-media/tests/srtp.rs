@@ -638,3 +638,36 @@ fn random_and_mutated_packets_never_panic() {
         }
     }
 }
+
+/// RFC 3711 §3.4 lets a sender leave SRTCP unencrypted (E flag clear)
+/// while still authenticating it: such a packet, tagged here by hand
+/// with the RTCP authentication key, is taken as it is; with the E flag
+/// set by a forger instead, the tag no longer matches.
+#[test]
+fn authenticated_srtcp_without_the_e_flag_is_taken() {
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha1::Sha1;
+
+    let master = key(16);
+    let mut auth_key = [0u8; 20];
+    prf(&master, KeyLabel::RtcpAuthentication, &mut auth_key);
+    let plain = rtcp(44, 1);
+    let mut packet = plain.clone();
+    packet.extend_from_slice(&7u32.to_be_bytes()); // E = 0, index 7
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(&auth_key).unwrap();
+    mac.update(&packet);
+    packet.extend_from_slice(&mac.finalize().into_bytes()[..10]);
+
+    let mut receiver = SrtpReceiver::new(SrtpProfile::AesCm128HmacSha1_80, &master);
+    let mut forged = packet.clone();
+    forged[plain.len()] |= 0x80;
+    assert_eq!(
+        unprotect_rtcp(&mut receiver, &forged),
+        Err(SrtpError::Authentication)
+    );
+    assert_eq!(unprotect_rtcp(&mut receiver, &packet).unwrap(), plain);
+    assert_eq!(
+        unprotect_rtcp(&mut receiver, &packet),
+        Err(SrtpError::Replayed(7))
+    );
+}
