@@ -17,8 +17,8 @@ const MAX_RTP_INDEX: u64 = (1 << 48) - 1;
 /// The index of a packet with sequence number `seq`, given the highest
 /// index authenticated so far (§3.3.1): the rollover counter is guessed
 /// as the current one, the one before, or the one after, whichever puts
-/// the packet nearest the highest. `None` before the first packet (ROC
-/// 0 would be -1) and past 2^48 packets.
+/// the packet nearest the highest. [`SrtpError::TooOld`] for a packet
+/// from before ROC 0, [`SrtpError::KeyExhausted`] past 2^48 packets.
 pub(super) fn estimate_rtp_index(highest: u64, seq: u16) -> Result<u64, SrtpError> {
     let roc = highest >> 16;
     let last_seq = highest & 0xffff;
