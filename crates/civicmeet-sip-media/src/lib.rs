@@ -70,6 +70,7 @@ pub mod packetizer;
 pub mod prompt;
 pub mod resample;
 pub mod rtp;
+pub mod srtp;
 
 pub use codec::{AudioDecoder, AudioEncoder, Codec};
 pub use conceal::Concealer;
@@ -83,3 +84,4 @@ pub use packetizer::Packetizer;
 pub use prompt::PromptPlayer;
 pub use resample::{Resampler, SampleRate};
 pub use rtp::{RtpHeader, RtpPacket, rtcp_packet_type};
+pub use srtp::{MasterKey, SrtpError, SrtpProfile, SrtpReceiver, SrtpSender};

@@ -18,6 +18,7 @@
 //! also has a plain `RTP/AVP` line gets that one.
 
 mod answer;
+pub mod crypto;
 mod offer;
 mod parse;
 
