@@ -171,12 +171,8 @@ pub enum SrtpError {
     KeyLength(usize),
 }
 
-/// Writes zeros over key material in a way the optimiser keeps: a plain
-/// fill of memory that is about to be freed may be left out.
+/// Writes zeros over key material in a way the optimiser keeps (a plain
+/// fill of memory about to be freed may be left out): `zeroize`.
 pub(crate) fn wipe(bytes: &mut [u8]) {
-    for byte in bytes.iter_mut() {
-        // SAFETY: `byte` is a valid, aligned, exclusive reference to a u8.
-        unsafe { std::ptr::write_volatile(byte, 0) };
-    }
-    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+    zeroize::Zeroize::zeroize(bytes);
 }

@@ -89,12 +89,8 @@ impl SdesKey {
 
 impl Drop for SdesKey {
     fn drop(&mut self) {
-        for byte in self.0.iter_mut() {
-            // SAFETY: `byte` is a valid, aligned, exclusive reference to
-            // a u8. Volatile, so that the optimiser keeps the zeros.
-            unsafe { std::ptr::write_volatile(byte, 0) };
-        }
-        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+        // Zeros the optimiser keeps, though the memory is about to go.
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
@@ -265,10 +261,7 @@ fn decode_key(encoded: &str) -> Result<SdesKey, CryptoError> {
     let key = <[u8; SDES_KEY_LEN]>::try_from(bytes.as_slice())
         .map_err(|_| CryptoError::KeyLength(bytes.len()));
     // The decoded copy held key material too.
-    for byte in bytes.iter_mut() {
-        // SAFETY: as in `SdesKey::drop`.
-        unsafe { std::ptr::write_volatile(byte, 0) };
-    }
+    zeroize::Zeroize::zeroize(&mut bytes);
     key.map(SdesKey::new)
 }
 
