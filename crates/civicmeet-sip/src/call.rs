@@ -11,6 +11,7 @@ use crate::headers::{NameAddr, param};
 use crate::message::{Header, Message, Method, StartLine};
 use crate::sdp::{LocalMedia, LocalOrigin, MediaSession, SessionDescription};
 use crate::transaction::TransactionKey;
+use crate::transport::Source;
 
 /// Our handle of a call (not the SIP Call-ID, which the caller chose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,7 +153,7 @@ pub(crate) struct Call {
     /// sans-IO core cannot resolve names, and room systems behind NAT
     /// put addresses in Contact that cannot be reached; the flow they
     /// used can (as RFC 3581 does for responses).
-    pub peer: SocketAddr,
+    pub peer: Source,
     pub pending: Option<PendingInvite>,
     pub unacknowledged: Option<Unacknowledged>,
     /// The branch of our BYE while it is in flight.
@@ -203,7 +204,13 @@ impl Call {
             ),
         };
         let mut headers = vec![
-            header("Via", format!("SIP/2.0/UDP {via};branch={branch};rport")),
+            header(
+                "Via",
+                format!(
+                    "SIP/2.0/{} {via};branch={branch};rport",
+                    self.peer.transport.via_name()
+                ),
+            ),
             header("Max-Forwards", "70".to_string()),
             header("From", self.local_party.clone()),
             header("To", self.remote_party.clone()),

@@ -5,12 +5,12 @@
 //! matched by the top Via's branch and the CSeq method (§17.1.3).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::headers::{param, split_list};
 use crate::message::{Message, StartLine};
 use crate::transaction::{T1, T2, T4};
+use crate::transport::Source;
 
 /// What a client transaction tells the core.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub(crate) enum ClientEvent {
 
 #[derive(Debug)]
 struct ClientTransaction {
-    to: SocketAddr,
+    to: Source,
     method: String,
     request: Vec<u8>,
     /// Next retransmission and the interval used (timer E); `None` once
@@ -39,13 +39,13 @@ pub(crate) struct ClientTransactions {
     /// By branch; ordered, so timers that fire together are handled in
     /// the same order every run.
     transactions: BTreeMap<String, ClientTransaction>,
-    transmits: VecDeque<(SocketAddr, Vec<u8>)>,
+    transmits: VecDeque<(Source, Vec<u8>)>,
     events: VecDeque<ClientEvent>,
 }
 
 impl ClientTransactions {
     /// Sends `request` (whose top Via carries `branch`) to `to`.
-    pub fn send(&mut self, now: Instant, to: SocketAddr, branch: &str, request: &Message) {
+    pub fn send(&mut self, now: Instant, to: Source, branch: &str, request: &Message) {
         let StartLine::Request { method, .. } = &request.start else {
             return;
         };
@@ -57,7 +57,8 @@ impl ClientTransactions {
                 to,
                 method: method.as_str().to_string(),
                 request: bytes,
-                retransmit: Some((now + T1, T1)),
+                // Timer E; over a stream the transport delivers (§17.1.2.2).
+                retransmit: (!to.transport.is_reliable()).then_some((now + T1, T1)),
                 ends: now + 64 * T1,
                 completed: false,
             },
@@ -88,12 +89,19 @@ impl ClientTransactions {
         }
         if status < 200 {
             // Proceeding: keep retransmitting, at T2 (§17.1.2.2).
-            transaction.retransmit = Some((now + T2, T2));
+            if !transaction.to.transport.is_reliable() {
+                transaction.retransmit = Some((now + T2, T2));
+            }
             return true;
         }
         transaction.completed = true;
         transaction.retransmit = None;
-        transaction.ends = now + T4;
+        // Timer K absorbs retransmitted responses; a stream has none.
+        transaction.ends = if transaction.to.transport.is_reliable() {
+            now
+        } else {
+            now + T4
+        };
         self.events.push_back(ClientEvent::Completed {
             branch: branch.to_string(),
             status,
@@ -134,7 +142,7 @@ impl ClientTransactions {
             .min()
     }
 
-    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+    pub fn poll_transmit(&mut self) -> Option<(Source, Vec<u8>)> {
         self.transmits.pop_front()
     }
 

@@ -23,7 +23,7 @@
 //! Layers, bottom up: [`parse`] turns a datagram into a [`Message`] or a
 //! [`ParseError`] that says whether the sender deserves an answer
 //! ([`answer_malformed`]); [`Transactions`] are RFC 3261 §17.2 server
-//! transactions over UDP (retransmitted requests absorbed, final responses
+//! transactions (retransmitted requests absorbed, final responses
 //! retransmitted until ACK, RFC 6026's Accepted state); our own BYE runs in
 //! a §17.1.2 client transaction (timers E, F, K); the endpoint keeps the
 //! dialogs (§12) and the offer/answer state of each call; [`sdp`] parses
@@ -45,10 +45,19 @@
 //! keep-alive pings (answer [`PONG`]) from the rest; each message then goes
 //! to [`Endpoint::handle_datagram`] as a datagram would.
 //!
-//! Not yet: transactions that know a reliable transport (no
-//! retransmissions over TCP/TLS; the [`Transport`] of a [`Source`] is there
-//! for it) and the shell's TCP/TLS listeners, SDES-SRTP (`a=crypto` lines are kept), requests of ours other
-//! than BYE (no re-INVITE, no dial-out), session timers and 100rel.
+//! Transactions know the [`Transport`] of each [`Source`]: over TCP and
+//! TLS nothing is retransmitted but a 2xx to INVITE (§13.3.1.4), our BYE
+//! names the transport in its Via, and the absorbing timers (I, J, K) are
+//! zero; [`Endpoint::poll_transmit_on`] says which transport a message
+//! leaves on.
+//!
+//! [`sdp::crypto`] reads and writes SDES `a=crypto` lines (RFC 4568) for
+//! SRTP legs; the SRTP itself is `civicmeet-sip-media`'s.
+//!
+//! Not yet: the shell's TCP/TLS listeners, SDES wired into
+//! [`sdp::answer`] (an `RTP/SAVP` m-line is still refused with port 0),
+//! requests of ours other than BYE (no re-INVITE, no dial-out), session
+//! timers and 100rel.
 
 mod call;
 mod client;
@@ -62,9 +71,10 @@ mod parse;
 pub mod sdp;
 mod stream;
 mod transaction;
+mod transport;
 
 pub use call::{CallEvent, CallId, EndReason};
-pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS, Source, Transport};
+pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS};
 pub use error::Error;
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
@@ -72,6 +82,7 @@ pub use stream::{PONG, StreamError, StreamFramer, StreamItem};
 pub use transaction::{
     MAX_TRANSACTIONS, T1, T2, T4, TransactionEvent, TransactionKey, Transactions,
 };
+pub use transport::{Source, Transport};
 
 /// Parses a datagram and, if it is a request that cannot be taken as it
 /// is, the answer it gets: `400` for malformed requests that can still be

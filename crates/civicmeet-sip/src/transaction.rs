@@ -12,10 +12,10 @@
 //! above sees each new request once, and each ACK of an answered INVITE.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::message::{Message, Method, StartLine};
+use crate::transport::Source;
 
 /// RTT estimate (RFC 3261 §17.1.1.1).
 pub const T1: Duration = Duration::from_millis(500);
@@ -78,7 +78,7 @@ pub enum TransactionEvent {
     /// A new request: answer it with [`Transactions::respond`].
     Request {
         key: TransactionKey,
-        source: SocketAddr,
+        source: Source,
         request: Message,
     },
     /// The ACK of an answered INVITE (for a 2xx, it confirms the call).
@@ -102,8 +102,11 @@ enum State {
 #[derive(Debug)]
 struct Transaction {
     invite: bool,
-    source: SocketAddr,
+    source: Source,
     state: State,
+    /// A final response to INVITE that no ACK has answered yet (timer H
+    /// ends the call if none comes).
+    awaiting_ack: bool,
     /// The last response sent, for retransmissions.
     last_response: Option<Vec<u8>>,
     /// When to retransmit the final response next, and the interval used.
@@ -117,7 +120,7 @@ pub struct Transactions {
     /// Ordered, so timers that fire together are handled in the same
     /// order every run (deterministic tests).
     transactions: BTreeMap<TransactionKey, Transaction>,
-    transmits: VecDeque<(SocketAddr, Vec<u8>)>,
+    transmits: VecDeque<(Source, Vec<u8>)>,
     events: VecDeque<TransactionEvent>,
 }
 
@@ -127,7 +130,7 @@ impl Transactions {
     }
 
     /// Takes a parsed request from `source`.
-    pub fn handle_request(&mut self, now: Instant, source: SocketAddr, request: Message) {
+    pub fn handle_request(&mut self, now: Instant, source: Source, request: Message) {
         let Some(key) = TransactionKey::of(&request) else {
             // No RFC 3261 branch: cannot be matched, so not taken.
             self.answer_statelessly(source, &request, 400, "Missing Branch");
@@ -140,12 +143,20 @@ impl Transactions {
                     State::Completed => {
                         transaction.state = State::Confirmed;
                         transaction.retransmit = None;
-                        transaction.ends = Some(now + T4);
+                        transaction.awaiting_ack = false;
+                        // Timer I absorbs retransmitted ACKs; a stream has none.
+                        let linger = if transaction.source.transport.is_reliable() {
+                            Duration::ZERO
+                        } else {
+                            T4
+                        };
+                        transaction.ends = Some(now + linger);
                         self.events
                             .push_back(TransactionEvent::Ack { key, ack: request });
                     }
                     State::Accepted => {
                         transaction.retransmit = None;
+                        transaction.awaiting_ack = false;
                         self.events
                             .push_back(TransactionEvent::Ack { key, ack: request });
                     }
@@ -175,6 +186,7 @@ impl Transactions {
             invite,
             source,
             state: State::Proceeding,
+            awaiting_ack: false,
             last_response: None,
             retransmit: None,
             ends: None,
@@ -214,17 +226,26 @@ impl Transactions {
         if status < 200 {
             return;
         }
+        let reliable = transaction.source.transport.is_reliable();
         if !transaction.invite {
             transaction.state = State::Completed;
-            transaction.ends = Some(now + 64 * T1);
+            // Timer J absorbs retransmitted requests; a stream has none.
+            let linger = if reliable { Duration::ZERO } else { 64 * T1 };
+            transaction.ends = Some(now + linger);
             return;
         }
-        transaction.state = if status < 300 {
+        let success = status < 300;
+        transaction.state = if success {
             State::Accepted
         } else {
             State::Completed
         };
-        transaction.retransmit = Some((now + T1, T1));
+        transaction.awaiting_ack = true;
+        // Timer G. A 2xx is retransmitted over a stream too: the UAS core
+        // does it end to end, for UDP hops behind the peer (§13.3.1.4).
+        if success || !reliable {
+            transaction.retransmit = Some((now + T1, T1));
+        }
         transaction.ends = Some(now + 64 * T1);
     }
 
@@ -237,6 +258,7 @@ impl Transactions {
             && transaction.state == State::Accepted
         {
             transaction.retransmit = None;
+            transaction.awaiting_ack = false;
         }
     }
 
@@ -266,8 +288,7 @@ impl Transactions {
             if let Some(transaction) = self.transactions.remove(&key) {
                 // Timer H (or L for a 2xx): a final response never
                 // acknowledged; the caller is gone.
-                let unacknowledged = transaction.retransmit.is_some();
-                if transaction.invite && unacknowledged {
+                if transaction.invite && transaction.awaiting_ack {
                     self.events.push_back(TransactionEvent::TimedOut { key });
                 }
             }
@@ -283,7 +304,7 @@ impl Transactions {
             .min()
     }
 
-    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+    pub fn poll_transmit(&mut self) -> Option<(Source, Vec<u8>)> {
         self.transmits.pop_front()
     }
 
@@ -300,7 +321,7 @@ impl Transactions {
         self.transactions.is_empty()
     }
 
-    fn answer_statelessly(&mut self, to: SocketAddr, request: &Message, status: u16, reason: &str) {
+    fn answer_statelessly(&mut self, to: Source, request: &Message, status: u16, reason: &str) {
         if request.method() != Some(&Method::Ack) && request.header("Via").is_some() {
             self.transmits
                 .push_back((to, request.response(status, reason, None).to_bytes()));

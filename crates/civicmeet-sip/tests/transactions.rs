@@ -1,11 +1,14 @@
 //! Server transactions on a virtual clock (RFC 3261 §17.2, RFC 6026).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use civicmeet_sip::{Message, StartLine, T1, T2, TransactionEvent, Transactions, parse};
+use civicmeet_sip::{Message, Source, StartLine, T1, T2, TransactionEvent, Transactions, parse};
 
 const PHONE: &str = "192.0.2.10:5060";
+
+fn phone() -> Source {
+    Source::udp(PHONE.parse().expect("an address"))
+}
 
 fn request(method: &str, branch: &str) -> Message {
     let text = format!(
@@ -28,7 +31,7 @@ fn status(bytes: &[u8]) -> u16 {
 fn sent(t: &mut Transactions) -> Vec<u16> {
     std::iter::from_fn(|| t.poll_transmit())
         .map(|(to, bytes)| {
-            assert_eq!(to, PHONE.parse::<SocketAddr>().unwrap());
+            assert_eq!(to.addr, phone().addr);
             status(&bytes)
         })
         .collect()
@@ -56,7 +59,7 @@ fn run(t: &mut Transactions, now: &mut Instant, duration: Duration) -> Vec<(Dura
 fn an_invite_is_taken_once_and_its_retransmissions_get_the_last_response() {
     let mut now = Instant::now();
     let mut t = Transactions::new();
-    let from: SocketAddr = PHONE.parse().unwrap();
+    let from = phone();
     t.handle_request(now, from, request("INVITE", "z9hG4bKa"));
     assert_eq!(sent(&mut t), vec![100], "100 Trying at once");
     let Some(TransactionEvent::Request { key, .. }) = t.poll_event() else {
@@ -80,7 +83,7 @@ fn an_invite_is_taken_once_and_its_retransmissions_get_the_last_response() {
 fn a_refusal_is_retransmitted_until_the_ack_and_the_ack_is_absorbed() {
     let mut now = Instant::now();
     let mut t = Transactions::new();
-    let from: SocketAddr = PHONE.parse().unwrap();
+    let from = phone();
     t.handle_request(now, from, request("INVITE", "z9hG4bKb"));
     sent(&mut t);
     let Some(TransactionEvent::Request {
@@ -122,7 +125,7 @@ fn a_refusal_is_retransmitted_until_the_ack_and_the_ack_is_absorbed() {
 fn an_unacknowledged_answer_times_out_after_64_t1() {
     let mut now = Instant::now();
     let mut t = Transactions::new();
-    t.handle_request(now, PHONE.parse().unwrap(), request("INVITE", "z9hG4bKc"));
+    t.handle_request(now, phone(), request("INVITE", "z9hG4bKc"));
     sent(&mut t);
     let Some(TransactionEvent::Request {
         key,
@@ -143,7 +146,7 @@ fn an_unacknowledged_answer_times_out_after_64_t1() {
 fn options_are_answered_once_and_the_answer_repeated_for_retransmissions() {
     let mut now = Instant::now();
     let mut t = Transactions::new();
-    let from: SocketAddr = PHONE.parse().unwrap();
+    let from = phone();
     t.handle_request(now, from, request("OPTIONS", "z9hG4bKd"));
     assert!(sent(&mut t).is_empty(), "no 100 for non-INVITE");
     let Some(TransactionEvent::Request {
@@ -174,11 +177,7 @@ fn options_are_answered_once_and_the_answer_repeated_for_retransmissions() {
 #[test]
 fn a_request_without_an_rfc3261_branch_is_refused_statelessly() {
     let mut t = Transactions::new();
-    t.handle_request(
-        Instant::now(),
-        PHONE.parse().unwrap(),
-        request("OPTIONS", "old-style"),
-    );
+    t.handle_request(Instant::now(), phone(), request("OPTIONS", "old-style"));
     assert_eq!(sent(&mut t), vec![400]);
     assert_eq!(t.poll_event(), None);
     assert!(t.is_empty());

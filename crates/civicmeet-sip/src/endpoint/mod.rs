@@ -26,6 +26,7 @@ use crate::message::{Message, Method, StartLine};
 use crate::parse::parse;
 use crate::sdp::{self, LocalMedia};
 use crate::transaction::{TransactionEvent, TransactionKey, Transactions};
+use crate::transport::Source;
 
 /// Calls at once; an INVITE beyond is answered 503.
 pub const MAX_CALLS: usize = 256;
@@ -42,30 +43,6 @@ const ACCEPT: &str =
 /// The extensions we support: none yet (no 100rel, no session timers;
 /// a peer that needs them hears 420).
 const SUPPORTED: &str = "";
-
-/// How a message arrived. Only UDP so far; TCP and TLS will differ in that
-/// nothing is retransmitted over them (RFC 3261 §17.1.1.2, §17.2.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Transport {
-    Udp,
-}
-
-/// Where a datagram came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Source {
-    pub transport: Transport,
-    pub addr: SocketAddr,
-}
-
-impl Source {
-    pub fn udp(addr: SocketAddr) -> Source {
-        Source {
-            transport: Transport::Udp,
-            addr,
-        }
-    }
-}
 
 /// Settings of an [`Endpoint`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +78,7 @@ pub struct Endpoint {
     /// Ordered, so timeouts are handled in the same order every run.
     calls: BTreeMap<CallId, Call>,
     next_call: u64,
-    transmits: VecDeque<(SocketAddr, Vec<u8>)>,
+    transmits: VecDeque<(Source, Vec<u8>)>,
     events: VecDeque<CallEvent>,
 }
 
@@ -125,13 +102,13 @@ impl Endpoint {
         match parse(datagram) {
             Err(error) => {
                 if let Some(answer) = crate::malformed_answer(error) {
-                    self.transmits.push_back((source.addr, answer));
+                    self.transmits.push_back((source, answer));
                 }
             }
             Ok(mut message) => match message.start {
                 StartLine::Request { .. } => {
                     stamp_top_via(&mut message, source.addr);
-                    self.transactions.handle_request(now, source.addr, message);
+                    self.transactions.handle_request(now, source, message);
                 }
                 StartLine::Response { .. } => {
                     // Responses to nothing of ours are dropped (§18.1.2).
@@ -177,6 +154,13 @@ impl Endpoint {
 
     /// The next datagram to send, and where.
     pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        self.poll_transmit_on().map(|(to, bytes)| (to.addr, bytes))
+    }
+
+    /// Like [`Endpoint::poll_transmit`], with the transport: a shell that
+    /// also takes TCP or TLS sends a stream transmit on its connection to
+    /// that address.
+    pub fn poll_transmit_on(&mut self) -> Option<(Source, Vec<u8>)> {
         self.transmits.pop_front()
     }
 

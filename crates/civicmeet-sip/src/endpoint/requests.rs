@@ -2,7 +2,6 @@
 //! opens a call, re-INVITE re-offers, ACK confirms, BYE and CANCEL end,
 //! INFO carries DTMF and keyframe requests, OPTIONS says what we take.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::{ANSWER_TIMEOUT, Endpoint, MAX_CALLS, cseq_number, reason};
@@ -12,6 +11,7 @@ use crate::info::{self, INFO_TYPES, Info};
 use crate::message::{Message, Method, StartLine};
 use crate::sdp::{self, LocalOrigin, SdpError, SessionDescription};
 use crate::transaction::TransactionKey;
+use crate::transport::Source;
 
 /// Methods other user agents send that we know and do not take: 405
 /// (anything else is 501, §8.2.1).
@@ -45,7 +45,7 @@ impl Endpoint {
         &mut self,
         now: Instant,
         key: TransactionKey,
-        source: SocketAddr,
+        source: Source,
         request: Message,
     ) {
         let Some(method) = request.method().cloned() else {
@@ -107,13 +107,7 @@ impl Endpoint {
         self.transactions.respond(now, key, &response);
     }
 
-    fn on_invite(
-        &mut self,
-        now: Instant,
-        key: TransactionKey,
-        source: SocketAddr,
-        request: Message,
-    ) {
+    fn on_invite(&mut self, now: Instant, key: TransactionKey, source: Source, request: Message) {
         if self.calls.len() >= MAX_CALLS {
             let retry = (30 + self.ids.below(30)).to_string();
             self.answer(now, &key, &request, 503, None, |r| {

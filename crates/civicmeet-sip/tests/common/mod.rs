@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use civicmeet_sip::{CallEvent, Config, Endpoint, Message, Source, StartLine, parse};
+use civicmeet_sip::{CallEvent, Config, Endpoint, Message, Source, StartLine, Transport, parse};
 
 pub const SERVER: &str = "198.51.100.1:5060";
 pub const PHONE: &str = "192.0.2.10:5060";
@@ -37,6 +37,8 @@ pub struct Phone {
     pub to_tag: Option<String>,
     branches: u32,
     pub invite_branch: String,
+    /// How the phone reaches us (UDP unless a test says otherwise).
+    pub transport: Transport,
 }
 
 impl Phone {
@@ -49,11 +51,15 @@ impl Phone {
             to_tag: None,
             branches: 0,
             invite_branch: String::new(),
+            transport: Transport::Udp,
         }
     }
 
     pub fn source(&self) -> Source {
-        Source::udp(self.addr)
+        Source {
+            transport: self.transport,
+            addr: self.addr,
+        }
     }
 
     pub fn branch(&mut self) -> String {
