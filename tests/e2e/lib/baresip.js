@@ -98,7 +98,8 @@ function sipTrace(output) {
 /**
  * Starts baresip. `name` is the display name in its From header, `user` its
  * SIP user part; `codecs` a non-empty subset of ['opus', 'g711', 'g722'];
- * `toneHz` the ausine frequency it sends. Resolves once its control socket
+ * `toneHz` the ausine frequency it sends, or 0 for silence (a silent WAV
+ * of `maxSeconds` played by aufile). Resolves once its control socket
  * answers. The phone answers incoming calls at once (answermode=auto).
  */
 export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120 } = {}) {
@@ -115,15 +116,15 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     // An address, not an interface name: baresip 1.0 fails to bind with `lo`.
     `net_interface\t${HOST}`,
     // ausine only makes 48 kHz stereo; baresip resamples it for the codec.
-    `audio_source\tausine,${toneHz}`,
-    'ausrc_srate\t48000',
-    'ausrc_channels\t2',
+    toneHz ? `audio_source\tausine,${toneHz}` : `audio_source\taufile,${path.join(dir, 'silence.wav')}`,
+    `ausrc_srate\t${toneHz ? 48000 : SILENCE_RATE}`,
+    `ausrc_channels\t${toneHz ? 2 : 1}`,
     // No player: sndfile records the decoded audio before it would play.
     'audio_player\t',
     'audio_alert\t',
     `module_path\t${MODULE_PATH}`,
     ...codecs.map((codec) => `module\t${CODEC_MODULES[codec]}`),
-    'module\tausine.so',
+    toneHz ? 'module\tausine.so' : 'module\taufile.so',
     'module\tsndfile.so',
     `snd_path\t${dir}`,
     'module_tmp\taccount.so',
@@ -137,6 +138,7 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   await writeFile(path.join(dir, 'config'), config);
   await writeFile(path.join(dir, 'accounts'), `"${name}" <sip:${user}@${HOST}:${sipPort}>;regint=0;answermode=auto\n`);
   await writeFile(path.join(dir, 'contacts'), '');
+  if (!toneHz) await writeFile(path.join(dir, 'silence.wav'), silentWav(maxSeconds));
 
   // -s: the SIP trace (with the SDP) goes into the log for failure messages.
   const child = spawn(BARESIP_PATH, ['-f', dir, '-s', '-t', String(maxSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -189,9 +191,10 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   const explain = () => {
     const trace = sipTrace(output);
     const sdps = [...new Set(trace.map((t) => /\r?\n\r?\n(v=0[\s\S]*)$/.exec(t.message)?.[1]).filter(Boolean))];
+    const received = trace.filter((t) => !t.route.includes(`${HOST}:${sipPort} ->`)).length;
     return [
       `baresip events: ${JSON.stringify(events.filter((e) => e.type !== 'CALL_RTCP').map(describe))}`,
-      'SIP messages:',
+      `SIP messages: ${trace.length - received} sent, ${received} received${trace.length && !received ? ' (nothing came back: is anything listening there?)' : ''}`,
       ...trace.map((t) => `  ${t.route}: ${t.message.split(/\r?\n/)[0]}`),
       ...sdps.map((sdp, i) => `SDP ${i + 1}:\n${sdp.trim()}`),
       `baresip log (without the SIP trace):\n${plain(output.replace(TRACE_BLOCK, '')).replace(/\n{3,}/g, '\n\n')}`,
@@ -277,9 +280,30 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   };
 }
 
+const SILENCE_RATE = 8000;
+
+/** A WAV file of `seconds` of digital silence, 16-bit mono at SILENCE_RATE. */
+function silentWav(seconds) {
+  const dataBytes = seconds * SILENCE_RATE * 2;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(SILENCE_RATE, 24);
+  header.writeUInt32LE(SILENCE_RATE * 2, 28); // bytes per second
+  header.writeUInt16LE(2, 32); // bytes per frame
+  header.writeUInt16LE(16, 34); // bits per sample
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(dataBytes, 40);
+  return Buffer.concat([header, Buffer.alloc(dataBytes)]);
+}
+
 /** A short text for an event in a failure message. */
 function describe(event) {
-  return [event.type, event.peeruri, event.param].filter(Boolean).join(' ');
+  return [event.type, event.peeruri, event.param === event.peeruri ? '' : event.param].filter(Boolean).join(' ');
 }
 
 /**
