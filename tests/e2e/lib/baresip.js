@@ -79,7 +79,6 @@ async function freeTcpPort() {
 const STATUS_LINE = /\[\d+:\d\d:\d\d\] audio=\S+ \(bit\/s\)\s*/g;
 /** One SIP message of its trace (-s): "#", "UDP from -> to", the message; in colour. */
 const TRACE_BLOCK = /\x1b\[36;1m#\r?\n([\s\S]*?)\x1b\[;m/g;
-// eslint-disable-next-line no-control-regex
 const COLOUR = /\x1b\[[0-9;]*m/g;
 
 /** The log as text: no colours, no status line. */
@@ -152,11 +151,15 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   child.once('error', (error) => { output += `\nspawn error: ${error.message}`; });
   const logs = () => plain(output);
 
-  const stop = async () => {
+  const endProcess = async () => {
     if (!exitInfo) {
+      // The first signal ends calls with BYE and waits for open SIP
+      // transactions; a second one a moment later forces the exit.
       child.kill('SIGTERM');
+      const again = setTimeout(() => child.kill('SIGTERM'), 500);
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
       await exited;
+      clearTimeout(again);
       clearTimeout(timer);
     }
     running.delete(phone);
@@ -166,7 +169,7 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   try {
     control = await connectControl(ctrlPort, () => exitInfo, logs);
   } catch (error) {
-    await stop();
+    await endProcess();
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -271,10 +274,10 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
       };
     },
     running: () => exitInfo === null,
-    /** Ends baresip (SIGTERM, then SIGKILL) and removes its folder with the recordings. */
+    /** Ends baresip (SIGTERM, again after 0.5 s, SIGKILL after 3 s) and removes its folder with the recordings. */
     async stop() {
       control.close();
-      await stop();
+      await endProcess();
       await rm(dir, { recursive: true, force: true });
     },
   };
