@@ -7,7 +7,9 @@
 //!    Firefox ESR when `/usr/bin/firefox-esr` is (the second browser engine
 //!    of `tests/e2e/firefox.test.js`), and the network-fault tests' tools
 //!    (iproute2, nftables, iptables) when `ip`, `tc`, `nft` or
-//!    `iptables-legacy` is,
+//!    `iptables-legacy` is, and baresip (Debian package `baresip-core`) when
+//!    `/usr/bin/baresip` is missing: the SIP phone that
+//!    `tests/e2e/sip-audio.test.js` dials into a meeting with,
 //! 2. runs `npm ci` in `tests/e2e` when its node_modules are missing or
 //!    older than its package-lock.json,
 //! 3. creates the Python venv `target/test-venv` with the mail tests' peers
@@ -46,8 +48,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test   install missing test peers (Chromium, Firefox ESR, network-fault tools,
-         npm and Python packages, PostgreSQL, Janus), then run the Rust tests and
-         the browser end-to-end tests
+         baresip, npm and Python packages, PostgreSQL, Janus), then run the Rust
+         tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests
   bench  build release, run every load-generator scenario against civicmeet,
          Janus and the plain UDP relay, write target/bench/loadgen.{md,json}
@@ -64,6 +66,8 @@ const NETWORK_FAULT_TOOLS: [(&str, &str); 4] = [
     ("/usr/sbin/iptables-legacy", "iptables"),
 ];
 const JANUS: &str = "/usr/bin/janus";
+/// The SIP phone of the end-to-end tests (`tests/e2e/lib/baresip.js`).
+const BARESIP: &str = "/usr/bin/baresip";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -143,6 +147,17 @@ fn test(scope: Scope) -> Result<(), Failure> {
             return Ok(());
         }
         apt_install(&missing, Recommends::No)
+    })?;
+
+    step("install baresip", || {
+        if Path::new(BARESIP).exists() {
+            println!("xtask: {BARESIP} is present");
+            return Ok(());
+        }
+        // The core package alone has every module the tests load (ausine,
+        // aufile, sndfile, ctrl_tcp, menu, opus, g711); the rest of baresip
+        // is video and desktop front ends.
+        apt_install(&["baresip-core"], Recommends::No)
     })?;
 
     step("install npm packages", || {

@@ -108,7 +108,7 @@ async function pageState(page) {
 
 /**
  * Inbound RTP stats grouped by the participant whose tile plays the track:
- * { [participantId]: { video: {framesDecoded, codec, ...}, audio: {bytesReceived, ...} } }.
+ * { [participantId]: { video: {framesDecoded, codec, ...}, audio: {bytesReceived, audioLevel, ...} } }.
  */
 export function inboundByParticipant(page) {
   return page.evaluate(async () => {
@@ -138,6 +138,10 @@ export function inboundByParticipant(page) {
         pliCount: stat.pliCount ?? 0,
         freezeCount: stat.freezeCount ?? 0,
         totalFreezesDuration: stat.totalFreezesDuration ?? 0,
+        // Audio only: the level now (0..1, of what is played out) and the
+        // energy summed since the start (grows only while it is not silence).
+        audioLevel: stat.audioLevel ?? 0,
+        totalAudioEnergy: stat.totalAudioEnergy ?? 0,
         codec: report.get(stat.codecId)?.mimeType ?? '',
       };
     }

@@ -26,6 +26,23 @@ function freeTcpPort(host) {
   });
 }
 
+/**
+ * A port on `host` free a moment ago for UDP and for TCP: SIP runs over
+ * both on the same port number.
+ */
+async function freeSipPort(host) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freeUdpPort(host);
+    const tcpFree = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (tcpFree) return port;
+  }
+  throw new Error(`no port free for both UDP and TCP on ${host}`);
+}
+
 /** A UDP port on `host` that was free a moment ago. */
 function freeUdpPort(host) {
   return new Promise((resolve, reject) => {
@@ -46,9 +63,11 @@ function freeUdpPort(host) {
  * `host` is the address both the web server and the media socket bind to
  * and announce: loopback, or the root side of a test's own namespace
  * (lib/netns.js). `mediaTcp` also opens a TCP media port (ICE-TCP) there.
- * @returns {Promise<{url: string, httpPort: number, mediaPort: number, mediaTcpPort?: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
+ * `sip` turns the SIP gateway on (`CIVICMEET_SIP_LISTEN`) on a port free
+ * for UDP and TCP alike; phones dial `sip:<dial_number>@<host>:<sipPort>`.
+ * @returns {Promise<{url: string, httpPort: number, mediaPort: number, mediaTcpPort?: number, sipPort?: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = false } = {}) {
+export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = false, sip = false } = {}) {
   // Only loopback, or the benchmark range lib/netns.js gives a test
   // namespace's veth: a test server is never reachable from another machine.
   if (!/^(127\.\d+|198\.1[89])\.\d+\.\d+$/.test(host)) {
@@ -60,6 +79,8 @@ export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = fal
   const mediaTcpPort = mediaTcp ? await freeTcpPort(host) : undefined;
   // `media.tcp_port`: browsers that cannot send UDP connect here (ICE-TCP).
   if (mediaTcp) env = { CIVICMEET_MEDIA_TCP_PORT: String(mediaTcpPort), ...env };
+  const sipPort = sip ? await freeSipPort(host) : undefined;
+  if (sip) env = { CIVICMEET_SIP_LISTEN: `${host}:${sipPort}`, ...env };
   const url = `http://${host}:${httpPort}`;
   const child = spawn(binary, [
     '--http-listen', `${host}:${httpPort}`,
@@ -93,6 +114,7 @@ export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = fal
     httpPort,
     mediaPort,
     mediaTcpPort,
+    sipPort,
     /** The server's data folder (mails land in its mail/ as .eml files). */
     dataDir,
     logs: () => output,
