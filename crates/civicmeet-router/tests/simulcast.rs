@@ -27,6 +27,17 @@ fn call_in(mut sim: Sim) -> (Sim, ParticipantId, ParticipantId) {
     (sim, publisher, subscriber)
 }
 
+/// Caps the link towards `peer` at `bps`, with no other impairment.
+fn cap_link(sim: &mut Sim, peer: ParticipantId, bps: u64) {
+    sim.links.insert(
+        peer,
+        Link {
+            cap_to_peer_bps: Some(bps),
+            ..Link::default()
+        },
+    );
+}
+
 /// Runs in steps of 250 ms until the subscriber receives `layer`; returns
 /// how long that took, or `None` within `limit`.
 fn time_until_layer(
@@ -139,13 +150,7 @@ fn without_bandwidth_estimation_the_tile_alone_chooses_the_layer() {
         Some(Layer::High)
     );
     // A cap the estimator would follow down: without it nothing moves.
-    sim.links.insert(
-        subscriber,
-        Link {
-            cap_to_peer_bps: Some(300_000),
-            ..Link::default()
-        },
-    );
+    cap_link(&mut sim, subscriber, 300_000);
     sim.run_for(Duration::from_secs(8));
     assert_eq!(
         sim.router.receiving_layer(subscriber, publisher),
@@ -176,13 +181,7 @@ fn a_300_kbit_cap_moves_the_subscriber_down_and_lifting_it_moves_it_back_up() {
         Some(Layer::High)
     );
 
-    sim.links.insert(
-        subscriber,
-        Link {
-            cap_to_peer_bps: Some(300_000),
-            ..Link::default()
-        },
-    );
+    cap_link(&mut sim, subscriber, 300_000);
     let down = time_until_layer(
         &mut sim,
         subscriber,

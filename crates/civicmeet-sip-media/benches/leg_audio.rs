@@ -40,7 +40,8 @@ fn main() {
             let mut incoming = Vec::new();
             AudioEncoder::new(Codec::G722)
                 .unwrap()
-                .encode(&tone, &mut incoming);
+                .encode(&tone, &mut incoming)
+                .unwrap();
             Leg {
                 decoder: AudioDecoder::new(Codec::G722).unwrap(),
                 up: Resampler::new(SampleRate::Hz16000, SampleRate::Hz48000),
@@ -64,7 +65,7 @@ fn main() {
         let started = Instant::now();
         for leg in &mut legs {
             decoded.clear();
-            leg.decoder.decode(&leg.incoming, &mut decoded);
+            leg.decoder.decode(&leg.incoming, &mut decoded).unwrap();
             leg.pcm.clear();
             leg.up.process(&decoded, &mut leg.pcm).unwrap();
         }
@@ -76,7 +77,7 @@ fn main() {
             narrow.clear();
             leg.down.process(&mix, &mut narrow).unwrap();
             payload.clear();
-            leg.encoder.encode(&narrow, &mut payload);
+            leg.encoder.encode(&narrow, &mut payload).unwrap();
             sent += leg.packetizer.packetize(&payload).len();
         }
         times.push(started.elapsed());

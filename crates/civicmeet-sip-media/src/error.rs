@@ -41,4 +41,7 @@ pub enum Error {
     /// More mix-minus contributions than the mixer sums without overflow.
     #[error("{0} participants are more than the mixer takes")]
     TooManyParticipants(usize),
+    /// The Opus codec refused a packet or a frame (its own words).
+    #[error("opus: {0}")]
+    Opus(&'static str),
 }

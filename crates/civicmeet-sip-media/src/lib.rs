@@ -6,8 +6,9 @@
 //! key presses as RFC 4733 telephone-events. This crate never touches a
 //! socket, never reads the clock (every `Instant` is an argument), never
 //! locks and never spawns; nothing that arrives from the network can make
-//! it panic, and every buffer it keeps is bounded. Opus is not here: the
-//! server brings its own Opus codec; this crate works in 16-bit PCM.
+//! it panic, and every buffer it keeps is bounded. It works in 16-bit PCM;
+//! Opus comes from `opus-rs`, a pure-Rust codec, so nothing needs a C
+//! library.
 //!
 //! # The pieces
 //!
@@ -17,7 +18,8 @@
 //!   timestamp order at a steady pace with an adaptive delay, and saying
 //!   [`Frame::Lost`] where a frame did not come.
 //! - [`g711`], [`g722`]: the codecs (ITU-T G.711, G.722 at 64 kbit/s),
-//!   behind [`AudioDecoder`] and [`AudioEncoder`] chosen by [`Codec`].
+//!   and [`opus`] (Opus, mono 48 kHz: browsers' codec), behind
+//!   [`AudioDecoder`] and [`AudioEncoder`] chosen by [`Codec`].
 //! - [`conceal`]: a [`Concealer`] that makes plausible audio for a lost
 //!   frame, fading to silence when the loss goes on.
 //! - [`resample`]: [`Resampler`] between 8, 16 and 48 kHz.
@@ -38,7 +40,7 @@
 //! to the [`Concealer::good`], [`Frame::Lost`] becomes
 //! [`Concealer::lost`], [`Frame::Idle`] is silence (and nothing is sent);
 //! the PCM goes through a [`Resampler`] to 48 kHz and on into the meeting
-//! (Opus-encoded by the server, as the leg's one audio track).
+//! (Opus-encoded, as the leg's one audio track).
 //!
 //! ```text
 //! RTP → parse → jitter buffer → decode / conceal → resample → meeting
@@ -63,7 +65,9 @@ pub mod g711;
 pub mod g722;
 pub mod jitter;
 pub mod mixer;
+pub mod opus;
 pub mod packetizer;
+pub mod prompt;
 pub mod resample;
 pub mod rtp;
 
@@ -74,6 +78,8 @@ pub use error::Error;
 pub use g722::{G722Decoder, G722Encoder};
 pub use jitter::{AudioFrame, Frame, JitterBuffer, JitterConfig, JitterStats, Pushed};
 pub use mixer::{MIX_FRAME, MixMinus};
+pub use opus::{MAX_OPUS_PACKET, OPUS_FRAME, OpusDecoder, OpusEncoder};
 pub use packetizer::Packetizer;
+pub use prompt::PromptPlayer;
 pub use resample::{Resampler, SampleRate};
 pub use rtp::{RtpHeader, RtpPacket, rtcp_packet_type};

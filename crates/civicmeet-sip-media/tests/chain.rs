@@ -64,7 +64,7 @@ impl Inbound {
         let mut pcm = Vec::with_capacity(rate.frame_len());
         match self.jitter.pop(now) {
             Frame::Audio(frame) => {
-                self.decoder.decode(&frame.payload, &mut pcm);
+                self.decoder.decode(&frame.payload, &mut pcm).unwrap();
                 pcm.resize(rate.frame_len(), 0);
                 self.concealer.good(&mut pcm);
             }
@@ -91,7 +91,7 @@ fn phone_to_meeting(codec: Codec) -> (Vec<i16>, Inbound) {
     let mut datagrams: Vec<(Duration, Vec<u8>)> = Vec::new();
     for (i, frame) in tone.chunks(rate.frame_len()).enumerate() {
         let mut payload = Vec::new();
-        encoder.encode(frame, &mut payload);
+        encoder.encode(frame, &mut payload).unwrap();
         let bytes = packetizer.packetize(&payload);
         if rng.below(100) >= 3 {
             let sent = 20 * MS * i as u32;
@@ -186,12 +186,12 @@ fn the_phone_hears_everyone_but_itself() {
         let mut pcm = Vec::new();
         down.process(&mix, &mut pcm).unwrap();
         let mut payload = Vec::new();
-        encoder.encode(&pcm, &mut payload);
+        encoder.encode(&pcm, &mut payload).unwrap();
         let datagram = packetizer.packetize(&payload);
 
         let packet = RtpPacket::parse(&datagram).unwrap();
         assert_eq!(packet.payload.len(), 160);
-        decoder.decode(packet.payload, &mut heard);
+        decoder.decode(packet.payload, &mut heard).unwrap();
     }
     let steady = &heard[3200..];
     let others = [300.0, 700.0, 1100.0].map(|f| power_at(steady, f, 16000));

@@ -40,8 +40,14 @@
 //! Every state ends on a timer: a call the layer above never answers
 //! after [`ANSWER_TIMEOUT`], transactions after theirs.
 //!
-//! Not yet: TCP and TLS (the [`Transport`] of a [`Source`] is there for
-//! them), SDES-SRTP (`a=crypto` lines are kept), requests of ours other
+//! Over TCP and TLS a [`StreamFramer`] per connection cuts the byte stream
+//! into messages by Content-Length (RFC 3261 §18.3) and tells RFC 5626
+//! keep-alive pings (answer [`PONG`]) from the rest; each message then goes
+//! to [`Endpoint::handle_datagram`] as a datagram would.
+//!
+//! Not yet: transactions that know a reliable transport (no
+//! retransmissions over TCP/TLS; the [`Transport`] of a [`Source`] is there
+//! for it) and the shell's TCP/TLS listeners, SDES-SRTP (`a=crypto` lines are kept), requests of ours other
 //! than BYE (no re-INVITE, no dial-out), session timers and 100rel.
 
 mod call;
@@ -54,6 +60,7 @@ mod info;
 mod message;
 mod parse;
 pub mod sdp;
+mod stream;
 mod transaction;
 
 pub use call::{CallEvent, CallId, EndReason};
@@ -61,6 +68,7 @@ pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS, Source, Transpor
 pub use error::Error;
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
+pub use stream::{PONG, StreamError, StreamFramer, StreamItem};
 pub use transaction::{
     MAX_TRANSACTIONS, T1, T2, T4, TransactionEvent, TransactionKey, Transactions,
 };

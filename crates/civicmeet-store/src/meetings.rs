@@ -115,6 +115,12 @@ pub struct MeetingLink {
     pub link: LinkRef,
 }
 
+/// The unique columns a meeting is found by.
+enum MeetingKey {
+    Id,
+    DialNumber,
+}
+
 /// Tries at a fresh number when one is taken. With 9 digits and even a
 /// million meetings, a collision is a 1-in-900 event, eight in a row never.
 const DIAL_NUMBER_ATTEMPTS: usize = 8;
@@ -177,15 +183,7 @@ impl Store {
 
     /// The meeting with this id, if there is one.
     pub async fn meeting(&self, id: &str) -> Result<Option<MeetingRecord>, StoreError> {
-        Ok(with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
-                 FROM meetings WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-        })?)
+        self.meeting_where(MeetingKey::Id, id).await
     }
 
     /// The meeting a room system or phone reaches by dialling `number`.
@@ -193,14 +191,28 @@ impl Store {
         &self,
         number: &str,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        Ok(with_pool!(self, pool => {
-            sqlx::query_as(
+        self.meeting_where(MeetingKey::DialNumber, number).await
+    }
+
+    async fn meeting_where(
+        &self,
+        key: MeetingKey,
+        value: &str,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        // Both columns are unique, so at most one row matches. Literal
+        // statements only (sqlx refuses SQL built at run time).
+        let sql = match key {
+            MeetingKey::Id => {
                 "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
-                 FROM meetings WHERE dial_number = $1",
-            )
-            .bind(number)
-            .fetch_optional(pool)
-            .await
+                 FROM meetings WHERE id = $1"
+            }
+            MeetingKey::DialNumber => {
+                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
+                 FROM meetings WHERE dial_number = $1"
+            }
+        };
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(value).fetch_optional(pool).await
         })?)
     }
 

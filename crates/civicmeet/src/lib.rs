@@ -38,6 +38,7 @@ pub mod jobs;
 pub mod media_task;
 pub mod media_tcp;
 pub mod meeting_id;
+pub mod prompts;
 pub mod signalling;
 pub mod sip;
 pub mod staff;
