@@ -55,7 +55,7 @@ impl PhoneAudioIn {
     /// decode its codec (we never offer such a codec).
     pub fn new(stream: &AudioStream) -> Option<PhoneAudioIn> {
         let codec = media_codec(stream.codec);
-        let decoder = AudioDecoder::new(codec)?;
+        let decoder = AudioDecoder::new(codec).ok()?;
         let rate = codec.sample_rate();
         Some(PhoneAudioIn {
             payload_type: stream.payload_type,
@@ -110,15 +110,15 @@ impl PhoneAudioIn {
         let frame_len = self.rate.frame_len();
         self.pcm.clear();
         match self.jitter.pop(now) {
-            Frame::Audio(frame) => {
-                self.decoder.decode(&frame.payload, &mut self.pcm);
-                self.pcm.resize(frame_len, 0);
-                self.concealer.good(&mut self.pcm);
-            }
-            Frame::Lost => {
-                self.pcm.resize(frame_len, 0);
-                self.concealer.lost(&mut self.pcm);
-            }
+            Frame::Audio(frame) => match self.decoder.decode(&frame.payload, &mut self.pcm) {
+                Ok(()) => {
+                    self.pcm.resize(frame_len, 0);
+                    self.concealer.good(&mut self.pcm);
+                }
+                // An Opus packet that does not decode is a lost one.
+                Err(_) => self.conceal(frame_len),
+            },
+            Frame::Lost => self.conceal(frame_len),
             Frame::Idle => return false,
         }
         let before = out.len();
@@ -129,6 +129,12 @@ impl PhoneAudioIn {
         }
         out.resize(before + MIX_FRAME, 0);
         true
+    }
+
+    fn conceal(&mut self, frame_len: usize) {
+        self.pcm.clear();
+        self.pcm.resize(frame_len, 0);
+        self.concealer.lost(&mut self.pcm);
     }
 }
 
@@ -177,7 +183,7 @@ mod tests {
                 })
                 .collect();
             let mut payload = Vec::new();
-            encoder.encode(&pcm, &mut payload);
+            encoder.encode(&pcm, &mut payload).unwrap();
             let datagram = packetizer.packetize(&payload);
             assert!(audio.is_ours(&datagram));
             assert_eq!(audio.datagram(now, &datagram), Inbound::Audio);

@@ -52,7 +52,7 @@ impl PhoneAudioOut {
     /// encode its codec (we never offer such a codec).
     pub fn new(stream: &AudioStream, start: StreamStart) -> Option<PhoneAudioOut> {
         let codec = media_codec(stream.codec);
-        let encoder = AudioEncoder::new(codec)?;
+        let encoder = AudioEncoder::new(codec).ok()?;
         Some(PhoneAudioOut {
             tracks: BTreeMap::new(),
             mixer: MixMinus::new(),
@@ -103,7 +103,8 @@ impl PhoneAudioOut {
         Some(self.tracks.entry(track.to_string()).or_default())
     }
 
-    /// Every 20 ms: this tick's RTP packet into `out` (cleared first).
+    /// Every 20 ms: this tick's RTP packet into `out` (cleared first;
+    /// left empty in the unlikely case that the encoder fails).
     pub fn tick(&mut self, out: &mut Vec<u8>) {
         self.frames
             .resize_with(self.tracks.len(), || vec![0; MIX_FRAME]);
@@ -129,9 +130,13 @@ impl PhoneAudioOut {
             self.pcm.clear();
         }
         self.payload.clear();
-        self.encoder.encode(&self.pcm, &mut self.payload);
         out.clear();
-        self.packetizer.packetize_into(&self.payload, out);
+        match self.encoder.encode(&self.pcm, &mut self.payload) {
+            Ok(()) => self.packetizer.packetize_into(&self.payload, out),
+            // Nothing to send this tick (the caller sends no empty packet);
+            // the stream's clock runs on.
+            Err(_) => self.packetizer.skip(),
+        }
         self.tracks
             .retain(|_, queue| queue.idle_ticks() < FORGET_AFTER_TICKS);
     }
@@ -192,7 +197,7 @@ mod tests {
             assert_eq!(parsed.sequence, 65_534u16.wrapping_add(tick as u16));
             assert_eq!(parsed.timestamp, 10 + 160 * tick as u32);
             assert_eq!(parsed.payload.len(), 160);
-            decoder.decode(parsed.payload, &mut heard);
+            decoder.decode(parsed.payload, &mut heard).unwrap();
         }
         let early = heard[..5 * 320]
             .iter()

@@ -118,7 +118,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         pin: PinEntry::new(),
         webrtc: None,
         connected: false,
-        opus: AudioEncoder::new(Codec::Opus),
+        opus: AudioEncoder::new(Codec::Opus).ok(),
         others: BTreeSet::new(),
     };
     leg.run(session).await;
@@ -131,7 +131,7 @@ pub fn supported_codecs() -> Vec<AudioCodec> {
         .into_iter()
         .filter(|&codec| {
             let codec = media_codec(codec);
-            AudioDecoder::new(codec).is_some() && AudioEncoder::new(codec).is_some()
+            AudioDecoder::new(codec).is_ok() && AudioEncoder::new(codec).is_ok()
         })
         .collect()
 }
@@ -550,8 +550,9 @@ impl Leg {
             let publish = heard && self.connected && self.place == Place::Meeting;
             if let (true, Some(opus)) = (publish, &mut self.opus) {
                 let mut payload = Vec::new();
-                opus.encode(&pcm, &mut payload);
-                leg.write_audio(now, payload);
+                if opus.encode(&pcm, &mut payload).is_ok() {
+                    leg.write_audio(now, payload);
+                }
             }
             leg.next_frame();
         }
@@ -563,7 +564,9 @@ impl Leg {
             let mut packet = Vec::new();
             out.tick(&mut packet);
             // A full buffer or an unreachable phone loses this packet only.
-            let _ = self.rtp.try_send_to(&packet, phone);
+            if !packet.is_empty() {
+                let _ = self.rtp.try_send_to(&packet, phone);
+            }
         }
     }
 

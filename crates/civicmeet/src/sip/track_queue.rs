@@ -39,7 +39,7 @@ impl Default for TrackQueue {
 impl TrackQueue {
     pub fn new() -> TrackQueue {
         TrackQueue {
-            decoder: AudioDecoder::new(Codec::Opus),
+            decoder: AudioDecoder::new(Codec::Opus).ok(),
             samples: VecDeque::with_capacity(MAX_FRAMES * MIX_FRAME),
             playing: false,
             idle_ticks: 0,
@@ -53,7 +53,11 @@ impl TrackQueue {
             return;
         };
         self.scratch.clear();
-        decoder.decode(payload, &mut self.scratch);
+        if decoder.decode(payload, &mut self.scratch).is_err() {
+            // A frame that does not decode is lost: the queue plays what
+            // it has, and silence when it runs dry.
+            return;
+        }
         self.scratch.truncate(MAX_DECODED);
         self.push_pcm_scratch();
     }

@@ -11,10 +11,16 @@ use std::time::{Duration, Instant};
 use civicmeet::Config;
 use civicmeet_sip::sdp::{MediaKind, SessionDescription};
 use civicmeet_sip::{Message, StartLine};
-use civicmeet_sip_media::{AudioEncoder, Codec, Packetizer, RtpPacket};
+use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, Packetizer, RtpPacket};
 use common::{TestApp, TestMeeting, WAIT};
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::media::{Direction, Frequency, MediaKind as Str0mKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// A server with SIP on a free loopback port.
 async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
@@ -258,7 +264,7 @@ fn send_tone(rtp: Arc<UdpSocket>, to: SocketAddr) -> tokio::task::JoinHandle<()>
                 })
                 .collect();
             let mut payload = Vec::new();
-            encoder.encode(&pcm, &mut payload);
+            encoder.encode(&pcm, &mut payload).unwrap();
             let _ = rtp.send_to(&packetizer.packetize(&payload), to).await;
         }
     })
@@ -384,5 +390,215 @@ async fn a_host_removes_the_phone_and_ends_the_meeting_with_bye() {
     host.recv_type("participant_joined").await;
     host.send(json!({"type": "end_meeting"})).await;
     phone.expect_bye().await;
+    app.stop().await;
+}
+
+/// A meeting participant as a browser would be: str0m over the real
+/// WebSocket, publishing an Opus tone and decoding what it receives.
+struct MeetingPeer {
+    ws: common::Client,
+    rtc: Rtc,
+    socket: UdpSocket,
+    addr: SocketAddr,
+    mid: Mid,
+    connected: bool,
+    next_audio: Instant,
+    frames_sent: u64,
+    encoder: AudioEncoder,
+    decoder: AudioDecoder,
+    /// Everything received, decoded (48 kHz).
+    heard: Vec<i16>,
+    /// Server messages other than offers.
+    messages: Vec<Value>,
+}
+
+impl MeetingPeer {
+    async fn join(app: &TestApp, meeting: &TestMeeting, name: &str) -> MeetingPeer {
+        let (mut ws, _) = app.join(meeting, name).await;
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let now = Instant::now();
+        let mut rtc = Rtc::builder().build(now);
+        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap())
+            .expect("candidate accepted");
+        let mut change = rtc.sdp_api();
+        let mid = change.add_media(Str0mKind::Audio, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer");
+        ws.send(json!({"type": "offer", "sdp": offer.to_sdp_string()}))
+            .await;
+        let answer = ws.recv_type("answer").await;
+        let answer = SdpAnswer::from_sdp_string(answer["sdp"].as_str().unwrap()).unwrap();
+        rtc.sdp_api().accept_answer(pending, answer).unwrap();
+        MeetingPeer {
+            ws,
+            rtc,
+            socket,
+            addr,
+            mid,
+            connected: false,
+            next_audio: now,
+            frames_sent: 0,
+            encoder: AudioEncoder::new(Codec::Opus).unwrap(),
+            decoder: AudioDecoder::new(Codec::Opus).unwrap(),
+            heard: Vec::new(),
+            messages: Vec::new(),
+        }
+    }
+
+    /// One round: signalling, datagrams, time, a 1 kHz tone out.
+    async fn step(&mut self) {
+        while let Some(Some(Ok(message))) = self.ws.socket.next().now_or_never() {
+            let WsMessage::Text(text) = message else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["type"] == "offer" {
+                let offer = SdpOffer::from_sdp_string(message["sdp"].as_str().unwrap()).unwrap();
+                let answer = self.rtc.sdp_api().accept_offer(offer).unwrap();
+                self.ws
+                    .send(json!({"type": "answer", "sdp": answer.to_sdp_string()}))
+                    .await;
+            } else {
+                self.messages.push(message);
+            }
+        }
+        let mut buffer = [0u8; 2000];
+        while let Ok((len, source)) = self.socket.try_recv_from(&mut buffer) {
+            let Ok(contents) = buffer[..len].try_into() else {
+                continue;
+            };
+            let input = Input::Receive(
+                Instant::now(),
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination: self.addr,
+                    contents,
+                },
+            );
+            self.rtc.handle_input(input).unwrap();
+        }
+        let now = Instant::now();
+        self.rtc.handle_input(Input::Timeout(now)).unwrap();
+        while self.connected && self.next_audio <= now {
+            self.send_tone(now);
+            self.next_audio += Duration::from_millis(20);
+        }
+        loop {
+            match self.rtc.poll_output().unwrap() {
+                Output::Timeout(_) => break,
+                Output::Transmit(t) => {
+                    let _ = self.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(Event::Connected) => {
+                    self.connected = true;
+                    self.next_audio = Instant::now();
+                }
+                Output::Event(Event::MediaData(data)) => {
+                    let _ = self.decoder.decode(&data.data, &mut self.heard);
+                }
+                Output::Event(_) => {}
+            }
+        }
+    }
+
+    fn send_tone(&mut self, now: Instant) {
+        let Some(writer) = self.rtc.writer(self.mid) else {
+            return;
+        };
+        let Some(pt) = writer
+            .payload_params()
+            .find(|p| p.spec().codec == str0m::format::Codec::Opus)
+            .map(|p| p.pt())
+        else {
+            return;
+        };
+        let start = self.frames_sent as usize * 960;
+        let pcm = tone(1000.0, 48_000, start, 960);
+        let mut payload = Vec::new();
+        self.encoder.encode(&pcm, &mut payload).unwrap();
+        let time = MediaTime::new(self.frames_sent * 960, Frequency::FORTY_EIGHT_KHZ);
+        let _ = writer.write(pt, now, time, payload);
+        self.frames_sent += 1;
+    }
+}
+
+/// `len` samples of a sine at `freq` from sample `start`, amplitude 8000.
+fn tone(freq: f64, rate: u32, start: usize, len: usize) -> Vec<i16> {
+    (start..start + len)
+        .map(|n| {
+            let t = n as f64 / f64::from(rate);
+            (8000.0 * (2.0 * std::f64::consts::PI * freq * t).sin()) as i16
+        })
+        .collect()
+}
+
+/// The power of `samples` at `freq` (Goertzel), per sample.
+fn power_at(samples: &[i16], freq: f64, rate: u32) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq / f64::from(rate);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &x in samples {
+        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    (s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2) / samples.len() as f64
+}
+
+#[tokio::test]
+async fn the_meeting_hears_the_phone_and_the_phone_hears_the_meeting() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let mut peer = MeetingPeer::join(&app, &meeting, "Ada").await;
+    let mut phone = Phone::new(sip, "saal3").await;
+    phone.call(&number).await;
+    let tone_task = send_tone(phone.rtp.clone(), phone.server_rtp.unwrap());
+
+    // Three seconds of both talking: the peer's 1 kHz Opus tone reaches
+    // the phone as PCMU, the phone's 440 Hz tone reaches the peer as Opus.
+    let mut ulaw = AudioDecoder::new(Codec::Pcmu).unwrap();
+    let mut phone_heard = Vec::new();
+    let mut buffer = vec![0u8; 2048];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        peer.step().await;
+        while let Ok((len, _)) = phone.rtp.try_recv_from(&mut buffer) {
+            let packet = RtpPacket::parse(&buffer[..len]).unwrap();
+            ulaw.decode(packet.payload, &mut phone_heard).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tone_task.abort();
+    assert!(peer.connected);
+
+    // The last second the peer heard: the phone's voice, 440 Hz.
+    assert!(
+        peer.heard.len() >= 48_000,
+        "{} samples heard",
+        peer.heard.len()
+    );
+    let last = &peer.heard[peer.heard.len() - 48_000..];
+    let (at_440, at_1000) = (
+        power_at(last, 440.0, 48_000),
+        power_at(last, 1000.0, 48_000),
+    );
+    assert!(
+        at_440 > 1e6,
+        "the phone's tone reaches the meeting: {at_440:e}"
+    );
+    assert!(
+        at_440 > 100.0 * at_1000,
+        "its own tone is not echoed: {at_440:e} / {at_1000:e}"
+    );
+
+    // The last second the phone heard: the peer's 1 kHz, not its own 440 Hz.
+    assert!(phone_heard.len() >= 8_000, "{} samples", phone_heard.len());
+    let last = &phone_heard[phone_heard.len() - 8_000..];
+    let (at_1000, at_440) = (power_at(last, 1000.0, 8_000), power_at(last, 440.0, 8_000));
+    assert!(at_1000 > 1e6, "the meeting reaches the phone: {at_1000:e}");
+    assert!(
+        at_1000 > 100.0 * at_440,
+        "mix-minus: {at_1000:e} / {at_440:e}"
+    );
     app.stop().await;
 }
