@@ -7,11 +7,17 @@
 //! rate, encodes and packetizes with our own SSRC. A packet goes out on
 //! every tick, silence included: phones expect a steady stream (some hang
 //! up on an RTP timeout) and NAT bindings stay open.
+//!
+//! A voice prompt (enter the PIN, please wait, ...) takes the place of the
+//! mix while it plays: prompts are played where the meeting is not heard
+//! anyway (PIN entry, the waiting room, the end of the call).
 
 use std::collections::BTreeMap;
 
 use civicmeet_sip::sdp::AudioStream;
-use civicmeet_sip_media::{AudioEncoder, MIX_FRAME, MixMinus, Packetizer, Resampler, SampleRate};
+use civicmeet_sip_media::{
+    AudioEncoder, MIX_FRAME, MixMinus, Packetizer, PromptPlayer, Resampler, SampleRate,
+};
 
 use super::audio_in::media_codec;
 use super::track_queue::TrackQueue;
@@ -42,6 +48,7 @@ pub struct PhoneAudioOut {
     encoder: AudioEncoder,
     packetizer: Packetizer,
     frames: Vec<Vec<i16>>,
+    prompt: Option<PromptPlayer>,
     mix: Vec<i16>,
     pcm: Vec<i16>,
     payload: Vec<u8>,
@@ -66,6 +73,7 @@ impl PhoneAudioOut {
                 start.timestamp,
             ),
             frames: Vec::new(),
+            prompt: None,
             mix: vec![0; MIX_FRAME],
             pcm: Vec::new(),
             payload: Vec::new(),
@@ -79,6 +87,21 @@ impl PhoneAudioOut {
             sequence: self.packetizer.next_sequence(),
             timestamp: self.packetizer.next_timestamp(),
         }
+    }
+
+    /// Plays a prompt's clips (16 kHz PCM, see `crate::prompts`) instead
+    /// of the mix, from the next tick; replaces one still playing.
+    pub fn play(&mut self, clips: &[&[u8]]) {
+        self.prompt = Some(PromptPlayer::new(clips, SampleRate::Hz48000));
+    }
+
+    /// Stops the prompt (the caller started typing).
+    pub fn stop_prompt(&mut self) {
+        self.prompt = None;
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.prompt.is_some()
     }
 
     /// One Opus frame of the meeting track `track` (a mid).
@@ -125,6 +148,7 @@ impl PhoneAudioOut {
         {
             self.mix.fill(0);
         }
+        self.play_prompt();
         self.pcm.clear();
         if self.resampler.process(&self.mix, &mut self.pcm).is_err() {
             self.pcm.clear();
@@ -139,6 +163,21 @@ impl PhoneAudioOut {
         }
         self.tracks
             .retain(|_, queue| queue.idle_ticks() < FORGET_AFTER_TICKS);
+    }
+}
+
+impl PhoneAudioOut {
+    /// Puts the prompt's next frame in place of the mix.
+    fn play_prompt(&mut self) {
+        let Some(prompt) = &mut self.prompt else {
+            return;
+        };
+        let mut frame = Vec::with_capacity(MIX_FRAME);
+        if prompt.next_frame(&mut frame) && frame.len() == MIX_FRAME {
+            self.mix.copy_from_slice(&frame);
+        } else {
+            self.prompt = None;
+        }
     }
 }
 
@@ -241,5 +280,42 @@ mod tests {
         assert!(out.tracks.is_empty());
         out.pcm_frame("new", &tone(440.0, 0));
         assert_eq!(out.tracks.len(), 1);
+    }
+
+    /// A prompt replaces the mix while it plays, then the mix is back.
+    #[test]
+    fn a_prompt_plays_instead_of_the_mix() {
+        let start = StreamStart {
+            ssrc: 1,
+            sequence: 1,
+            timestamp: 1,
+        };
+        let mut out = PhoneAudioOut::new(&stream(AudioCodec::Pcmu, 0), start).unwrap();
+        let mut decoder = AudioDecoder::new(Codec::Pcmu).unwrap();
+        out.play(&crate::prompts::Prompt::Waiting.clips());
+        let (mut packet, mut heard, mut ticks) = (Vec::new(), Vec::new(), 0);
+        while out.is_playing() {
+            out.tick(&mut packet);
+            let parsed = RtpPacket::parse(&packet).unwrap();
+            decoder.decode(parsed.payload, &mut heard).unwrap();
+            ticks += 1;
+            assert!(ticks < 1000, "a prompt ends");
+        }
+        let loud = heard.iter().filter(|s| s.unsigned_abs() > 1000).count();
+        assert!(loud > heard.len() / 10, "speech: {loud} of {}", heard.len());
+        out.tick(&mut packet);
+        let parsed = RtpPacket::parse(&packet).unwrap();
+        assert!(parsed.payload.iter().all(|&b| b == 0xff), "silence again");
+        // A prompt stopped early leaves silence at once.
+        out.play(&crate::prompts::Prompt::Pin.clips());
+        out.stop_prompt();
+        out.tick(&mut packet);
+        assert!(
+            RtpPacket::parse(&packet)
+                .unwrap()
+                .payload
+                .iter()
+                .all(|&b| b == 0xff)
+        );
     }
 }

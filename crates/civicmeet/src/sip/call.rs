@@ -10,6 +10,11 @@
 //! (rejected, removed, meeting ended) or a closed socket → BYE. A BYE or
 //! CANCEL from the phone → `leave`.
 //!
+//! The caller hears why (`crate::prompts`, German then English): asked
+//! for the PIN (a key press stops the prompt), told it was wrong, asked
+//! to wait (again every [`WAITING_REPEAT`]), and before our BYE that the
+//! meeting ended or that it was not let in.
+//!
 //! Everything here is the shell around sans-IO parts (`audio_in`,
 //! `audio_out`, `pin`): sockets, the tick, the order of things.
 
@@ -37,11 +42,17 @@ use super::meeting_client::MeetingClient;
 use super::pin::{AfterWrong, PinEntry};
 use super::shell::{CallInput, Command};
 use super::webrtc_leg::{LegEvent, WebRtcLeg};
+use crate::prompts::Prompt;
 
 /// The audio tick.
 const FRAME: Duration = Duration::from_millis(20);
 /// Larger than any RTP or WebRTC datagram we take.
 const DATAGRAM: usize = 2048;
+/// How often the waiting prompt is played again while a caller waits.
+const WAITING_REPEAT: Duration = Duration::from_secs(30);
+/// The longest a farewell prompt may hold up the hang-up (the prompts
+/// are a few seconds per language).
+const FAREWELL_LIMIT: Duration = Duration::from_secs(20);
 
 /// A new call, as the shell hands it over.
 #[derive(Debug)]
@@ -120,6 +131,8 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         connected: false,
         opus: AudioEncoder::new(Codec::Opus).ok(),
         others: BTreeSet::new(),
+        waiting_prompt_due: None,
+        closing: None,
     };
     leg.run(session).await;
 }
@@ -135,6 +148,14 @@ pub fn supported_codecs() -> Vec<AudioCodec> {
         })
         .collect()
 }
+
+/// Why the meeting side ends a call, as logged; the farewell prompt
+/// follows from it.
+const REFUSED: &str = "not let in";
+const WRONG_PINS: &str = "three wrong PINs";
+/// A hearing's notice cannot be acknowledged on a keypad yet.
+const NOTICE: &str = "a hearing needs its notice acknowledged";
+const ENDED: &str = "the meeting ended the call";
 
 /// Where the leg is in the meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +217,11 @@ struct Leg {
     /// The other participants, for the `tiles` message that keeps their
     /// video away from the leg.
     others: BTreeSet<ParticipantId>,
+    /// While waiting: when the waiting prompt plays again.
+    waiting_prompt_due: Option<Instant>,
+    /// The meeting side ended the call: a farewell prompt plays, then we
+    /// hang up (at the latest at the instant given).
+    closing: Option<(&'static str, Instant)>,
 }
 
 impl Leg {
@@ -297,8 +323,21 @@ impl Leg {
                 }
                 Wake::WebRtcTimeout => self.with_webrtc(|leg| leg.handle_timeout(now)),
             };
+            let step = match step {
+                Err(End::Meeting(why)) => self.farewell(now, why),
+                other => other,
+            };
             if let Err(end) = step {
                 return end;
+            }
+            if let Some((why, deadline)) = self.closing {
+                let played = !self
+                    .audio_out
+                    .as_ref()
+                    .is_some_and(PhoneAudioOut::is_playing);
+                if played || now >= deadline {
+                    return End::Meeting(why);
+                }
             }
             if let Err(end) = self.drain_webrtc(&mut events).await {
                 return end;
@@ -403,8 +442,12 @@ impl Leg {
 
     /// A key press, by RTP or by SIP INFO.
     async fn on_key(&mut self, key: char) -> Result<(), End> {
-        if self.place != Place::Pin {
+        if self.place != Place::Pin || self.closing.is_some() {
             return Ok(());
+        }
+        // The caller knows what to do: the prompt stops.
+        if let Some(out) = &mut self.audio_out {
+            out.stop_prompt();
         }
         if let Some(pin) = self.pin.key(key) {
             tracing::info!(call = %self.call, meeting = %self.short, "pin entered");
@@ -419,12 +462,19 @@ impl Leg {
         let Some(message) = message else {
             return Err(End::Meeting("the meeting socket closed"));
         };
+        if self.closing.is_some() {
+            return Ok(());
+        }
         match message {
             ServerMessage::Welcome {
                 participants, you, ..
             } => {
                 tracing::info!(call = %self.call, meeting = %self.short, participant = %you, "in the meeting");
                 self.place = Place::Meeting;
+                self.waiting_prompt_due = None;
+                if let Some(out) = &mut self.audio_out {
+                    out.stop_prompt();
+                }
                 self.others = participants
                     .iter()
                     .map(|p| p.id)
@@ -436,6 +486,8 @@ impl Leg {
             ServerMessage::Waiting { .. } => {
                 tracing::info!(call = %self.call, meeting = %self.short, "in the waiting room");
                 self.place = Place::Waiting;
+                self.play(Prompt::Waiting);
+                self.waiting_prompt_due = Some(Instant::now() + WAITING_REPEAT);
                 // Sent back by a host: the router dropped our participant.
                 self.webrtc = None;
                 self.connected = false;
@@ -476,23 +528,29 @@ impl Leg {
                 tracing::info!(%call, meeting = %self.short, "pin required");
                 self.place = Place::Pin;
                 self.pin.clear();
+                self.play(Prompt::Pin);
                 Ok(())
             }
             ErrorCode::PinWrong => {
                 tracing::info!(%call, meeting = %self.short, "wrong pin");
                 self.place = Place::Pin;
                 match self.pin.wrong() {
-                    AfterWrong::TryAgain => Ok(()),
-                    AfterWrong::GiveUp => Err(End::Meeting("three wrong PINs")),
+                    AfterWrong::TryAgain => {
+                        self.play(Prompt::PinWrong);
+                        Ok(())
+                    }
+                    AfterWrong::GiveUp => Err(End::Meeting(WRONG_PINS)),
                 }
             }
             // A hearing's notice cannot be acknowledged on a keypad yet.
-            ErrorCode::NoticeRequired => {
-                Err(End::Meeting("a hearing needs its notice acknowledged"))
+            ErrorCode::NoticeRequired => Err(End::Meeting(NOTICE)),
+            ErrorCode::Rejected | ErrorCode::PinBlocked => {
+                tracing::info!(%call, meeting = %self.short, ?code, "not let in");
+                Err(End::Meeting(REFUSED))
             }
             _ if fatal => {
                 tracing::info!(%call, meeting = %self.short, ?code, "the meeting ended the call");
-                Err(End::Meeting("a fatal error from the meeting"))
+                Err(End::Meeting(ENDED))
             }
             _ => {
                 tracing::debug!(%call, ?code, "the meeting refused something");
@@ -509,6 +567,33 @@ impl Leg {
             .send(message)
             .await
             .map_err(|_| End::Meeting("the meeting socket failed"))
+    }
+
+    fn play(&mut self, prompt: Prompt) {
+        if let Some(out) = &mut self.audio_out {
+            out.play(&prompt.clips());
+        }
+    }
+
+    /// The meeting side ends the call: say why, then hang up (the serve
+    /// loop ends once the prompt has played). A socket that closed or
+    /// failed gets no prompt: there is nothing to explain.
+    fn farewell(&mut self, now: Instant, why: &'static str) -> Result<(), End> {
+        let prompt = match why {
+            REFUSED | WRONG_PINS | NOTICE => Prompt::Refused,
+            ENDED => Prompt::Ended,
+            _ => return Err(End::Meeting(why)),
+        };
+        if self.closing.is_none() {
+            tracing::info!(call = %self.call, meeting = %self.short, why, "saying goodbye");
+            self.play(prompt);
+            self.closing = Some((why, now + FAREWELL_LIMIT));
+            // Out of the meeting at once; the prompt is for the caller only.
+            self.webrtc = None;
+            self.connected = false;
+            self.client = None;
+        }
+        Ok(())
     }
 
     /// Connects to the router: a fresh connection on every admission.
@@ -541,6 +626,13 @@ impl Leg {
     /// Every 20 ms: the phone's frame into the meeting, the meeting's mix
     /// to the phone.
     fn tick(&mut self, now: Instant) {
+        if self.place == Place::Waiting
+            && self.closing.is_none()
+            && self.waiting_prompt_due.is_some_and(|due| now >= due)
+        {
+            self.play(Prompt::Waiting);
+            self.waiting_prompt_due = Some(now + WAITING_REPEAT);
+        }
         let mut pcm = Vec::with_capacity(MIX_FRAME);
         let heard = self
             .audio_in

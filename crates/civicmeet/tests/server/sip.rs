@@ -12,6 +12,7 @@ use civicmeet::Config;
 use civicmeet_sip::sdp::{MediaKind, SessionDescription};
 use civicmeet_sip::{Message, StartLine};
 use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, Packetizer, RtpPacket};
+use civicmeet_sip_media::{DtmfKey, RtpHeader, TelephoneEvent};
 use common::{TestApp, TestMeeting, WAIT};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
@@ -21,6 +22,9 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// How long a farewell prompt may delay the server's BYE.
+const FAREWELL: Duration = Duration::from_secs(15);
 
 /// A server with SIP on a free loopback port.
 async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
@@ -76,6 +80,8 @@ struct Phone {
     server_rtp: Option<SocketAddr>,
     /// Requests the server sent us (BYE), answered already.
     requests: Vec<Message>,
+    /// Keys pressed so far by RTP.
+    presses: u32,
 }
 
 impl Phone {
@@ -91,6 +97,7 @@ impl Phone {
             branches: 0,
             server_rtp: None,
             requests: Vec::new(),
+            presses: 0,
         }
     }
 
@@ -222,10 +229,12 @@ impl Phone {
         self.response().await
     }
 
-    /// Waits for the server's BYE (answering it).
+    /// Waits for the server's BYE (answering it); farewell prompts play
+    /// first, a few seconds.
     async fn expect_bye(&mut self) {
-        let deadline = Instant::now() + WAIT;
-        while Instant::now() < deadline {
+        let deadline = tokio::time::Instant::now() + FAREWELL;
+        let mut buffer = vec![0u8; 65_536];
+        loop {
             if self
                 .requests
                 .iter()
@@ -233,13 +242,85 @@ impl Phone {
             {
                 return;
             }
-            let message = self.next_message().await;
+            let (len, _) = tokio::time::timeout_at(deadline, self.sip.recv_from(&mut buffer))
+                .await
+                .expect("a BYE from the server in time")
+                .unwrap();
+            let message = civicmeet_sip::parse(&buffer[..len]).expect("valid SIP");
             if let StartLine::Request { .. } = message.start {
                 self.answer_request(message).await;
             }
         }
-        panic!("no BYE from the server");
     }
+
+    /// Presses `keys` as RFC 4733 telephone-events (payload type 101):
+    /// four packets a key, the last with the end bit.
+    async fn press_rtp(&mut self, keys: &str) {
+        let to = self.server_rtp.unwrap();
+        for key in keys.chars() {
+            // Each press its own timestamp: a repeated one is the same press.
+            let i = self.presses;
+            self.presses += 1;
+            let event = DtmfKey::from_char(key).unwrap().event();
+            for step in 1..=4u16 {
+                let block = TelephoneEvent {
+                    event,
+                    end: step == 4,
+                    volume: 10,
+                    duration: 160 * step,
+                };
+                let header = RtpHeader {
+                    marker: step == 1,
+                    payload_type: 101,
+                    sequence: (i * 4) as u16 + step,
+                    timestamp: 8000 + 1600 * i,
+                    ssrc: 0x5151,
+                };
+                self.rtp
+                    .send_to(&header.to_bytes(&block.to_bytes()), to)
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+
+    /// Presses `keys` by SIP INFO (application/dtmf-relay), each answered.
+    async fn press_info(&mut self, number: &str, keys: &str) {
+        for key in keys.chars() {
+            self.cseq += 1;
+            let body = format!("Signal={key}\r\nDuration=160\r\n");
+            let info = self
+                .request("INFO", number, self.cseq, Some(&body))
+                .replace("application/sdp", "application/dtmf-relay");
+            self.send(&info).await;
+            assert_eq!(status(&self.response().await), 200);
+        }
+    }
+
+    /// What the phone hears for `duration` (decoded PCMU), after
+    /// dropping what was queued before.
+    async fn listen(&self, duration: Duration) -> Vec<i16> {
+        let mut buffer = vec![0u8; 2048];
+        while self.rtp.try_recv_from(&mut buffer).is_ok() {}
+        let mut decoder = AudioDecoder::new(Codec::Pcmu).unwrap();
+        let mut heard = Vec::new();
+        let end = tokio::time::Instant::now() + duration;
+        while let Ok(received) = tokio::time::timeout_at(end, self.rtp.recv_from(&mut buffer)).await
+        {
+            let (len, _) = received.unwrap();
+            if let Ok(packet) = RtpPacket::parse(&buffer[..len]) {
+                decoder.decode(packet.payload, &mut heard).unwrap();
+            }
+        }
+        heard
+    }
+}
+
+/// Whether the audio holds speech rather than silence.
+fn is_speech(pcm: &[i16]) -> bool {
+    let loud = pcm.iter().filter(|s| s.unsigned_abs() > 1000).count();
+    loud > pcm.len() / 20
 }
 
 fn status(message: &Message) -> u16 {
@@ -599,6 +680,105 @@ async fn the_meeting_hears_the_phone_and_the_phone_hears_the_meeting() {
     assert!(
         at_1000 > 100.0 * at_440,
         "mix-minus: {at_1000:e} / {at_440:e}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pin_typed_on_the_keypad_lets_the_phone_in() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) =
+        meeting_with_number(&app, json!({"waiting_room": false, "guest_pin": "4321"})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+
+    let mut phone = Phone::new(sip, "pin").await;
+    phone.call(&number).await;
+    // Asked for the PIN by voice.
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the PIN prompt"
+    );
+    // A wrong PIN by RFC 4733 events: told so, by voice.
+    phone.press_rtp("1111#").await;
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the wrong-PIN prompt"
+    );
+    // The right one by SIP INFO: in the meeting.
+    phone.press_info(&number, "4321#").await;
+    let joined = host.recv_type("participant_joined").await;
+    assert_eq!(joined["participant"]["name"], "Saal 3");
+    // The meeting is silent (the host sends nothing), and so is the phone
+    // now: no prompt plays in the meeting.
+    assert!(!is_speech(&phone.listen(Duration::from_millis(500)).await));
+    assert_eq!(status(&phone.bye(&number).await), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn three_wrong_pins_end_the_call() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (_meeting, number) =
+        meeting_with_number(&app, json!({"waiting_room": false, "guest_pin": "4321"})).await;
+    let mut phone = Phone::new(sip, "guesser").await;
+    phone.call(&number).await;
+    for pin in ["1111#", "2222#", "3333#"] {
+        // Each attempt after the server has answered the last one.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        phone.press_rtp(pin).await;
+    }
+    // Told that it was not let in, then BYE.
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the farewell"
+    );
+    phone.expect_bye().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_waiting_room_holds_phones_until_a_host_decides() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+
+    // Waiting: the host sees the caller, the caller hears that it waits.
+    let mut phone = Phone::new(sip, "waiter").await;
+    phone.call(&number).await;
+    let list = host.recv_type("waiting_list").await;
+    let waiting = &list["waiting"][0];
+    assert_eq!(waiting["name"], "Saal 3");
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the waiting prompt"
+    );
+    // Admitted: in the meeting.
+    host.send(json!({"type": "admit", "id": waiting["id"]}))
+        .await;
+    let joined = host.recv_type("participant_joined").await;
+    assert_eq!(joined["participant"]["id"], waiting["id"]);
+
+    // Turned away: told so, then BYE.
+    let mut turned_away = Phone::new(sip, "turned-away").await;
+    turned_away.call(&number).await;
+    let list = loop {
+        let list = host.recv_type("waiting_list").await;
+        if list["waiting"].as_array().is_some_and(|w| !w.is_empty()) {
+            break list;
+        }
+    };
+    host.send(json!({"type": "reject", "id": list["waiting"][0]["id"]}))
+        .await;
+    assert!(
+        is_speech(&turned_away.listen(Duration::from_secs(1)).await),
+        "the farewell"
+    );
+    turned_away.expect_bye().await;
+    // The admitted phone is still in.
+    assert_eq!(status(&phone.bye(&number).await), 200);
+    assert_eq!(
+        host.recv_type("participant_left").await["id"],
+        waiting["id"]
     );
     app.stop().await;
 }
