@@ -122,7 +122,7 @@ impl Application {
                 let addr = sip.local_addr();
                 (
                     Some(addr),
-                    Some(sip.start(store.clone(), http_addr, media_addr)?),
+                    Some(sip.start(&config, store.clone(), http_addr, media_addr)?),
                 )
             }
             None => (None, None),

@@ -261,7 +261,8 @@ impl Leg {
             .await
             .map_err(|e| super::SipError::Signalling(e.to_string()))?;
         self.key = Some(key);
-        self.client = Some(MeetingClient::connect(self.gateway.http, &self.meeting_id).await?);
+        let (http, tls) = (self.gateway.http, self.gateway.tls.clone());
+        self.client = Some(MeetingClient::connect(http, tls, &self.meeting_id).await?);
         self.send_join(None).await
     }
 

@@ -6,26 +6,53 @@
 //! read are skipped, never fatal.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use civicmeet_wire::{ClientMessage, ServerMessage};
 use futures_util::{SinkExt, StreamExt};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::SipError;
 
+/// A byte stream the socket runs over: plain TCP or TLS.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
 pub struct MeetingClient {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    socket: WebSocketStream<Box<dyn Stream>>,
 }
 
 impl MeetingClient {
-    /// Opens the meeting's WebSocket on the server at `http`.
-    pub async fn connect(http: SocketAddr, meeting_id: &str) -> Result<MeetingClient, SipError> {
-        let url = format!("ws://{http}/api/meetings/{meeting_id}/ws");
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+    /// Opens the meeting's WebSocket on the server at `http`, over TLS
+    /// with `tls` when the server speaks it.
+    pub async fn connect(
+        http: SocketAddr,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        meeting_id: &str,
+    ) -> Result<MeetingClient, SipError> {
+        let failed = |e: &dyn std::fmt::Display| {
+            SipError::Signalling(format!("cannot open the meeting socket: {e}"))
+        };
+        let tcp = TcpStream::connect(http).await.map_err(|e| failed(&e))?;
+        let (stream, scheme): (Box<dyn Stream>, &str) = match tls {
+            Some(tls) => {
+                let name = ServerName::IpAddress(http.ip().into());
+                let stream = tokio_rustls::TlsConnector::from(tls)
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| failed(&e))?;
+                (Box::new(stream), "wss")
+            }
+            None => (Box::new(tcp), "ws"),
+        };
+        let url = format!("{scheme}://{http}/api/meetings/{meeting_id}/ws");
+        let (socket, _) = tokio_tungstenite::client_async(url, stream)
             .await
-            .map_err(|e| SipError::Signalling(format!("cannot open the meeting socket: {e}")))?;
+            .map_err(|e| failed(&e))?;
         Ok(MeetingClient { socket })
     }
 

@@ -28,6 +28,7 @@ mod audio_in;
 mod audio_out;
 mod call;
 mod caller;
+mod loopback_tls;
 mod meeting_client;
 mod pin;
 mod shell;
@@ -51,6 +52,8 @@ pub(crate) struct Gateway {
     /// The server's own HTTP address, as a client reaches it (an
     /// unspecified listen address becomes loopback).
     http: SocketAddr,
+    /// TLS for the meeting socket when the server speaks TLS.
+    tls: Option<Arc<rustls::ClientConfig>>,
     /// The server's media UDP address, as a client reaches it.
     media: SocketAddr,
     /// The IP the calls' own sockets bind (RTP to phones, WebRTC to the
@@ -71,6 +74,8 @@ pub enum SipError {
     },
     #[error("the system random number generator failed")]
     Random,
+    #[error("cannot trust the server's own certificate for SIP calls: {0}")]
+    Tls(String),
     #[error("meeting signalling: {0}")]
     Signalling(String),
     #[error("media connection: {0}")]
@@ -110,9 +115,11 @@ impl SipSocket {
     }
 
     /// Starts serving SIP: calls join meetings through the server at
-    /// `http` (its meeting WebSocket) and `media` (its UDP media port).
+    /// `http` (its meeting WebSocket, over TLS when `config` says so) and
+    /// `media` (its UDP media port).
     pub fn start(
         self,
+        config: &Config,
         store: Store,
         http: SocketAddr,
         media: SocketAddr,
@@ -128,6 +135,7 @@ impl SipSocket {
         let gateway = Arc::new(Gateway {
             store,
             http: reachable(http),
+            tls: loopback_tls::client_config(config)?,
             media: reachable(media),
             local_ip: self.addr.ip(),
             public_ip: self.public_ip,

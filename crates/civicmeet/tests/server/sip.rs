@@ -782,3 +782,73 @@ async fn the_waiting_room_holds_phones_until_a_host_decides() {
     );
     app.stop().await;
 }
+
+/// A JSON POST over TLS to `app`, trusting the certificate in `pem`.
+async fn https_post_json(app: SocketAddr, pem: &[u8], path: &str, body: &str) -> Value {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from_pem_slice(pem).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(app).await.unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(app.ip().into());
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let request = hyper::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("host", app.to_string())
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(hyper::body::Bytes::from(
+            body.to_owned(),
+        )))
+        .unwrap();
+    let response = common::Response::read(sender.send_request(request).await.unwrap()).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()
+}
+
+/// Under `http.tls`, the leg reaches the meeting socket over TLS (it
+/// trusts the server's own certificate): the meeting asks for its PIN.
+#[tokio::test]
+async fn calls_join_a_server_that_speaks_tls() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let sip = free_udp_port();
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = temp.path().to_path_buf();
+    config.booking.seed_demo = false;
+    config.http.tls = civicmeet::config::TlsMode::SelfSigned;
+    config.sip.listen = sip.to_string();
+    let app = common::spawn_app_with_config(config).await;
+    let pem = std::fs::read(temp.path().join("tls").join("cert.pem")).unwrap();
+    let meeting = https_post_json(
+        app.http,
+        &pem,
+        "/api/meetings",
+        r#"{"waiting_room": false, "guest_pin": "4321"}"#,
+    )
+    .await;
+    let number = meeting["dial_number"].as_str().unwrap();
+    let mut phone = Phone::new(sip, "tls").await;
+    phone.call(number).await;
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the PIN prompt"
+    );
+    app.stop().await;
+}
