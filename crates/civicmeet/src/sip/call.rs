@@ -38,6 +38,7 @@ use super::Gateway;
 use super::audio_in::{Inbound, PhoneAudioIn, media_codec};
 use super::audio_out::{PhoneAudioOut, StreamStart};
 use super::caller::display_name;
+use super::keypad::{Keypad, KeypadCommand};
 use super::meeting_client::MeetingClient;
 use super::pin::{AfterWrong, PinEntry};
 use super::shell::{CallInput, Command};
@@ -133,6 +134,8 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         others: BTreeSet::new(),
         waiting_prompt_due: None,
         closing: None,
+        keypad: Keypad::new(),
+        muted: false,
     };
     leg.run(session).await;
 }
@@ -222,6 +225,11 @@ struct Leg {
     /// The meeting side ended the call: a farewell prompt plays, then we
     /// hang up (at the latest at the instant given).
     closing: Option<(&'static str, Instant)>,
+    /// Keys pressed in the meeting (`*6`).
+    keypad: Keypad,
+    /// The caller's microphone is off (by `*6` or a host's mute): nothing
+    /// is published until `*6` switches it on again.
+    muted: bool,
 }
 
 impl Leg {
@@ -443,7 +451,16 @@ impl Leg {
 
     /// A key press, by RTP or by SIP INFO.
     async fn on_key(&mut self, key: char) -> Result<(), End> {
-        if self.place != Place::Pin || self.closing.is_some() {
+        if self.closing.is_some() {
+            return Ok(());
+        }
+        if self.place == Place::Meeting {
+            return match self.keypad.key(key) {
+                Some(KeypadCommand::ToggleMute) => self.set_muted(!self.muted).await,
+                None => Ok(()),
+            };
+        }
+        if self.place != Place::Pin {
             return Ok(());
         }
         // The caller knows what to do: the prompt stops.
@@ -512,6 +529,13 @@ impl Leg {
                 }
                 Ok(())
             }
+            ServerMessage::MutedByHost {
+                kind: civicmeet_wire::MediaKind::Audio,
+            } => {
+                tracing::info!(call = %self.call, meeting = %self.short, "muted by a host");
+                self.muted = true;
+                Ok(())
+            }
             ServerMessage::ParticipantLeft { id } => {
                 self.others.remove(&id);
                 Ok(())
@@ -568,6 +592,19 @@ impl Leg {
             .send(message)
             .await
             .map_err(|_| End::Meeting("the meeting socket failed"))
+    }
+
+    /// Switches the caller's microphone, and tells the meeting as a
+    /// browser does (which also reopens the router's gate after a host's
+    /// mute: only the participant may).
+    async fn set_muted(&mut self, muted: bool) -> Result<(), End> {
+        tracing::info!(call = %self.call, meeting = %self.short, muted, "microphone switched");
+        self.muted = muted;
+        let media = MediaState {
+            audio: !muted,
+            video: false,
+        };
+        self.send(&ClientMessage::MediaState { media }).await
     }
 
     fn play(&mut self, prompt: Prompt) {
@@ -640,7 +677,7 @@ impl Leg {
             .as_mut()
             .is_some_and(|a| a.tick(now, &mut pcm));
         if let Some(leg) = &mut self.webrtc {
-            let publish = heard && self.connected && self.place == Place::Meeting;
+            let publish = heard && self.connected && !self.muted && self.place == Place::Meeting;
             if let (true, Some(opus)) = (publish, &mut self.opus) {
                 let mut payload = Vec::new();
                 if opus.encode(&pcm, &mut payload).is_ok() {

@@ -7,9 +7,10 @@
 //! does*: a guest link of its own, the server's meeting WebSocket over
 //! loopback (`meeting_client`), and WebRTC to the server's media port
 //! (`webrtc_leg`, a str0m client). So the waiting room, PINs, host mute,
-//! remove and end apply to phones without a line of special code; the
-//! gateway only translates what they do into a SIP hang-up. PINs are
-//! typed on the keypad (`pin`: RFC 4733 telephone-events or SIP INFO).
+//! remove and end apply to phones with no special case in signalling or
+//! the router; the gateway only translates their outcome into SIP (BYE).
+//! PINs are typed on the keypad (`pin`: RFC 4733 telephone-events or SIP
+//! INFO).
 //!
 //! Audio (`audio_in`, `audio_out`, sans-IO, on a 20 ms tick per call):
 //! the phone's RTP → jitter buffer → decode or conceal → 48 kHz → Opus →
@@ -17,17 +18,24 @@
 //! (the router never sends the leg its own voice, so the sum is the
 //! mix-minus) → the phone's rate → encode → RTP to the phone.
 //!
+//! The caller hears voice prompts (`crate::prompts`) where a browser
+//! would show a text: enter the PIN, wrong PIN, please wait, and why the
+//! call ends. In the meeting, `*6` switches the caller's microphone off
+//! and on (`keypad`), also after a host muted it. When the server speaks TLS, the leg's socket does too
+//! (`loopback_tls`: it trusts exactly the server's own certificate).
+//!
 //! Logs name the call (`call-N`) and the meeting's short id only: no
 //! numbers, names or addresses of callers.
 //!
-//! Not yet: voice prompts (PIN entry and the waiting room are silent),
-//! video (H.264 m-lines are answered with port 0), SIP over TCP/TLS and
-//! SRTP, a configurable RTP port range.
+//! Not yet: video (H.264 m-lines are answered with port 0), SIP over
+//! TCP/TLS and SRTP, a configurable RTP port range, hearings (their notice cannot be
+//! acknowledged on a keypad: such calls are told they were not let in).
 
 mod audio_in;
 mod audio_out;
 mod call;
 mod caller;
+mod keypad;
 mod loopback_tls;
 mod meeting_client;
 mod pin;

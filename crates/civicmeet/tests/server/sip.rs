@@ -852,3 +852,30 @@ async fn calls_join_a_server_that_speaks_tls() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_host_mutes_the_phone_and_star_six_unmutes_it() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+    let mut phone = Phone::new(sip, "muted").await;
+    phone.call(&number).await;
+    let leg = host.recv_type("participant_joined").await["participant"]["id"].clone();
+
+    host.send(json!({"type": "mute", "id": leg, "kind": "audio"}))
+        .await;
+    let updated = host.recv_type("participant_updated").await;
+    assert_eq!(updated["participant"]["id"], leg);
+    assert_eq!(updated["participant"]["media"]["audio"], false);
+    // Only the participant switches its microphone on again: by keypad.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    phone.press_rtp("*6").await;
+    let updated = host.recv_type("participant_updated").await;
+    assert_eq!(updated["participant"]["id"], leg);
+    assert_eq!(updated["participant"]["media"]["audio"], true);
+    // And off again.
+    phone.press_rtp("*6").await;
+    let updated = host.recv_type("participant_updated").await;
+    assert_eq!(updated["participant"]["media"]["audio"], false);
+    app.stop().await;
+}
