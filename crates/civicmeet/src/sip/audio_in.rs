@@ -24,6 +24,23 @@ pub fn media_codec(codec: AudioCodec) -> Codec {
     }
 }
 
+/// The RFC 6464 audio level of a frame, in dBov (0 loudest, -127
+/// silence), as browsers put it in their packets: the router names the
+/// meeting's active speaker from it.
+pub fn audio_level(pcm: &[i16]) -> i8 {
+    if pcm.is_empty() {
+        return -127;
+    }
+    let energy: f64 = pcm.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+    let rms = (energy / pcm.len() as f64).sqrt();
+    if rms < 1.0 {
+        return -127;
+    }
+    let dbov = 20.0 * (rms / 32_767.0).log10();
+    // Clamped to the extension's range, so the cast cannot wrap.
+    dbov.round().clamp(-127.0, 0.0) as i8
+}
+
 /// What one datagram was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inbound {
@@ -213,6 +230,16 @@ mod tests {
         let packet = header.to_bytes(&event.to_bytes());
         assert_eq!(audio.datagram(start, &packet), Inbound::Key('7'));
         assert_eq!(audio.datagram(start, &packet), Inbound::Ignored);
+    }
+
+    #[test]
+    fn audio_levels_in_dbov() {
+        assert_eq!(audio_level(&[]), -127);
+        assert_eq!(audio_level(&[0; 960]), -127);
+        assert_eq!(audio_level(&[i16::MAX; 960]), 0);
+        assert_eq!(audio_level(&[i16::MIN; 960]), 0);
+        // A tenth of full scale is -20 dBov.
+        assert_eq!(audio_level(&[3277; 960]), -20);
     }
 
     #[test]

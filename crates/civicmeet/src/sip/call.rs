@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use super::Gateway;
-use super::audio_in::{Inbound, PhoneAudioIn, media_codec};
+use super::audio_in::{Inbound, PhoneAudioIn, audio_level, media_codec};
 use super::audio_out::{PhoneAudioOut, StreamStart};
 use super::caller::display_name;
 use super::keypad::{Keypad, KeypadCommand};
@@ -681,7 +681,7 @@ impl Leg {
             if let (true, Some(opus)) = (publish, &mut self.opus) {
                 let mut payload = Vec::new();
                 if opus.encode(&pcm, &mut payload).is_ok() {
-                    leg.write_audio(now, payload);
+                    leg.write_audio(now, payload, audio_level(&pcm));
                 }
             }
             leg.next_frame();

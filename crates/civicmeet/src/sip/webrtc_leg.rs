@@ -154,9 +154,10 @@ impl WebRtcLeg {
             .map_err(webrtc_error)
     }
 
-    /// Publishes this tick's 20 ms Opus frame of the phone's voice;
-    /// dropped while the track cannot send yet.
-    pub fn write_audio(&mut self, now: Instant, opus: Vec<u8>) {
+    /// Publishes this tick's 20 ms Opus frame of the phone's voice with
+    /// its RFC 6464 level (for the router's active speaker); dropped while
+    /// the track cannot send yet.
+    pub fn write_audio(&mut self, now: Instant, opus: Vec<u8>, level: i8) {
         let time = MediaTime::new(self.media_time, Frequency::FORTY_EIGHT_KHZ);
         let Some(writer) = self.rtc.writer(self.audio_mid) else {
             return;
@@ -168,7 +169,9 @@ impl WebRtcLeg {
         else {
             return;
         };
-        if let Err(e) = writer.write(pt, now, time, opus) {
+        // The level below which a frame counts as no voice: quiet rooms.
+        let voice = level > -50;
+        if let Err(e) = writer.audio_level(level, voice).write(pt, now, time, opus) {
             tracing::debug!(error = %e, "an audio frame was not sent");
         }
     }

@@ -652,6 +652,21 @@ async fn the_meeting_hears_the_phone_and_the_phone_hears_the_meeting() {
     tone_task.abort();
     assert!(peer.connected);
 
+    // The phone's voice carries its level (RFC 6464): it is the speaker.
+    let leg = peer
+        .messages
+        .iter()
+        .find(|m| m["type"] == "participant_joined")
+        .map(|m| m["participant"]["id"].clone())
+        .expect("the leg joined");
+    assert!(
+        peer.messages
+            .iter()
+            .any(|m| m["type"] == "active_speaker" && m["id"] == leg),
+        "{:?}",
+        peer.messages
+    );
+
     // The last second the peer heard: the phone's voice, 440 Hz.
     assert!(
         peer.heard.len() >= 48_000,
