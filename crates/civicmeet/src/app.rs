@@ -45,6 +45,8 @@ pub enum AppError {
     Tls(#[from] crate::http::tls::TlsError),
     #[error("the system random number generator failed")]
     Random,
+    #[error(transparent)]
+    Sip(#[from] crate::sip::SipError),
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -56,9 +58,12 @@ pub struct Application {
     tls: Option<Arc<rustls::ServerConfig>>,
     http_addr: SocketAddr,
     media_addr: SocketAddr,
+    /// `None`: SIP is off.
+    sip_addr: Option<SocketAddr>,
     state: AppState,
     media_task: tokio::task::JoinHandle<()>,
     jobs_task: tokio::task::JoinHandle<()>,
+    sip_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -110,6 +115,18 @@ impl Application {
         let (media_task, media) =
             MediaTask::new(socket, candidates, tcp, config.media.bandwidth_estimation)?;
         let media_task = tokio::spawn(media_task.run());
+        // SIP calls join meetings through the HTTP and media ports above,
+        // like browsers.
+        let (sip_addr, sip_task) = match crate::sip::SipSocket::bind(&config).await? {
+            Some(sip) => {
+                let addr = sip.local_addr();
+                (
+                    Some(addr),
+                    Some(sip.start(&config, store.clone(), http_addr, media_addr)?),
+                )
+            }
+            None => (None, None),
+        };
 
         let public_url: Arc<str> = config.public_url(http_addr).into();
         if config.booking.seed_demo {
@@ -144,9 +161,11 @@ impl Application {
             tls,
             http_addr,
             media_addr,
+            sip_addr,
             state,
             media_task,
             jobs_task,
+            sip_task,
         })
     }
 
@@ -190,6 +209,11 @@ impl Application {
         self.media_addr
     }
 
+    /// The bound SIP UDP address; `None` when SIP is off.
+    pub fn sip_addr(&self) -> Option<SocketAddr> {
+        self.sip_addr
+    }
+
     /// Serves until the HTTP server fails.
     pub async fn run(self) -> Result<(), AppError> {
         self.run_until(std::future::pending()).await
@@ -205,6 +229,7 @@ impl Application {
             state,
             media_task,
             jobs_task,
+            sip_task,
             ..
         } = self;
         let store = state.store.clone();
@@ -231,6 +256,9 @@ impl Application {
             () = shutdown => Ok(()),
         };
         media_task.abort();
+        if let Some(sip_task) = sip_task {
+            sip_task.abort();
+        }
         webhook_worker.abort();
         jobs_task.abort();
         store.close().await;

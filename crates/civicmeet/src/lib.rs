@@ -16,6 +16,7 @@
 //! - [`media_task`]: the task that owns the router and the UDP socket
 //! - [`media_tcp`]: the media port's TCP side (ICE-TCP connections)
 //! - [`meeting_id`]: the unguessable meeting id
+//! - [`sip`]: the SIP gateway: phones and room systems join meetings
 //! - [`state`]: what handlers share
 //! - [`api`]: the REST API v1, its OpenAPI document, the staff .ics feed
 //!   and signed webhooks
@@ -39,6 +40,7 @@ pub mod media_tcp;
 pub mod meeting_id;
 pub mod prompts;
 pub mod signalling;
+pub mod sip;
 pub mod staff;
 pub mod state;
 pub mod web;

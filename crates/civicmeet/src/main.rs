@@ -46,6 +46,9 @@ async fn main() -> ExitCode {
     };
     println!("civicmeet is running at {}", app.url());
     println!("media on udp {}", app.media_addr());
+    if let Some(sip) = app.sip_addr() {
+        println!("sip on udp {sip}");
+    }
     if let Some(password) = app.generated_admin_password() {
         // Shown this once; it is kept in the data folder for later starts.
         println!(

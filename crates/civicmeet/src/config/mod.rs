@@ -8,6 +8,7 @@
 mod accounts;
 mod env;
 mod sections;
+mod sip;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub use accounts::{AccountsConfig, AuditConfig, OidcConfig};
 pub use sections::{
     AdminConfig, BookingConfig, DatabaseConfig, MailConfig, MeetingsConfig, SmtpSecurity, TlsMode,
 };
+pub use sip::SipConfig;
 
 /// The resolved settings the application is built from.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -35,6 +37,7 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub oidc: OidcConfig,
     pub audit: AuditConfig,
+    pub sip: SipConfig,
     pub log: LogConfig,
 }
 
@@ -259,6 +262,7 @@ impl Config {
         self.accounts.validate()?;
         self.oidc.validate()?;
         self.audit.validate()?;
+        self.sip.validate()?;
         if self.http.tls == TlsMode::Files
             && (self.http.cert_file.as_os_str().is_empty()
                 || self.http.key_file.as_os_str().is_empty())

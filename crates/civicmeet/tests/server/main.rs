@@ -25,6 +25,7 @@ mod permissions;
 mod resume;
 mod screen_share;
 mod signalling;
+mod sip;
 mod staff;
 mod staff_admin;
 mod tls;

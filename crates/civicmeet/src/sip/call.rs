@@ -1,0 +1,755 @@
+//! One call, from the INVITE to the end: find the meeting by its number,
+//! answer, join the meeting as a participant and carry the audio.
+//!
+//! The leg is a participant like a browser: a guest link issued for this
+//! call (revoked when it ends), the meeting WebSocket, WebRTC to the
+//! router. What the server says decides what happens to the call:
+//! `welcome` → media flows; `waiting` → the call stays up, silent, until
+//! a host admits it; `pin_required` / `pin_wrong` → keys typed on the
+//! phone become the PIN, three wrong ones end the call; a fatal error
+//! (rejected, removed, meeting ended) or a closed socket → BYE. A BYE or
+//! CANCEL from the phone → `leave`.
+//!
+//! The caller hears why (`crate::prompts`, German then English): asked
+//! for the PIN (a key press stops the prompt), told it was wrong, asked
+//! to wait (again every [`WAITING_REPEAT`]), and before our BYE that the
+//! meeting ended or that it was not let in.
+//!
+//! Everything here is the shell around sans-IO parts (`audio_in`,
+//! `audio_out`, `pin`): sockets, the tick, the order of things.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use civicmeet_sip::sdp::{AudioCodec, LocalMedia, MediaSession};
+use civicmeet_sip::{CallId, EndReason};
+use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, MIX_FRAME};
+use civicmeet_store::LinkRole;
+use civicmeet_wire::{
+    ClientMessage, ErrorCode, MediaState, PROTOCOL_VERSION, ParticipantId, ServerMessage, TileView,
+};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+use super::Gateway;
+use super::audio_in::{Inbound, PhoneAudioIn, audio_level, media_codec};
+use super::audio_out::{PhoneAudioOut, StreamStart};
+use super::caller::display_name;
+use super::keypad::{Keypad, KeypadCommand};
+use super::meeting_client::MeetingClient;
+use super::pin::{AfterWrong, PinEntry};
+use super::shell::{CallInput, Command};
+use super::webrtc_leg::{LegEvent, WebRtcLeg};
+use crate::prompts::Prompt;
+
+/// The audio tick.
+const FRAME: Duration = Duration::from_millis(20);
+/// Larger than any RTP or WebRTC datagram we take.
+const DATAGRAM: usize = 2048;
+/// How often the waiting prompt is played again while a caller waits.
+const WAITING_REPEAT: Duration = Duration::from_secs(30);
+/// The longest a farewell prompt may hold up the hang-up (the prompts
+/// are a few seconds per language).
+const FAREWELL_LIMIT: Duration = Duration::from_secs(20);
+
+/// A new call, as the shell hands it over.
+#[derive(Debug)]
+pub struct Incoming {
+    pub call: CallId,
+    /// The dialled number (the Request-URI's user part). Never logged.
+    pub number: String,
+    /// The From display name. Never logged.
+    pub from_display: Option<String>,
+}
+
+/// Runs one call to its end.
+pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Receiver<CallInput>) {
+    let call = incoming.call;
+    let command = |command| {
+        // The shell outlives every call task but at shutdown.
+        let _ = gateway.commands.send(command);
+    };
+    let meeting = match gateway.store.meeting_by_dial_number(&incoming.number).await {
+        Ok(Some(meeting)) => meeting,
+        Ok(None) => {
+            tracing::info!(%call, "no meeting has the dialled number");
+            command(Command::Reject { call, status: 404 });
+            return;
+        }
+        Err(e) => {
+            tracing::error!(%call, error = %e, "cannot look up a dialled number");
+            command(Command::Reject { call, status: 503 });
+            return;
+        }
+    };
+    let short = meeting.id.get(..6).unwrap_or_default().to_string();
+    let rtp = match UdpSocket::bind(SocketAddr::new(gateway.local_ip, 0)).await {
+        Ok(socket) => socket,
+        Err(e) => {
+            tracing::error!(%call, error = %e, "cannot open an RTP port");
+            command(Command::Reject { call, status: 503 });
+            return;
+        }
+    };
+    let port = rtp.local_addr().map(|a| a.port()).unwrap_or_default();
+    let mut local = LocalMedia::new(gateway.public_ip, port);
+    local.audio_codecs = supported_codecs();
+    local.video_codecs = Vec::new();
+    command(Command::Accept { call, local });
+    tracing::info!(%call, meeting = %short, "call answered");
+    let session = loop {
+        match inputs.recv().await {
+            Some(CallInput::Established(session)) => break session,
+            Some(CallInput::Ended(reason)) => {
+                tracing::info!(%call, meeting = %short, ?reason, "call ended before it was established");
+                return;
+            }
+            None => return,
+            Some(_) => {}
+        }
+    };
+    let leg = Leg {
+        name: display_name(incoming.from_display.as_deref()),
+        gateway: gateway.clone(),
+        call,
+        meeting_id: meeting.id,
+        short,
+        inputs,
+        rtp,
+        audio_in: None,
+        audio_out: None,
+        session: None,
+        phone: None,
+        latched: false,
+        client: None,
+        key: None,
+        place: Place::Joining,
+        pin: PinEntry::new(),
+        webrtc: None,
+        connected: false,
+        opus: AudioEncoder::new(Codec::Opus).ok(),
+        others: BTreeSet::new(),
+        waiting_prompt_due: None,
+        closing: None,
+        keypad: Keypad::new(),
+        muted: false,
+    };
+    leg.run(session).await;
+}
+
+/// The audio codecs this build both decodes and encodes, in our order of
+/// preference (Opus, G.722, PCMA, PCMU).
+pub fn supported_codecs() -> Vec<AudioCodec> {
+    AudioCodec::ALL
+        .into_iter()
+        .filter(|&codec| {
+            let codec = media_codec(codec);
+            AudioDecoder::new(codec).is_ok() && AudioEncoder::new(codec).is_ok()
+        })
+        .collect()
+}
+
+/// Why the meeting side ends a call, as logged; the farewell prompt
+/// follows from it.
+const REFUSED: &str = "not let in";
+const WRONG_PINS: &str = "three wrong PINs";
+/// A hearing's notice cannot be acknowledged on a keypad yet.
+const NOTICE: &str = "a hearing needs its notice acknowledged";
+const ENDED: &str = "the meeting ended the call";
+
+/// Where the leg is in the meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// `join` sent, no answer yet.
+    Joining,
+    /// The server asked for a PIN: keys are collected.
+    Pin,
+    /// In the waiting room.
+    Waiting,
+    /// In the meeting.
+    Meeting,
+}
+
+/// How the call ends.
+#[derive(Debug)]
+enum End {
+    /// The phone hung up (or the shell stopped): leave the meeting.
+    Phone(Option<EndReason>),
+    /// The meeting side ended it: hang up.
+    Meeting(&'static str),
+}
+
+/// What woke the call's loop.
+enum Wake {
+    Input(Option<CallInput>),
+    Server(Option<ServerMessage>),
+    Rtp(std::io::Result<(usize, SocketAddr)>),
+    WebRtc(std::io::Result<(usize, SocketAddr)>),
+    Tick,
+    WebRtcTimeout,
+}
+
+struct Leg {
+    gateway: Arc<Gateway>,
+    call: CallId,
+    meeting_id: String,
+    /// The meeting as logs name it.
+    short: String,
+    /// The display name in the meeting. Never logged.
+    name: String,
+    inputs: mpsc::Receiver<CallInput>,
+    rtp: UdpSocket,
+    audio_in: Option<PhoneAudioIn>,
+    audio_out: Option<PhoneAudioOut>,
+    session: Option<MediaSession>,
+    /// Where the phone's audio goes: learnt from its RTP (symmetric RTP,
+    /// for phones behind NAT), else the address its SDP gave.
+    phone: Option<SocketAddr>,
+    latched: bool,
+    client: Option<MeetingClient>,
+    /// This call's link key. Never logged.
+    key: Option<String>,
+    place: Place,
+    pin: PinEntry,
+    webrtc: Option<WebRtcLeg>,
+    connected: bool,
+    opus: Option<AudioEncoder>,
+    /// The other participants, for the `tiles` message that keeps their
+    /// video away from the leg.
+    others: BTreeSet<ParticipantId>,
+    /// While waiting: when the waiting prompt plays again.
+    waiting_prompt_due: Option<Instant>,
+    /// The meeting side ended the call: a farewell prompt plays, then we
+    /// hang up (at the latest at the instant given).
+    closing: Option<(&'static str, Instant)>,
+    /// Keys pressed in the meeting (`*6`).
+    keypad: Keypad,
+    /// The caller's microphone is off (by `*6` or a host's mute): nothing
+    /// is published until `*6` switches it on again.
+    muted: bool,
+}
+
+impl Leg {
+    async fn run(mut self, session: MediaSession) {
+        self.apply_session(session, true);
+        let end = match self.join().await {
+            Ok(()) => self.serve().await,
+            Err(e) => {
+                tracing::warn!(call = %self.call, meeting = %self.short, error = %e, "cannot join the meeting");
+                End::Meeting("cannot join")
+            }
+        };
+        let call = self.call;
+        match &end {
+            End::Phone(reason) => {
+                tracing::info!(%call, meeting = %self.short, ?reason, "the phone hung up");
+                if let Some(client) = self.client.take() {
+                    client.leave().await;
+                }
+            }
+            End::Meeting(why) => {
+                tracing::info!(%call, meeting = %self.short, why, "hanging up");
+                let _ = self.gateway.commands.send(Command::HangUp { call });
+            }
+        }
+        self.revoke_link().await;
+    }
+
+    /// Issues this call's guest link, opens the meeting socket and sends
+    /// `join`.
+    async fn join(&mut self) -> Result<(), super::SipError> {
+        let now = crate::booking::now().timestamp();
+        let key = self
+            .gateway
+            .store
+            .issue_meeting_link(&self.meeting_id, LinkRole::Guest, now)
+            .await
+            .map_err(|e| super::SipError::Signalling(e.to_string()))?;
+        self.key = Some(key);
+        let (http, tls) = (self.gateway.http, self.gateway.tls.clone());
+        self.client = Some(MeetingClient::connect(http, tls, &self.meeting_id).await?);
+        self.send_join(None).await
+    }
+
+    async fn send_join(&mut self, pin: Option<String>) -> Result<(), super::SipError> {
+        let (Some(client), Some(key)) = (&mut self.client, &self.key) else {
+            return Ok(());
+        };
+        let join = ClientMessage::Join {
+            version: PROTOCOL_VERSION,
+            name: self.name.clone(),
+            media: MediaState {
+                audio: true,
+                video: false,
+            },
+            key: key.clone(),
+            pin,
+            notice_acknowledged: false,
+            resume: None,
+        };
+        self.place = Place::Joining;
+        client.send(&join).await
+    }
+
+    /// The call's loop, until one side ends it.
+    async fn serve(&mut self) -> End {
+        let mut tick = tokio::time::interval(FRAME);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut rtp_buffer = vec![0u8; DATAGRAM];
+        let mut webrtc_buffer = vec![0u8; DATAGRAM];
+        let mut events = Vec::new();
+        loop {
+            let webrtc_timeout = self.webrtc.as_ref().map(WebRtcLeg::next_timeout);
+            let wake = tokio::select! {
+                input = self.inputs.recv() => Wake::Input(input),
+                message = recv_server(&mut self.client) => Wake::Server(message),
+                received = self.rtp.recv_from(&mut rtp_buffer) => Wake::Rtp(received),
+                received = recv_webrtc(&self.webrtc, &mut webrtc_buffer) => Wake::WebRtc(received),
+                _ = tick.tick() => Wake::Tick,
+                () = sleep_until(webrtc_timeout) => Wake::WebRtcTimeout,
+            };
+            let now = Instant::now();
+            let step = match wake {
+                Wake::Input(input) => self.on_input(input).await,
+                Wake::Server(message) => self.on_server(message).await,
+                Wake::Rtp(Ok((len, source))) => {
+                    let bytes = rtp_buffer.get(..len).unwrap_or_default();
+                    self.on_rtp(now, source, bytes).await
+                }
+                // ICMP errors of earlier sends; the phone may come back.
+                Wake::Rtp(Err(_)) => Ok(()),
+                Wake::WebRtc(Ok((len, source))) => {
+                    let bytes = webrtc_buffer.get(..len).unwrap_or_default();
+                    self.with_webrtc(|leg| leg.handle_datagram(now, source, bytes))
+                }
+                Wake::WebRtc(Err(_)) => Ok(()),
+                Wake::Tick => {
+                    self.tick(now);
+                    Ok(())
+                }
+                Wake::WebRtcTimeout => self.with_webrtc(|leg| leg.handle_timeout(now)),
+            };
+            let step = match step {
+                Err(End::Meeting(why)) => self.farewell(now, why),
+                other => other,
+            };
+            if let Err(end) = step {
+                return end;
+            }
+            if let Some((why, deadline)) = self.closing {
+                let played = !self
+                    .audio_out
+                    .as_ref()
+                    .is_some_and(PhoneAudioOut::is_playing);
+                if played || now >= deadline {
+                    return End::Meeting(why);
+                }
+            }
+            if let Err(end) = self.drain_webrtc(&mut events).await {
+                return end;
+            }
+        }
+    }
+
+    /// Runs `f` on the WebRTC connection; its failure ends the call.
+    fn with_webrtc(
+        &mut self,
+        f: impl FnOnce(&mut WebRtcLeg) -> Result<(), super::SipError>,
+    ) -> Result<(), End> {
+        let Some(leg) = &mut self.webrtc else {
+            return Ok(());
+        };
+        f(leg).map_err(|e| {
+            tracing::warn!(call = %self.call, error = %e, "the media connection failed");
+            End::Meeting("media connection failed")
+        })
+    }
+
+    async fn drain_webrtc(&mut self, events: &mut Vec<LegEvent>) -> Result<(), End> {
+        events.clear();
+        self.with_webrtc(|leg| leg.drain(events))?;
+        for event in events.drain(..) {
+            match event {
+                LegEvent::Connected => {
+                    tracing::info!(call = %self.call, meeting = %self.short, "media connected");
+                    self.connected = true;
+                }
+                LegEvent::Audio { track, payload } => {
+                    if let Some(out) = &mut self.audio_out {
+                        out.opus_frame(&track, &payload);
+                    }
+                }
+                LegEvent::Disconnected => return Err(End::Meeting("media connection lost")),
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_input(&mut self, input: Option<CallInput>) -> Result<(), End> {
+        match input {
+            Some(CallInput::SessionChanged(session)) => {
+                self.apply_session(session, false);
+                Ok(())
+            }
+            Some(CallInput::Dtmf(key)) => self.on_key(key).await,
+            // Only the first ACK establishes; the shell sends one.
+            Some(CallInput::Established(_)) => Ok(()),
+            Some(CallInput::Ended(reason)) => Err(End::Phone(Some(reason))),
+            None => Err(End::Phone(None)),
+        }
+    }
+
+    /// Takes the media the SIP side agreed: at the start, and after a
+    /// re-INVITE (hold, resume, another address or codec).
+    fn apply_session(&mut self, session: MediaSession, first: bool) {
+        let audio = &session.audio;
+        let same_codec = self.session.as_ref().is_some_and(|old| {
+            old.audio.codec == audio.codec && old.audio.payload_type == audio.payload_type
+        });
+        let moved = self
+            .session
+            .as_ref()
+            .is_some_and(|old| old.audio.remote_rtp != audio.remote_rtp);
+        if first || !same_codec {
+            let start = match &self.audio_out {
+                Some(out) => out.next(),
+                None => random_start(),
+            };
+            self.audio_in = PhoneAudioIn::new(audio);
+            self.audio_out = PhoneAudioOut::new(audio, start);
+        }
+        if first || moved {
+            // A new address from the phone's SDP: learn its source anew.
+            self.latched = false;
+            self.phone = audio.remote_rtp;
+        }
+        self.session = Some(session);
+    }
+
+    async fn on_rtp(&mut self, now: Instant, source: SocketAddr, bytes: &[u8]) -> Result<(), End> {
+        let Some(audio) = &mut self.audio_in else {
+            return Ok(());
+        };
+        if !self.latched {
+            if !audio.is_ours(bytes) {
+                return Ok(());
+            }
+            self.phone = Some(source);
+            self.latched = true;
+        } else if self.phone != Some(source) {
+            // Someone else's datagrams on this call's port.
+            return Ok(());
+        }
+        match audio.datagram(now, bytes) {
+            Inbound::Key(key) => self.on_key(key).await,
+            Inbound::Audio | Inbound::Ignored => Ok(()),
+        }
+    }
+
+    /// A key press, by RTP or by SIP INFO.
+    async fn on_key(&mut self, key: char) -> Result<(), End> {
+        if self.closing.is_some() {
+            return Ok(());
+        }
+        if self.place == Place::Meeting {
+            return match self.keypad.key(key) {
+                Some(KeypadCommand::ToggleMute) => self.set_muted(!self.muted).await,
+                None => Ok(()),
+            };
+        }
+        if self.place != Place::Pin {
+            return Ok(());
+        }
+        // The caller knows what to do: the prompt stops.
+        if let Some(out) = &mut self.audio_out {
+            out.stop_prompt();
+        }
+        if let Some(pin) = self.pin.key(key) {
+            tracing::info!(call = %self.call, meeting = %self.short, "pin entered");
+            self.send_join(Some(pin))
+                .await
+                .map_err(|_| End::Meeting("the meeting socket failed"))?;
+        }
+        Ok(())
+    }
+
+    async fn on_server(&mut self, message: Option<ServerMessage>) -> Result<(), End> {
+        let Some(message) = message else {
+            return Err(End::Meeting("the meeting socket closed"));
+        };
+        if self.closing.is_some() {
+            return Ok(());
+        }
+        match message {
+            ServerMessage::Welcome {
+                participants, you, ..
+            } => {
+                tracing::info!(call = %self.call, meeting = %self.short, participant = %you, "in the meeting");
+                self.place = Place::Meeting;
+                self.waiting_prompt_due = None;
+                if let Some(out) = &mut self.audio_out {
+                    out.stop_prompt();
+                }
+                self.others = participants
+                    .iter()
+                    .map(|p| p.id)
+                    .filter(|&id| id != you)
+                    .collect();
+                self.start_webrtc().await?;
+                self.send_tiles().await
+            }
+            ServerMessage::Waiting { .. } => {
+                tracing::info!(call = %self.call, meeting = %self.short, "in the waiting room");
+                self.place = Place::Waiting;
+                self.play(Prompt::Waiting);
+                self.waiting_prompt_due = Some(Instant::now() + WAITING_REPEAT);
+                // Sent back by a host: the router dropped our participant.
+                self.webrtc = None;
+                self.connected = false;
+                Ok(())
+            }
+            ServerMessage::Answer { sdp } => self.with_webrtc(|leg| leg.accept_answer(&sdp)),
+            ServerMessage::Offer { sdp } => {
+                let mut answer = None;
+                self.with_webrtc(|leg| {
+                    answer = Some(leg.accept_offer(&sdp)?);
+                    Ok(())
+                })?;
+                if let Some(sdp) = answer {
+                    self.send(&ClientMessage::Answer { sdp }).await?;
+                }
+                Ok(())
+            }
+            ServerMessage::ParticipantJoined { participant } => {
+                if self.others.insert(participant.id) {
+                    self.send_tiles().await?;
+                }
+                Ok(())
+            }
+            ServerMessage::MutedByHost {
+                kind: civicmeet_wire::MediaKind::Audio,
+            } => {
+                tracing::info!(call = %self.call, meeting = %self.short, "muted by a host");
+                self.muted = true;
+                Ok(())
+            }
+            ServerMessage::ParticipantLeft { id } => {
+                self.others.remove(&id);
+                Ok(())
+            }
+            ServerMessage::Error { code, fatal, .. } => self.on_error(code, fatal).await,
+            // Roster news, speakers, screen shares: nothing a phone shows.
+            _ => Ok(()),
+        }
+    }
+
+    async fn on_error(&mut self, code: ErrorCode, fatal: bool) -> Result<(), End> {
+        let call = self.call;
+        match code {
+            ErrorCode::PinRequired => {
+                tracing::info!(%call, meeting = %self.short, "pin required");
+                self.place = Place::Pin;
+                self.pin.clear();
+                self.play(Prompt::Pin);
+                Ok(())
+            }
+            ErrorCode::PinWrong => {
+                tracing::info!(%call, meeting = %self.short, "wrong pin");
+                self.place = Place::Pin;
+                match self.pin.wrong() {
+                    AfterWrong::TryAgain => {
+                        self.play(Prompt::PinWrong);
+                        Ok(())
+                    }
+                    AfterWrong::GiveUp => Err(End::Meeting(WRONG_PINS)),
+                }
+            }
+            // A hearing's notice cannot be acknowledged on a keypad yet.
+            ErrorCode::NoticeRequired => Err(End::Meeting(NOTICE)),
+            ErrorCode::Rejected | ErrorCode::PinBlocked => {
+                tracing::info!(%call, meeting = %self.short, ?code, "not let in");
+                Err(End::Meeting(REFUSED))
+            }
+            _ if fatal => {
+                tracing::info!(%call, meeting = %self.short, ?code, "the meeting ended the call");
+                Err(End::Meeting(ENDED))
+            }
+            _ => {
+                tracing::debug!(%call, ?code, "the meeting refused something");
+                Ok(())
+            }
+        }
+    }
+
+    async fn send(&mut self, message: &ClientMessage) -> Result<(), End> {
+        let Some(client) = &mut self.client else {
+            return Ok(());
+        };
+        client
+            .send(message)
+            .await
+            .map_err(|_| End::Meeting("the meeting socket failed"))
+    }
+
+    /// Switches the caller's microphone, and tells the meeting as a
+    /// browser does (which also reopens the router's gate after a host's
+    /// mute: only the participant may).
+    async fn set_muted(&mut self, muted: bool) -> Result<(), End> {
+        tracing::info!(call = %self.call, meeting = %self.short, muted, "microphone switched");
+        self.muted = muted;
+        let media = MediaState {
+            audio: !muted,
+            video: false,
+        };
+        self.send(&ClientMessage::MediaState { media }).await
+    }
+
+    fn play(&mut self, prompt: Prompt) {
+        if let Some(out) = &mut self.audio_out {
+            out.play(&prompt.clips());
+        }
+    }
+
+    /// The meeting side ends the call: say why, then hang up (the serve
+    /// loop ends once the prompt has played). A socket that closed or
+    /// failed gets no prompt: there is nothing to explain.
+    fn farewell(&mut self, now: Instant, why: &'static str) -> Result<(), End> {
+        let prompt = match why {
+            REFUSED | WRONG_PINS | NOTICE => Prompt::Refused,
+            ENDED => Prompt::Ended,
+            _ => return Err(End::Meeting(why)),
+        };
+        if self.closing.is_none() {
+            tracing::info!(call = %self.call, meeting = %self.short, why, "saying goodbye");
+            self.play(prompt);
+            self.closing = Some((why, now + FAREWELL_LIMIT));
+            // Out of the meeting at once; the prompt is for the caller only.
+            self.webrtc = None;
+            self.connected = false;
+            self.client = None;
+        }
+        Ok(())
+    }
+
+    /// Connects to the router: a fresh connection on every admission.
+    async fn start_webrtc(&mut self) -> Result<(), End> {
+        let (leg, offer) = WebRtcLeg::new(self.gateway.media).await.map_err(|e| {
+            tracing::warn!(call = %self.call, error = %e, "cannot start the media connection");
+            End::Meeting("cannot start media")
+        })?;
+        self.webrtc = Some(leg);
+        self.connected = false;
+        self.send(&ClientMessage::Offer {
+            sdp: offer,
+            screen: None,
+        })
+        .await
+    }
+
+    /// Tells the router no tile of the others is visible: a phone shows
+    /// no video, so none is sent to the leg.
+    async fn send_tiles(&mut self) -> Result<(), End> {
+        let tiles = self
+            .others
+            .iter()
+            .take(civicmeet_wire::MAX_TILES)
+            .map(|&id| TileView { id, height: None })
+            .collect();
+        self.send(&ClientMessage::Tiles { tiles }).await
+    }
+
+    /// Every 20 ms: the phone's frame into the meeting, the meeting's mix
+    /// to the phone.
+    fn tick(&mut self, now: Instant) {
+        if self.place == Place::Waiting
+            && self.closing.is_none()
+            && self.waiting_prompt_due.is_some_and(|due| now >= due)
+        {
+            self.play(Prompt::Waiting);
+            self.waiting_prompt_due = Some(now + WAITING_REPEAT);
+        }
+        let mut pcm = Vec::with_capacity(MIX_FRAME);
+        let heard = self
+            .audio_in
+            .as_mut()
+            .is_some_and(|a| a.tick(now, &mut pcm));
+        if let Some(leg) = &mut self.webrtc {
+            let publish = heard && self.connected && !self.muted && self.place == Place::Meeting;
+            if let (true, Some(opus)) = (publish, &mut self.opus) {
+                let mut payload = Vec::new();
+                if opus.encode(&pcm, &mut payload).is_ok() {
+                    leg.write_audio(now, payload, audio_level(&pcm));
+                }
+            }
+            leg.next_frame();
+        }
+        let sends = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.audio.direction.sends());
+        if let (Some(out), Some(phone), true) = (&mut self.audio_out, self.phone, sends) {
+            let mut packet = Vec::new();
+            out.tick(&mut packet);
+            // A full buffer or an unreachable phone loses this packet only.
+            if !packet.is_empty() {
+                let _ = self.rtp.try_send_to(&packet, phone);
+            }
+        }
+    }
+
+    /// The call's link stops working with the call.
+    async fn revoke_link(&mut self) {
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        let store = &self.gateway.store;
+        let now = crate::booking::now().timestamp();
+        let revoked = match store.meeting_link(&key, now).await {
+            Ok(Some(link)) => store.revoke_meeting_link(&link.link, now).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = revoked {
+            tracing::warn!(call = %self.call, error = %e, "cannot revoke a call's link");
+        }
+    }
+}
+
+async fn recv_server(client: &mut Option<MeetingClient>) -> Option<ServerMessage> {
+    match client {
+        Some(client) => client.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_webrtc(
+    leg: &Option<WebRtcLeg>,
+    buffer: &mut [u8],
+) -> std::io::Result<(usize, SocketAddr)> {
+    match leg {
+        Some(leg) => leg.recv(buffer).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A random SSRC, sequence number and timestamp (RFC 3550 §5.1).
+fn random_start() -> StreamStart {
+    let mut bytes = [0u8; 10];
+    // Without the OS generator, fixed values still make a valid stream.
+    let _ = getrandom::fill(&mut bytes);
+    StreamStart {
+        ssrc: u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+        sequence: u16::from_le_bytes([bytes[4], bytes[5]]),
+        timestamp: u32::from_le_bytes([bytes[6], bytes[7], bytes[8], bytes[9]]),
+    }
+}

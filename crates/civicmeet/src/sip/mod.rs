@@ -1,0 +1,174 @@
+//! The SIP gateway (issue 7): phones and room systems dial a meeting's
+//! number and take part with audio, as participants like any other.
+//!
+//! `shell` owns the SIP socket and the sans-IO `civicmeet_sip::Endpoint`;
+//! every call gets a task (`call`) that looks up the meeting by its dial
+//! number, answers, and then joins the meeting *exactly as a browser
+//! does*: a guest link of its own, the server's meeting WebSocket over
+//! loopback (`meeting_client`), and WebRTC to the server's media port
+//! (`webrtc_leg`, a str0m client). So the waiting room, PINs, host mute,
+//! remove and end apply to phones with no special case in signalling or
+//! the router; the gateway only translates their outcome into SIP (BYE).
+//! PINs are typed on the keypad (`pin`: RFC 4733 telephone-events or SIP
+//! INFO).
+//!
+//! Audio (`audio_in`, `audio_out`, sans-IO, on a 20 ms tick per call):
+//! the phone's RTP → jitter buffer → decode or conceal → 48 kHz → Opus →
+//! the leg's one published track; the others' Opus frames → decode → sum
+//! (the router never sends the leg its own voice, so the sum is the
+//! mix-minus) → the phone's rate → encode → RTP to the phone.
+//!
+//! The caller hears voice prompts (`crate::prompts`) where a browser
+//! would show a text: enter the PIN, wrong PIN, please wait, and why the
+//! call ends. In the meeting, `*6` switches the caller's microphone off
+//! and on (`keypad`), also after a host muted it. When the server speaks TLS, the leg's socket does too
+//! (`loopback_tls`: it trusts exactly the server's own certificate).
+//!
+//! Logs name the call (`call-N`) and the meeting's short id only: no
+//! numbers, names or addresses of callers.
+//!
+//! Not yet: video (H.264 m-lines are answered with port 0), SIP over
+//! TCP/TLS and SRTP, a configurable RTP port range, hearings (their notice cannot be
+//! acknowledged on a keypad: such calls are told they were not let in).
+
+mod audio_in;
+mod audio_out;
+mod call;
+mod caller;
+mod keypad;
+mod loopback_tls;
+mod meeting_client;
+mod pin;
+mod shell;
+mod track_queue;
+mod webrtc_leg;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use civicmeet_sip::Endpoint;
+use civicmeet_store::Store;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+
+/// What every call task needs: where to reach the server itself, and the
+/// way back to the shell.
+pub(crate) struct Gateway {
+    store: Store,
+    /// The server's own HTTP address, as a client reaches it (an
+    /// unspecified listen address becomes loopback).
+    http: SocketAddr,
+    /// TLS for the meeting socket when the server speaks TLS.
+    tls: Option<Arc<rustls::ClientConfig>>,
+    /// The server's media UDP address, as a client reaches it.
+    media: SocketAddr,
+    /// The IP the calls' own sockets bind (RTP to phones, WebRTC to the
+    /// router): the SIP listen IP.
+    local_ip: IpAddr,
+    /// The IP phones send RTP to (SDP `c=`).
+    public_ip: IpAddr,
+    commands: mpsc::UnboundedSender<shell::Command>,
+}
+
+/// Why SIP could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SipError {
+    #[error("cannot open the SIP port {addr} (sip.listen): {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the system random number generator failed")]
+    Random,
+    #[error("cannot trust the server's own certificate for SIP calls: {0}")]
+    Tls(String),
+    #[error("meeting signalling: {0}")]
+    Signalling(String),
+    #[error("media connection: {0}")]
+    WebRtc(String),
+}
+
+/// The SIP socket, bound but not yet serving.
+pub struct SipSocket {
+    socket: UdpSocket,
+    addr: SocketAddr,
+    public_ip: IpAddr,
+}
+
+impl SipSocket {
+    /// Binds `sip.listen`; `None` when SIP is off.
+    pub async fn bind(config: &Config) -> Result<Option<SipSocket>, SipError> {
+        let (Some(listen), Some(public_ip)) = (config.sip.listen_addr(), config.sip.public_ip())
+        else {
+            return Ok(None);
+        };
+        let bind_error = |source| SipError::Bind {
+            addr: listen,
+            source,
+        };
+        let socket = UdpSocket::bind(listen).await.map_err(bind_error)?;
+        let addr = socket.local_addr().map_err(bind_error)?;
+        Ok(Some(SipSocket {
+            socket,
+            addr,
+            public_ip,
+        }))
+    }
+
+    /// The bound address (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Starts serving SIP: calls join meetings through the server at
+    /// `http` (its meeting WebSocket, over TLS when `config` says so) and
+    /// `media` (its UDP media port).
+    pub fn start(
+        self,
+        config: &Config,
+        store: Store,
+        http: SocketAddr,
+        media: SocketAddr,
+    ) -> Result<tokio::task::JoinHandle<()>, SipError> {
+        let mut seed = [0u8; 8];
+        getrandom::fill(&mut seed).map_err(|_| SipError::Random)?;
+        let public_addr = SocketAddr::new(self.public_ip, self.addr.port());
+        let endpoint = Endpoint::new(civicmeet_sip::Config::new(
+            public_addr,
+            u64::from_le_bytes(seed),
+        ));
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let gateway = Arc::new(Gateway {
+            store,
+            http: reachable(http),
+            tls: loopback_tls::client_config(config)?,
+            media: reachable(media),
+            local_ip: self.addr.ip(),
+            public_ip: self.public_ip,
+            commands,
+        });
+        tracing::info!(addr = %self.addr, "sip listening");
+        Ok(tokio::spawn(shell::run(
+            self.socket,
+            endpoint,
+            gateway,
+            receiver,
+        )))
+    }
+}
+
+/// A listen address as a client on this host reaches it: an unspecified
+/// IP (`0.0.0.0`, `::`) becomes loopback of the same family.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}

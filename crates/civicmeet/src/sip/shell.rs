@@ -1,0 +1,200 @@
+//! The SIP shell: one UDP socket, the sans-IO [`Endpoint`], and the
+//! routing of its events to one task per call.
+//!
+//! This task only moves bytes, timers and events: datagrams go to
+//! [`Endpoint::handle_datagram`], what [`Endpoint::poll_transmit`] gives
+//! goes out, [`Endpoint::poll_timeout`] sets the timer. Each
+//! [`CallEvent::Incoming`] starts a call task ([`super::call`]) that
+//! decides (the meeting lookup needs the database, which must not stall
+//! the other calls' signalling) and answers through [`Command`]s.
+//! Re-offers (hold, resume, a new address) are answered here with the
+//! call's own media, and the new session passed on.
+//!
+//! Nothing from the network ends this task: a malformed datagram is the
+//! endpoint's to answer or drop, and socket errors are logged and skipped.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use civicmeet_sip::sdp::{LocalMedia, MediaSession};
+use civicmeet_sip::{CallEvent, CallId, EndReason, Endpoint, Source};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use super::Gateway;
+use super::call::{self, Incoming};
+
+/// The largest datagram read; the endpoint refuses anything above its own
+/// limit, so this only needs to be large enough to see that.
+const RECEIVE_BUFFER: usize = 65_536;
+/// Events queued for one call task. They are rare (an ACK, a BYE, a few
+/// key presses); a caller flooding SIP INFO loses digits, nothing else.
+const CALL_QUEUE: usize = 64;
+
+/// What a call task asks of the shell.
+#[derive(Debug)]
+pub enum Command {
+    /// Answer 200 with our SDP for `local`.
+    Accept { call: CallId, local: LocalMedia },
+    /// Refuse the call with `status`.
+    Reject { call: CallId, status: u16 },
+    /// End the call from our side (BYE).
+    HangUp { call: CallId },
+}
+
+/// What the shell tells a call task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallInput {
+    /// The ACK came: media flows as agreed.
+    Established(MediaSession),
+    /// A re-offer changed the media (hold, resume, another address).
+    SessionChanged(MediaSession),
+    /// A key press sent by SIP INFO.
+    Dtmf(char),
+    /// The call is over, whoever ended it.
+    Ended(EndReason),
+}
+
+/// A call the shell routes events to.
+struct Route {
+    inputs: mpsc::Sender<CallInput>,
+    /// Our media once accepted, to answer re-offers with.
+    local: Option<LocalMedia>,
+}
+
+/// Runs the SIP socket until the process stops.
+pub async fn run(
+    socket: UdpSocket,
+    mut endpoint: Endpoint,
+    gateway: Arc<Gateway>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let mut routes: HashMap<CallId, Route> = HashMap::new();
+    let mut buffer = vec![0u8; RECEIVE_BUFFER];
+    loop {
+        let timer = endpoint.poll_timeout();
+        tokio::select! {
+            received = socket.recv_from(&mut buffer) => match received {
+                Ok((len, from)) => {
+                    let datagram = buffer.get(..len).unwrap_or_default();
+                    endpoint.handle_datagram(Instant::now(), Source::udp(from), datagram);
+                }
+                // ICMP errors of earlier sends surface here on Linux; they
+                // concern one peer, not the socket.
+                Err(e) => tracing::debug!(error = %e, "sip socket receive failed"),
+            },
+            Some(command) = commands.recv() => {
+                apply(&mut endpoint, &mut routes, command);
+            }
+            () = sleep_until(timer) => endpoint.handle_timeout(Instant::now()),
+        }
+        flush(&socket, &mut endpoint).await;
+        while let Some(event) = endpoint.poll_event() {
+            dispatch(&mut endpoint, &mut routes, &gateway, event);
+        }
+        // Answering a re-offer in `dispatch` may have queued more.
+        flush(&socket, &mut endpoint).await;
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn flush(socket: &UdpSocket, endpoint: &mut Endpoint) {
+    while let Some((to, datagram)) = endpoint.poll_transmit() {
+        send(socket, to, &datagram).await;
+    }
+}
+
+async fn send(socket: &UdpSocket, to: SocketAddr, datagram: &[u8]) {
+    if let Err(e) = socket.send_to(datagram, to).await {
+        tracing::debug!(error = %e, "sip socket send failed");
+    }
+}
+
+fn apply(endpoint: &mut Endpoint, routes: &mut HashMap<CallId, Route>, command: Command) {
+    let now = Instant::now();
+    let (call, result) = match command {
+        Command::Accept { call, local } => {
+            let result = endpoint.accept(now, call, &local);
+            if let Some(route) = routes.get_mut(&call) {
+                route.local = Some(local);
+            }
+            (call, result)
+        }
+        Command::Reject { call, status } => (call, endpoint.reject(now, call, status)),
+        Command::HangUp { call } => (call, endpoint.hang_up(now, call)),
+    };
+    // A call that ended meanwhile (the caller hung up first) refuses
+    // these; its task hears the end anyway.
+    if let Err(e) = result {
+        tracing::debug!(%call, error = %e, "sip command not applied");
+    }
+}
+
+fn dispatch(
+    endpoint: &mut Endpoint,
+    routes: &mut HashMap<CallId, Route>,
+    gateway: &Arc<Gateway>,
+    event: CallEvent,
+) {
+    let (call, input) = match event {
+        CallEvent::Incoming {
+            call,
+            number,
+            from_display,
+            ..
+        } => {
+            let (inputs, receiver) = mpsc::channel(CALL_QUEUE);
+            routes.insert(
+                call,
+                Route {
+                    inputs,
+                    local: None,
+                },
+            );
+            let incoming = Incoming {
+                call,
+                number,
+                from_display,
+            };
+            tokio::spawn(call::run(gateway.clone(), incoming, receiver));
+            return;
+        }
+        CallEvent::Reoffer { call, offer: _ } => {
+            let now = Instant::now();
+            let local = routes.get(&call).and_then(|r| r.local.clone());
+            let result = match local {
+                Some(local) => endpoint.accept_reoffer(now, call, &local),
+                None => endpoint.reject_reoffer(now, call, 488),
+            };
+            if let Err(e) = result {
+                tracing::info!(%call, error = %e, "re-offer refused");
+            }
+            return;
+        }
+        CallEvent::Established { call, session } => (call, CallInput::Established(session)),
+        CallEvent::SessionChanged { call, session } => (call, CallInput::SessionChanged(session)),
+        CallEvent::Dtmf { call, digit } => (call, CallInput::Dtmf(digit)),
+        // No video on SIP legs yet: nothing to refresh.
+        CallEvent::KeyframeRequest { .. } => return,
+        CallEvent::Ended { call, reason } => {
+            if let Some(route) = routes.remove(&call) {
+                // The task may be gone already; then nobody needs to hear.
+                let _ = route.inputs.try_send(CallInput::Ended(reason));
+            }
+            return;
+        }
+    };
+    if let Some(route) = routes.get(&call)
+        && route.inputs.try_send(input).is_err()
+    {
+        tracing::debug!(%call, "call task busy or gone; event dropped");
+    }
+}

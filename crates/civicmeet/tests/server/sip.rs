@@ -1,0 +1,896 @@
+//! The SIP gateway through the running server: a raw UDP "phone" here
+//! (SIP as plain text, G.711 RTP) calls a meeting's number; the meeting
+//! sees the call as a participant over the real WebSocket.
+
+use crate::common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use civicmeet::Config;
+use civicmeet_sip::sdp::{MediaKind, SessionDescription};
+use civicmeet_sip::{Message, StartLine};
+use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, Packetizer, RtpPacket};
+use civicmeet_sip_media::{DtmfKey, RtpHeader, TelephoneEvent};
+use common::{TestApp, TestMeeting, WAIT};
+use futures_util::{FutureExt, StreamExt};
+use serde_json::{Value, json};
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::media::{Direction, Frequency, MediaKind as Str0mKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// How long a farewell prompt may delay the server's BYE.
+const FAREWELL: Duration = Duration::from_secs(15);
+
+/// A server with SIP on a free loopback port.
+async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let sip = free_udp_port();
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = temp.path().to_path_buf();
+    config.booking.seed_demo = false;
+    config.sip.listen = sip.to_string();
+    (common::spawn_app_with_config(config).await, sip, temp)
+}
+
+/// A free port, found by binding port 0 and letting go; nothing else on
+/// the test machine takes it in between.
+fn free_udp_port() -> SocketAddr {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap()
+}
+
+/// A meeting made through the API, with its dial-in number.
+async fn meeting_with_number(app: &TestApp, request: Value) -> (TestMeeting, String) {
+    let response = app.post_json("/api/meetings", &request.to_string()).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let body = response.json();
+    let key = |field: &str| {
+        body[field]
+            .as_str()
+            .map(|url| url.rsplit_once('#').expect("a key after #").1.to_owned())
+    };
+    let meeting = TestMeeting {
+        id: body["id"].as_str().unwrap().to_owned(),
+        host: key("host_url").unwrap(),
+        guest: key("guest_url").unwrap(),
+        judge: key("judge_url"),
+    };
+    let number = body["dial_number"].as_str().unwrap().to_owned();
+    (meeting, number)
+}
+
+/// A SIP phone on loopback: plain-text requests, one call at a time.
+struct Phone {
+    sip: UdpSocket,
+    rtp: Arc<UdpSocket>,
+    server: SocketAddr,
+    call_id: String,
+    from_tag: String,
+    to_tag: Option<String>,
+    cseq: u32,
+    branches: u32,
+    /// Where the server wants our RTP (from its answer).
+    server_rtp: Option<SocketAddr>,
+    /// Requests the server sent us (BYE), answered already.
+    requests: Vec<Message>,
+    /// Keys pressed so far by RTP.
+    presses: u32,
+}
+
+impl Phone {
+    async fn new(server: SocketAddr, name: &str) -> Phone {
+        Phone {
+            sip: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            rtp: Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap()),
+            server,
+            call_id: format!("{name}-{}@127.0.0.1", std::process::id()),
+            from_tag: format!("{name}-tag"),
+            to_tag: None,
+            cseq: 1,
+            branches: 0,
+            server_rtp: None,
+            requests: Vec::new(),
+            presses: 0,
+        }
+    }
+
+    fn sip_addr(&self) -> SocketAddr {
+        self.sip.local_addr().unwrap()
+    }
+
+    fn rtp_addr(&self) -> SocketAddr {
+        self.rtp.local_addr().unwrap()
+    }
+
+    /// A desk phone's offer (PCMU, telephone-event), with a video
+    /// m-line the gateway does not take yet.
+    fn offer(&self) -> String {
+        let rtp = self.rtp_addr();
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n\
+             a=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n\
+             m=video {} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
+             a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n",
+            rtp.port(),
+            rtp.port() + 2
+        )
+    }
+
+    fn request(&mut self, method: &str, number: &str, cseq: u32, body: Option<&str>) -> String {
+        self.branches += 1;
+        let to_tag = self
+            .to_tag
+            .as_ref()
+            .map(|t| format!(";tag={t}"))
+            .unwrap_or_default();
+        let (content_type, body) = match body {
+            Some(body) => ("Content-Type: application/sdp\r\n", body),
+            None => ("", ""),
+        };
+        format!(
+            "{method} sip:{number}@{server} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {me};branch=z9hG4bK{tag}{n};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: \"Saal 3\" <sip:saal3@127.0.0.1>;tag={tag}\r\n\
+             To: <sip:{number}@{server}>{to_tag}\r\n\
+             Call-ID: {call_id}\r\n\
+             CSeq: {cseq} {method}\r\n\
+             Contact: <sip:saal3@{me}>\r\n\
+             {content_type}Content-Length: {len}\r\n\r\n{body}",
+            server = self.server,
+            me = self.sip_addr(),
+            tag = self.from_tag,
+            n = self.branches,
+            call_id = self.call_id,
+            len = body.len(),
+        )
+    }
+
+    async fn send(&self, text: &str) {
+        self.sip
+            .send_to(text.as_bytes(), self.server)
+            .await
+            .unwrap();
+    }
+
+    /// The next SIP response; requests of the server (its BYE) are
+    /// answered 200 and kept.
+    async fn response(&mut self) -> Message {
+        loop {
+            let message = self.next_message().await;
+            match &message.start {
+                StartLine::Response { .. } => return message,
+                StartLine::Request { .. } => self.answer_request(message).await,
+            }
+        }
+    }
+
+    async fn next_message(&mut self) -> Message {
+        let mut buffer = vec![0u8; 65_536];
+        let (len, _) = tokio::time::timeout(WAIT, self.sip.recv_from(&mut buffer))
+            .await
+            .expect("a SIP message in time")
+            .unwrap();
+        civicmeet_sip::parse(&buffer[..len]).expect("the server sends valid SIP")
+    }
+
+    async fn answer_request(&mut self, request: Message) {
+        let mut response = request.response(200, "OK", None);
+        response.body.clear();
+        self.sip
+            .send_to(&response.to_bytes(), self.server)
+            .await
+            .unwrap();
+        self.requests.push(request);
+    }
+
+    /// The final response to an INVITE of `number` (after 100 Trying).
+    async fn invite(&mut self, number: &str) -> Message {
+        let offer = self.offer();
+        let invite = self.request("INVITE", number, self.cseq, Some(&offer));
+        self.send(&invite).await;
+        loop {
+            let response = self.response().await;
+            if status(&response) >= 200 {
+                return response;
+            }
+        }
+    }
+
+    /// Calls `number`, checks the 200 and its answer, sends the ACK.
+    async fn call(&mut self, number: &str) {
+        let ok = self.invite(number).await;
+        assert_eq!(status(&ok), 200);
+        let to = ok.header("To").unwrap();
+        self.to_tag = Some(to.split(";tag=").nth(1).unwrap().to_string());
+        let answer = SessionDescription::parse(&ok.body).expect("an SDP answer");
+        let audio = &answer.media[0];
+        assert_eq!(audio.kind, MediaKind::Audio);
+        assert_eq!(audio.payloads[0].payload_type, 0, "PCMU taken");
+        assert_eq!(answer.media[1].kind, MediaKind::Video);
+        assert_eq!(answer.media[1].port, 0, "no video yet");
+        self.server_rtp = Some(SocketAddr::new(audio.connection.unwrap(), audio.port));
+        let ack = self.request("ACK", number, self.cseq, None);
+        self.send(&ack).await;
+    }
+
+    async fn bye(&mut self, number: &str) -> Message {
+        self.cseq += 1;
+        let bye = self.request("BYE", number, self.cseq, None);
+        self.send(&bye).await;
+        self.response().await
+    }
+
+    /// Waits for the server's BYE (answering it); farewell prompts play
+    /// first, a few seconds.
+    async fn expect_bye(&mut self) {
+        let deadline = tokio::time::Instant::now() + FAREWELL;
+        let mut buffer = vec![0u8; 65_536];
+        loop {
+            if self
+                .requests
+                .iter()
+                .any(|r| r.method() == Some(&civicmeet_sip::Method::Bye))
+            {
+                return;
+            }
+            let (len, _) = tokio::time::timeout_at(deadline, self.sip.recv_from(&mut buffer))
+                .await
+                .expect("a BYE from the server in time")
+                .unwrap();
+            let message = civicmeet_sip::parse(&buffer[..len]).expect("valid SIP");
+            if let StartLine::Request { .. } = message.start {
+                self.answer_request(message).await;
+            }
+        }
+    }
+
+    /// Presses `keys` as RFC 4733 telephone-events (payload type 101):
+    /// four packets a key, the last with the end bit.
+    async fn press_rtp(&mut self, keys: &str) {
+        let to = self.server_rtp.unwrap();
+        for key in keys.chars() {
+            // Each press its own timestamp: a repeated one is the same press.
+            let i = self.presses;
+            self.presses += 1;
+            let event = DtmfKey::from_char(key).unwrap().event();
+            for step in 1..=4u16 {
+                let block = TelephoneEvent {
+                    event,
+                    end: step == 4,
+                    volume: 10,
+                    duration: 160 * step,
+                };
+                let header = RtpHeader {
+                    marker: step == 1,
+                    payload_type: 101,
+                    sequence: (i * 4) as u16 + step,
+                    timestamp: 8000 + 1600 * i,
+                    ssrc: 0x5151,
+                };
+                self.rtp
+                    .send_to(&header.to_bytes(&block.to_bytes()), to)
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+
+    /// Presses `keys` by SIP INFO (application/dtmf-relay), each answered.
+    async fn press_info(&mut self, number: &str, keys: &str) {
+        for key in keys.chars() {
+            self.cseq += 1;
+            let body = format!("Signal={key}\r\nDuration=160\r\n");
+            let info = self
+                .request("INFO", number, self.cseq, Some(&body))
+                .replace("application/sdp", "application/dtmf-relay");
+            self.send(&info).await;
+            assert_eq!(status(&self.response().await), 200);
+        }
+    }
+
+    /// What the phone hears for `duration` (decoded PCMU), after
+    /// dropping what was queued before.
+    async fn listen(&self, duration: Duration) -> Vec<i16> {
+        let mut buffer = vec![0u8; 2048];
+        while self.rtp.try_recv_from(&mut buffer).is_ok() {}
+        let mut decoder = AudioDecoder::new(Codec::Pcmu).unwrap();
+        let mut heard = Vec::new();
+        let end = tokio::time::Instant::now() + duration;
+        while let Ok(received) = tokio::time::timeout_at(end, self.rtp.recv_from(&mut buffer)).await
+        {
+            let (len, _) = received.unwrap();
+            if let Ok(packet) = RtpPacket::parse(&buffer[..len]) {
+                decoder.decode(packet.payload, &mut heard).unwrap();
+            }
+        }
+        heard
+    }
+}
+
+/// Whether the audio holds speech rather than silence.
+fn is_speech(pcm: &[i16]) -> bool {
+    let loud = pcm.iter().filter(|s| s.unsigned_abs() > 1000).count();
+    loud > pcm.len() / 20
+}
+
+fn status(message: &Message) -> u16 {
+    match message.start {
+        StartLine::Response { status, .. } => status,
+        StartLine::Request { .. } => 0,
+    }
+}
+
+/// Sends a 440 Hz tone as PCMU RTP, 20 ms apart, to `to` until aborted.
+fn send_tone(rtp: Arc<UdpSocket>, to: SocketAddr) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut encoder = AudioEncoder::new(Codec::Pcmu).unwrap();
+        let mut packetizer = Packetizer::new(Codec::Pcmu, 0, 0x5151, 1, 1);
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        for frame in 0u32.. {
+            tick.tick().await;
+            let pcm: Vec<i16> = (0..160)
+                .map(|n| {
+                    let t = f64::from(frame * 160 + n) / 8000.0;
+                    (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16
+                })
+                .collect();
+            let mut payload = Vec::new();
+            encoder.encode(&pcm, &mut payload).unwrap();
+            let _ = rtp.send_to(&packetizer.packetize(&payload), to).await;
+        }
+    })
+}
+
+/// RTP the phone receives in `window` after the first packet: (count,
+/// SSRCs seen, payload types seen).
+async fn receive_rtp(phone: &Phone, window: Duration) -> (usize, Vec<u32>, Vec<u8>) {
+    let mut buffer = vec![0u8; 2048];
+    let (len, from) = tokio::time::timeout(WAIT, phone.rtp.recv_from(&mut buffer))
+        .await
+        .expect("RTP from the server in time")
+        .unwrap();
+    assert_eq!(
+        Some(from),
+        phone.server_rtp,
+        "RTP comes from the answered port"
+    );
+    let first = RtpPacket::parse(&buffer[..len]).expect("RTP");
+    let (mut ssrcs, mut types) = (vec![first.ssrc], vec![first.payload_type]);
+    let mut count = 0;
+    let end = tokio::time::Instant::now() + window;
+    while let Ok(received) = tokio::time::timeout_at(end, phone.rtp.recv_from(&mut buffer)).await {
+        let (len, _) = received.unwrap();
+        let packet = RtpPacket::parse(&buffer[..len]).expect("RTP");
+        count += 1;
+        if !ssrcs.contains(&packet.ssrc) {
+            ssrcs.push(packet.ssrc);
+        }
+        if !types.contains(&packet.payload_type) {
+            types.push(packet.payload_type);
+        }
+    }
+    (count, ssrcs, types)
+}
+
+#[tokio::test]
+async fn options_are_answered_and_unknown_numbers_refused() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let mut phone = Phone::new(sip, "probe").await;
+    let options = phone.request("OPTIONS", "probe", 1, None);
+    phone.send(&options).await;
+    let ok = phone.response().await;
+    assert_eq!(status(&ok), 200);
+    assert!(ok.header("Allow").unwrap().contains("INVITE"));
+
+    let not_found = phone.invite("000000000").await;
+    assert_eq!(status(&not_found), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_phone_joins_the_meeting_hears_it_and_leaves_with_bye() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+
+    let mut phone = Phone::new(sip, "saal3").await;
+    phone.call(&number).await;
+    // The leg enters as a guest under the caller's display name.
+    let joined = host.recv_type("participant_joined").await;
+    let leg = joined["participant"]["id"].as_u64().unwrap();
+    assert_eq!(joined["participant"]["name"], "Saal 3");
+    assert_eq!(joined["participant"]["role"], "guest");
+
+    // Audio both ways: our tone in, the meeting's mix (silence: the host
+    // sends no media) out, a packet every 20 ms with one SSRC of ours.
+    let tone = send_tone(phone.rtp.clone(), phone.server_rtp.unwrap());
+    let (count, ssrcs, types) = receive_rtp(&phone, Duration::from_secs(1)).await;
+    assert!((45..=55).contains(&count), "{count} packets in a second");
+    assert_eq!(ssrcs.len(), 1, "one SSRC: {ssrcs:?}");
+    assert_ne!(ssrcs[0], 0x5151, "our own SSRC, not the phone's echoed");
+    assert_eq!(types, [0], "PCMU as answered");
+
+    // Garbage on the SIP port disturbs nothing: the call's audio goes on
+    // and SIP still answers.
+    let stranger = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for datagram in [
+        &b"\r\n\r\n"[..],
+        b"INVITE sip:x SIP/2.0\r\n\r\n",
+        b"SIP/2.0 200 OK\r\nVia: nonsense\r\n\r\n",
+        &[0xff; 3000][..],
+        &[0u8; 0][..],
+    ] {
+        stranger.send_to(datagram, sip).await.unwrap();
+    }
+    let (count, ssrcs_after, _) = receive_rtp(&phone, Duration::from_millis(500)).await;
+    assert!(count >= 20, "{count} packets in half a second");
+    assert_eq!(ssrcs_after, ssrcs);
+    let mut prober = Phone::new(sip, "prober").await;
+    let options = prober.request("OPTIONS", "probe", 1, None);
+    prober.send(&options).await;
+    assert_eq!(status(&prober.response().await), 200);
+
+    // BYE: answered, and the leg leaves the meeting.
+    let ok = phone.bye(&number).await;
+    assert_eq!(status(&ok), 200);
+    let left = host.recv_type("participant_left").await;
+    assert_eq!(left["id"].as_u64(), Some(leg));
+    tone.abort();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_host_removes_the_phone_and_ends_the_meeting_with_bye() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+
+    // Removed by the host: the phone hears BYE, the others see it go.
+    let mut phone = Phone::new(sip, "removed").await;
+    phone.call(&number).await;
+    let joined = host.recv_type("participant_joined").await;
+    let leg = joined["participant"]["id"].as_u64().unwrap();
+    host.send(json!({"type": "remove", "id": leg})).await;
+    phone.expect_bye().await;
+    let left = host.recv_type("participant_left").await;
+    assert_eq!(left["id"].as_u64(), Some(leg));
+
+    // The meeting ended for all: BYE too.
+    let mut phone = Phone::new(sip, "ended").await;
+    phone.call(&number).await;
+    host.recv_type("participant_joined").await;
+    host.send(json!({"type": "end_meeting"})).await;
+    phone.expect_bye().await;
+    app.stop().await;
+}
+
+/// A meeting participant as a browser would be: str0m over the real
+/// WebSocket, publishing an Opus tone and decoding what it receives.
+struct MeetingPeer {
+    ws: common::Client,
+    rtc: Rtc,
+    socket: UdpSocket,
+    addr: SocketAddr,
+    mid: Mid,
+    connected: bool,
+    next_audio: Instant,
+    frames_sent: u64,
+    encoder: AudioEncoder,
+    decoder: AudioDecoder,
+    /// Everything received, decoded (48 kHz).
+    heard: Vec<i16>,
+    /// Server messages other than offers.
+    messages: Vec<Value>,
+}
+
+impl MeetingPeer {
+    async fn join(app: &TestApp, meeting: &TestMeeting, name: &str) -> MeetingPeer {
+        let (mut ws, _) = app.join(meeting, name).await;
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let now = Instant::now();
+        let mut rtc = Rtc::builder().build(now);
+        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap())
+            .expect("candidate accepted");
+        let mut change = rtc.sdp_api();
+        let mid = change.add_media(Str0mKind::Audio, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change.apply().expect("an offer");
+        ws.send(json!({"type": "offer", "sdp": offer.to_sdp_string()}))
+            .await;
+        let answer = ws.recv_type("answer").await;
+        let answer = SdpAnswer::from_sdp_string(answer["sdp"].as_str().unwrap()).unwrap();
+        rtc.sdp_api().accept_answer(pending, answer).unwrap();
+        MeetingPeer {
+            ws,
+            rtc,
+            socket,
+            addr,
+            mid,
+            connected: false,
+            next_audio: now,
+            frames_sent: 0,
+            encoder: AudioEncoder::new(Codec::Opus).unwrap(),
+            decoder: AudioDecoder::new(Codec::Opus).unwrap(),
+            heard: Vec::new(),
+            messages: Vec::new(),
+        }
+    }
+
+    /// One round: signalling, datagrams, time, a 1 kHz tone out.
+    async fn step(&mut self) {
+        while let Some(Some(Ok(message))) = self.ws.socket.next().now_or_never() {
+            let WsMessage::Text(text) = message else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["type"] == "offer" {
+                let offer = SdpOffer::from_sdp_string(message["sdp"].as_str().unwrap()).unwrap();
+                let answer = self.rtc.sdp_api().accept_offer(offer).unwrap();
+                self.ws
+                    .send(json!({"type": "answer", "sdp": answer.to_sdp_string()}))
+                    .await;
+            } else {
+                self.messages.push(message);
+            }
+        }
+        let mut buffer = [0u8; 2000];
+        while let Ok((len, source)) = self.socket.try_recv_from(&mut buffer) {
+            let Ok(contents) = buffer[..len].try_into() else {
+                continue;
+            };
+            let input = Input::Receive(
+                Instant::now(),
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination: self.addr,
+                    contents,
+                },
+            );
+            self.rtc.handle_input(input).unwrap();
+        }
+        let now = Instant::now();
+        self.rtc.handle_input(Input::Timeout(now)).unwrap();
+        while self.connected && self.next_audio <= now {
+            self.send_tone(now);
+            self.next_audio += Duration::from_millis(20);
+        }
+        loop {
+            match self.rtc.poll_output().unwrap() {
+                Output::Timeout(_) => break,
+                Output::Transmit(t) => {
+                    let _ = self.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(Event::Connected) => {
+                    self.connected = true;
+                    self.next_audio = Instant::now();
+                }
+                Output::Event(Event::MediaData(data)) => {
+                    let _ = self.decoder.decode(&data.data, &mut self.heard);
+                }
+                Output::Event(_) => {}
+            }
+        }
+    }
+
+    fn send_tone(&mut self, now: Instant) {
+        let Some(writer) = self.rtc.writer(self.mid) else {
+            return;
+        };
+        let Some(pt) = writer
+            .payload_params()
+            .find(|p| p.spec().codec == str0m::format::Codec::Opus)
+            .map(|p| p.pt())
+        else {
+            return;
+        };
+        let start = self.frames_sent as usize * 960;
+        let pcm = tone(1000.0, 48_000, start, 960);
+        let mut payload = Vec::new();
+        self.encoder.encode(&pcm, &mut payload).unwrap();
+        let time = MediaTime::new(self.frames_sent * 960, Frequency::FORTY_EIGHT_KHZ);
+        let _ = writer.write(pt, now, time, payload);
+        self.frames_sent += 1;
+    }
+}
+
+/// `len` samples of a sine at `freq` from sample `start`, amplitude 8000.
+fn tone(freq: f64, rate: u32, start: usize, len: usize) -> Vec<i16> {
+    (start..start + len)
+        .map(|n| {
+            let t = n as f64 / f64::from(rate);
+            (8000.0 * (2.0 * std::f64::consts::PI * freq * t).sin()) as i16
+        })
+        .collect()
+}
+
+/// The power of `samples` at `freq` (Goertzel), per sample.
+fn power_at(samples: &[i16], freq: f64, rate: u32) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq / f64::from(rate);
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &x in samples {
+        let s0 = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    (s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2) / samples.len() as f64
+}
+
+#[tokio::test]
+async fn the_meeting_hears_the_phone_and_the_phone_hears_the_meeting() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let mut peer = MeetingPeer::join(&app, &meeting, "Ada").await;
+    let mut phone = Phone::new(sip, "saal3").await;
+    phone.call(&number).await;
+    let tone_task = send_tone(phone.rtp.clone(), phone.server_rtp.unwrap());
+
+    // Three seconds of both talking: the peer's 1 kHz Opus tone reaches
+    // the phone as PCMU, the phone's 440 Hz tone reaches the peer as Opus.
+    let mut ulaw = AudioDecoder::new(Codec::Pcmu).unwrap();
+    let mut phone_heard = Vec::new();
+    let mut buffer = vec![0u8; 2048];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        peer.step().await;
+        while let Ok((len, _)) = phone.rtp.try_recv_from(&mut buffer) {
+            let packet = RtpPacket::parse(&buffer[..len]).unwrap();
+            ulaw.decode(packet.payload, &mut phone_heard).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tone_task.abort();
+    assert!(peer.connected);
+
+    // The phone's voice carries its level (RFC 6464): it is the speaker.
+    let leg = peer
+        .messages
+        .iter()
+        .find(|m| m["type"] == "participant_joined")
+        .map(|m| m["participant"]["id"].clone())
+        .expect("the leg joined");
+    assert!(
+        peer.messages
+            .iter()
+            .any(|m| m["type"] == "active_speaker" && m["id"] == leg),
+        "{:?}",
+        peer.messages
+    );
+
+    // The last second the peer heard: the phone's voice, 440 Hz.
+    assert!(
+        peer.heard.len() >= 48_000,
+        "{} samples heard",
+        peer.heard.len()
+    );
+    let last = &peer.heard[peer.heard.len() - 48_000..];
+    let (at_440, at_1000) = (
+        power_at(last, 440.0, 48_000),
+        power_at(last, 1000.0, 48_000),
+    );
+    assert!(
+        at_440 > 1e6,
+        "the phone's tone reaches the meeting: {at_440:e}"
+    );
+    assert!(
+        at_440 > 100.0 * at_1000,
+        "its own tone is not echoed: {at_440:e} / {at_1000:e}"
+    );
+
+    // The last second the phone heard: the peer's 1 kHz, not its own 440 Hz.
+    assert!(phone_heard.len() >= 8_000, "{} samples", phone_heard.len());
+    let last = &phone_heard[phone_heard.len() - 8_000..];
+    let (at_1000, at_440) = (power_at(last, 1000.0, 8_000), power_at(last, 440.0, 8_000));
+    assert!(at_1000 > 1e6, "the meeting reaches the phone: {at_1000:e}");
+    assert!(
+        at_1000 > 100.0 * at_440,
+        "mix-minus: {at_1000:e} / {at_440:e}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pin_typed_on_the_keypad_lets_the_phone_in() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) =
+        meeting_with_number(&app, json!({"waiting_room": false, "guest_pin": "4321"})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+
+    let mut phone = Phone::new(sip, "pin").await;
+    phone.call(&number).await;
+    // Asked for the PIN by voice.
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the PIN prompt"
+    );
+    // A wrong PIN by RFC 4733 events: told so, by voice.
+    phone.press_rtp("1111#").await;
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the wrong-PIN prompt"
+    );
+    // The right one by SIP INFO: in the meeting.
+    phone.press_info(&number, "4321#").await;
+    let joined = host.recv_type("participant_joined").await;
+    assert_eq!(joined["participant"]["name"], "Saal 3");
+    // The meeting is silent (the host sends nothing), and so is the phone
+    // now: no prompt plays in the meeting.
+    assert!(!is_speech(&phone.listen(Duration::from_millis(500)).await));
+    assert_eq!(status(&phone.bye(&number).await), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn three_wrong_pins_end_the_call() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (_meeting, number) =
+        meeting_with_number(&app, json!({"waiting_room": false, "guest_pin": "4321"})).await;
+    let mut phone = Phone::new(sip, "guesser").await;
+    phone.call(&number).await;
+    for pin in ["1111#", "2222#", "3333#"] {
+        // Each attempt after the server has answered the last one.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        phone.press_rtp(pin).await;
+    }
+    // Told that it was not let in, then BYE.
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the farewell"
+    );
+    phone.expect_bye().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_waiting_room_holds_phones_until_a_host_decides() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+
+    // Waiting: the host sees the caller, the caller hears that it waits.
+    let mut phone = Phone::new(sip, "waiter").await;
+    phone.call(&number).await;
+    let list = host.recv_type("waiting_list").await;
+    let waiting = &list["waiting"][0];
+    assert_eq!(waiting["name"], "Saal 3");
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the waiting prompt"
+    );
+    // Admitted: in the meeting.
+    host.send(json!({"type": "admit", "id": waiting["id"]}))
+        .await;
+    let joined = host.recv_type("participant_joined").await;
+    assert_eq!(joined["participant"]["id"], waiting["id"]);
+
+    // Turned away: told so, then BYE.
+    let mut turned_away = Phone::new(sip, "turned-away").await;
+    turned_away.call(&number).await;
+    let list = loop {
+        let list = host.recv_type("waiting_list").await;
+        if list["waiting"].as_array().is_some_and(|w| !w.is_empty()) {
+            break list;
+        }
+    };
+    host.send(json!({"type": "reject", "id": list["waiting"][0]["id"]}))
+        .await;
+    assert!(
+        is_speech(&turned_away.listen(Duration::from_secs(1)).await),
+        "the farewell"
+    );
+    turned_away.expect_bye().await;
+    // The admitted phone is still in.
+    assert_eq!(status(&phone.bye(&number).await), 200);
+    assert_eq!(
+        host.recv_type("participant_left").await["id"],
+        waiting["id"]
+    );
+    app.stop().await;
+}
+
+/// A JSON POST over TLS to `app`, trusting the certificate in `pem`.
+async fn https_post_json(app: SocketAddr, pem: &[u8], path: &str, body: &str) -> Value {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from_pem_slice(pem).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(app).await.unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(app.ip().into());
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let request = hyper::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("host", app.to_string())
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(hyper::body::Bytes::from(
+            body.to_owned(),
+        )))
+        .unwrap();
+    let response = common::Response::read(sender.send_request(request).await.unwrap()).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    response.json()
+}
+
+/// Under `http.tls`, the leg reaches the meeting socket over TLS (it
+/// trusts the server's own certificate): the meeting asks for its PIN.
+#[tokio::test]
+async fn calls_join_a_server_that_speaks_tls() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let sip = free_udp_port();
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = temp.path().to_path_buf();
+    config.booking.seed_demo = false;
+    config.http.tls = civicmeet::config::TlsMode::SelfSigned;
+    config.sip.listen = sip.to_string();
+    let app = common::spawn_app_with_config(config).await;
+    let pem = std::fs::read(temp.path().join("tls").join("cert.pem")).unwrap();
+    let meeting = https_post_json(
+        app.http,
+        &pem,
+        "/api/meetings",
+        r#"{"waiting_room": false, "guest_pin": "4321"}"#,
+    )
+    .await;
+    let number = meeting["dial_number"].as_str().unwrap();
+    let mut phone = Phone::new(sip, "tls").await;
+    phone.call(number).await;
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the PIN prompt"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_host_mutes_the_phone_and_star_six_unmutes_it() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+    let mut phone = Phone::new(sip, "muted").await;
+    phone.call(&number).await;
+    let leg = host.recv_type("participant_joined").await["participant"]["id"].clone();
+
+    host.send(json!({"type": "mute", "id": leg, "kind": "audio"}))
+        .await;
+    let updated = host.recv_type("participant_updated").await;
+    assert_eq!(updated["participant"]["id"], leg);
+    assert_eq!(updated["participant"]["media"]["audio"], false);
+    // Only the participant switches its microphone on again: by keypad.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    phone.press_rtp("*6").await;
+    let updated = host.recv_type("participant_updated").await;
+    assert_eq!(updated["participant"]["id"], leg);
+    assert_eq!(updated["participant"]["media"]["audio"], true);
+    // And off again.
+    phone.press_rtp("*6").await;
+    let updated = host.recv_type("participant_updated").await;
+    assert_eq!(updated["participant"]["media"]["audio"], false);
+    app.stop().await;
+}
