@@ -2,7 +2,7 @@
 //! 20 ms at a time, in German and then English.
 //!
 //! The clips are 16 kHz mono PCM (the server embeds them, made by
-//! `crates/civicmeet/assets/prompts/make.sh`); a [`PromptPlayer`] resamples
+//! `crates/civicmeet/prompts/make.sh`); a [`PromptPlayer`] resamples
 //! them to the caller's rate and hands out whole frames, the last one
 //! padded with silence, and a short pause between the languages.
 

@@ -1,5 +1,5 @@
 //! The voice prompts a SIP caller hears (issue 7), embedded in the binary:
-//! 16 kHz mono PCM made by `assets/prompts/make.sh` (speech synthesis; no
+//! 16 kHz mono PCM made by `prompts/make.sh` (not under `assets/`: those are served to browsers) (speech synthesis; no
 //! recording of a person). Every prompt is German, then English.
 
 /// What a prompt says.
@@ -31,8 +31,8 @@ impl Prompt {
         macro_rules! clips {
             ($name:literal) => {
                 [
-                    include_bytes!(concat!("../assets/prompts/", $name, ".de.pcm")),
-                    include_bytes!(concat!("../assets/prompts/", $name, ".en.pcm")),
+                    include_bytes!(concat!("../prompts/", $name, ".de.pcm")),
+                    include_bytes!(concat!("../prompts/", $name, ".en.pcm")),
                 ]
             };
         }
