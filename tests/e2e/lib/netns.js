@@ -200,11 +200,26 @@ export async function createNetns() {
   try {
     await run('ip', ['netns', 'add', name]);
     await run('ip', ['link', 'add', rootDev, 'type', 'veth', 'peer', 'name', nsDev, 'netns', name]);
+    // No IPv6 on the veth: its link-local address would appear a second or
+    // two after the link comes up (duplicate address detection), and a
+    // Chromium already running takes that for a network change and fails
+    // the requests in flight (ERR_NETWORK_CHANGED: a page whose scripts
+    // failed so submitted its join form natively, in CI).
+    await run('sysctl', ['-q', '-w', `net.ipv6.conf.${rootDev}.disable_ipv6=1`]);
+    await inside('sysctl', ['-q', '-w', `net.ipv6.conf.${nsDev}.disable_ipv6=1`]);
     await run('ip', ['addr', 'add', `${rootAddress}/30`, 'dev', rootDev]);
     await run('ip', ['link', 'set', rootDev, 'up']);
     await run('ip', ['-n', name, 'addr', 'add', `${nsAddress}/30`, 'dev', nsDev]);
     await run('ip', ['-n', name, 'link', 'set', nsDev, 'up']);
     await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    // Settled before any browser starts: both ends report carrier.
+    for (const deadline = Date.now() + 5_000; ;) {
+      const root = await run('ip', ['-o', 'link', 'show', rootDev]);
+      const peer = await run('ip', ['-n', name, '-o', 'link', 'show', nsDev]);
+      if (/LOWER_UP/.test(root) && /LOWER_UP/.test(peer)) break;
+      if (Date.now() > deadline) throw new Error(`the veth pair did not come up: ${root} ${peer}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     wrapperDir = await mkdtemp(path.join(tmpdir(), `${name}-`));
     ns.chromium = path.join(wrapperDir, 'chromium');
     // exec keeps the pid and the pipes playwright talks to Chromium over.
