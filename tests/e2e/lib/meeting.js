@@ -25,15 +25,39 @@ export function absolute(url, baseUrl) {
 /** Opens a meeting link, types a name and joins straight in (a host link); resolves with our participant id. */
 export async function joinThroughUi(page, meetingUrl, name) {
   await fillJoinForm(page, meetingUrl, name);
-  await page.getByRole('button', { name: 'Join' }).click();
+  await clickJoin(page);
   return ownId(page);
 }
 
 /** Opens a guest link, types a name and joins: we land in the waiting room. */
 export async function joinToWaitingRoom(page, meetingUrl, name) {
   await fillJoinForm(page, meetingUrl, name);
-  await page.getByRole('button', { name: 'Join' }).click();
+  await clickJoin(page);
   await waitingView(page);
+}
+
+/**
+ * Clicks Join and waits until the page took it (the button says
+ * "Joining…" or the join view is gone). Twice in full CI runs a click on a
+ * freshly loaded page changed nothing at all — no "Joining…", no error, no
+ * console message — and a person would simply click again; so does this,
+ * once, saying so, and it fails if the second click is not taken either.
+ */
+async function clickJoin(page) {
+  const join = page.getByRole('button', { name: 'Join', exact: true });
+  const taken = () => page.waitForFunction(() => {
+    const view = document.getElementById('join-view');
+    const button = document.getElementById('join-button');
+    return !view || view.hidden || button?.disabled || !document.getElementById('error')?.hidden;
+  }, null, { timeout: 3_000 });
+  await join.click();
+  try {
+    await taken();
+  } catch {
+    console.log(`# the Join click was not taken (page: ${JSON.stringify(await pageState(page))}); clicking again`);
+    await join.click();
+    await taken();
+  }
 }
 
 /** Waits until the page shows the waiting room and its message. */

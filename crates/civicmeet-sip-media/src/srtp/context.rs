@@ -72,15 +72,7 @@ impl SrtpSender {
         out.clear();
         let header_len = rtp_header_len(packet)?;
         let (seq, ssrc) = rtp_seq_ssrc(packet)?;
-        let index = match self.streams.find(ssrc).and_then(|s| s.rtp) {
-            Some(window) => {
-                let index = estimate_rtp_index(window.highest(), seq)?;
-                window.check(index)?;
-                index
-            }
-            None => u64::from(seq),
-        };
-        self.streams.check_room(ssrc)?;
+        let index = self.streams.rtp_index(ssrc, seq)?;
 
         let tag_len = self.profile.rtp_tag_len();
         out.reserve(packet.len() + tag_len);
@@ -157,17 +149,7 @@ impl SrtpReceiver {
         }
         let header_len = rtp_header_len(body)?;
         let (seq, ssrc) = rtp_seq_ssrc(body)?;
-        let index = match self.streams.find(ssrc).and_then(|s| s.rtp) {
-            Some(window) => {
-                let index = estimate_rtp_index(window.highest(), seq)?;
-                window.check(index)?;
-                index
-            }
-            // The first packet of a stream: SDES starts at ROC 0
-            // (RFC 3711 §3.3.1).
-            None => u64::from(seq),
-        };
-        self.streams.check_room(ssrc)?;
+        let index = self.streams.rtp_index(ssrc, seq)?;
 
         let expected = self.keys.rtp.tag(&[body, &rollover_counter(index)]);
         if !tags_match(&expected, tag) {
@@ -257,6 +239,23 @@ struct Streams(Vec<Stream>);
 impl Streams {
     fn find(&self, ssrc: u32) -> Option<&Stream> {
         self.0.iter().find(|s| s.ssrc == ssrc)
+    }
+
+    /// The packet index of `seq` on `ssrc` (RFC 3711 §3.3.1: the rollover
+    /// counter guessed from the highest index seen; the first packet of a
+    /// stream starts at ROC 0), refused when the replay window has seen it
+    /// or is past it, or when a new stream has no room.
+    fn rtp_index(&self, ssrc: u32, seq: u16) -> Result<u64, SrtpError> {
+        let index = match self.find(ssrc).and_then(|s| s.rtp) {
+            Some(window) => {
+                let index = estimate_rtp_index(window.highest(), seq)?;
+                window.check(index)?;
+                index
+            }
+            None => u64::from(seq),
+        };
+        self.check_room(ssrc)?;
+        Ok(index)
     }
 
     /// Whether `ssrc` is known or there is room for it.
