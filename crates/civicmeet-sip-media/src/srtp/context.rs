@@ -72,7 +72,7 @@ impl SrtpSender {
         out.clear();
         let header_len = rtp_header_len(packet)?;
         let (seq, ssrc) = rtp_seq_ssrc(packet)?;
-        let index = self.streams.rtp_index(ssrc, seq)?;
+        let index = self.streams.index_of(ssrc, seq)?;
 
         let tag_len = self.profile.rtp_tag_len();
         out.reserve(packet.len() + tag_len);
@@ -149,7 +149,7 @@ impl SrtpReceiver {
         }
         let header_len = rtp_header_len(body)?;
         let (seq, ssrc) = rtp_seq_ssrc(body)?;
-        let index = self.streams.rtp_index(ssrc, seq)?;
+        let index = self.streams.index_of(ssrc, seq)?;
 
         let expected = self.keys.rtp.tag(&[body, &rollover_counter(index)]);
         if !tags_match(&expected, tag) {
@@ -245,7 +245,7 @@ impl Streams {
     /// counter guessed from the highest index seen; the first packet of a
     /// stream starts at ROC 0), refused when the replay window has seen it
     /// or is past it, or when a new stream has no room.
-    fn rtp_index(&self, ssrc: u32, seq: u16) -> Result<u64, SrtpError> {
+    fn index_of(&self, ssrc: u32, seq: u16) -> Result<u64, SrtpError> {
         let index = match self.find(ssrc).and_then(|s| s.rtp) {
             Some(window) => {
                 let index = estimate_rtp_index(window.highest(), seq)?;
