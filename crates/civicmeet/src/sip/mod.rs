@@ -40,6 +40,7 @@ mod loopback_tls;
 mod meeting_client;
 mod pin;
 mod shell;
+mod tcp;
 mod track_queue;
 mod webrtc_leg;
 
@@ -48,7 +49,7 @@ use std::sync::Arc;
 
 use civicmeet_sip::Endpoint;
 use civicmeet_store::Store;
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
@@ -93,6 +94,8 @@ pub enum SipError {
 /// The SIP socket, bound but not yet serving.
 pub struct SipSocket {
     socket: UdpSocket,
+    /// TCP on the same port (RFC 3261 §18: a server takes both).
+    listener: TcpListener,
     addr: SocketAddr,
     public_ip: IpAddr,
 }
@@ -110,8 +113,12 @@ impl SipSocket {
         };
         let socket = UdpSocket::bind(listen).await.map_err(bind_error)?;
         let addr = socket.local_addr().map_err(bind_error)?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| SipError::Bind { addr, source })?;
         Ok(Some(SipSocket {
             socket,
+            listener,
             addr,
             public_ip,
         }))
@@ -149,9 +156,12 @@ impl SipSocket {
             public_ip: self.public_ip,
             commands,
         });
-        tracing::info!(addr = %self.addr, "sip listening");
+        tracing::info!(addr = %self.addr, "sip listening (udp and tcp)");
+        let (stream_events, stream_receiver) = mpsc::channel(tcp::MAX_CONNECTIONS);
+        tokio::spawn(tcp::accept(self.listener, stream_events));
         Ok(tokio::spawn(shell::run(
             self.socket,
+            stream_receiver,
             endpoint,
             gateway,
             receiver,

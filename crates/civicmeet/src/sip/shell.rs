@@ -1,5 +1,6 @@
-//! The SIP shell: one UDP socket, the sans-IO [`Endpoint`], and the
-//! routing of its events to one task per call.
+//! The SIP shell: one UDP socket and the TCP connections on the same port
+//! ([`super::tcp`]), the sans-IO [`Endpoint`], and the routing of its
+//! events to one task per call.
 //!
 //! This task only moves bytes, timers and events: datagrams go to
 //! [`Endpoint::handle_datagram`], what [`Endpoint::poll_transmit`] gives
@@ -19,12 +20,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use civicmeet_sip::sdp::{LocalMedia, MediaSession};
-use civicmeet_sip::{CallEvent, CallId, EndReason, Endpoint, Source};
+use civicmeet_sip::{CallEvent, CallId, EndReason, Endpoint, Source, Transport};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use super::Gateway;
 use super::call::{self, Incoming};
+use super::tcp::StreamEvent;
 
 /// The largest datagram read; the endpoint refuses anything above its own
 /// limit, so this only needs to be large enough to see that.
@@ -67,11 +69,14 @@ struct Route {
 /// Runs the SIP socket until the process stops.
 pub async fn run(
     socket: UdpSocket,
+    mut streams: mpsc::Receiver<StreamEvent>,
     mut endpoint: Endpoint,
     gateway: Arc<Gateway>,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let mut routes: HashMap<CallId, Route> = HashMap::new();
+    // The write queue of each TCP connection, by the peer's address.
+    let mut connections: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
     loop {
         let timer = endpoint.poll_timeout();
@@ -85,17 +90,28 @@ pub async fn run(
                 // concern one peer, not the socket.
                 Err(e) => tracing::debug!(error = %e, "sip socket receive failed"),
             },
+            Some(event) = streams.recv() => match event {
+                StreamEvent::Opened { addr, writer } => {
+                    connections.insert(addr, writer);
+                }
+                StreamEvent::Message { addr, bytes } => {
+                    endpoint.handle_datagram(Instant::now(), Source::tcp(addr), &bytes);
+                }
+                StreamEvent::Closed { addr } => {
+                    connections.remove(&addr);
+                }
+            },
             Some(command) = commands.recv() => {
                 apply(&mut endpoint, &mut routes, command);
             }
             () = sleep_until(timer) => endpoint.handle_timeout(Instant::now()),
         }
-        flush(&socket, &mut endpoint).await;
+        flush(&socket, &connections, &mut endpoint).await;
         while let Some(event) = endpoint.poll_event() {
             dispatch(&mut endpoint, &mut routes, &gateway, event);
         }
         // Answering a re-offer in `dispatch` may have queued more.
-        flush(&socket, &mut endpoint).await;
+        flush(&socket, &connections, &mut endpoint).await;
     }
 }
 
@@ -106,9 +122,25 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-async fn flush(socket: &UdpSocket, endpoint: &mut Endpoint) {
-    while let Some((to, datagram)) = endpoint.poll_transmit() {
-        send(socket, to, &datagram).await;
+async fn flush(
+    socket: &UdpSocket,
+    connections: &HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    endpoint: &mut Endpoint,
+) {
+    while let Some((to, message)) = endpoint.poll_transmit_on() {
+        match to.transport {
+            Transport::Udp => send(socket, to.addr, &message).await,
+            // On the connection the peer opened; gone or full, the message
+            // is lost as a datagram would be (timers end what waits on it).
+            _ => {
+                let queued = connections
+                    .get(&to.addr)
+                    .is_some_and(|writer| writer.try_send(message).is_ok());
+                if !queued {
+                    tracing::debug!("sip tcp message dropped: no open connection or a full queue");
+                }
+            }
+        }
     }
 }
 

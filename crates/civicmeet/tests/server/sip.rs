@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use civicmeet::Config;
 use civicmeet_sip::sdp::{MediaKind, SessionDescription};
-use civicmeet_sip::{Message, StartLine};
+use civicmeet_sip::{Message, StartLine, StreamFramer, StreamItem};
 use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, Packetizer, RtpPacket};
 use civicmeet_sip_media::{DtmfKey, RtpHeader, TelephoneEvent};
 use common::{TestApp, TestMeeting, WAIT};
@@ -394,6 +394,114 @@ async fn options_are_answered_and_unknown_numbers_refused() {
 
     let not_found = phone.invite("000000000").await;
     assert_eq!(status(&not_found), 404);
+    app.stop().await;
+}
+
+/// A request as a room system sends it over TCP from `me`.
+fn tcp_request(
+    method: &str,
+    number: &str,
+    server: SocketAddr,
+    me: SocketAddr,
+    branch: &str,
+) -> String {
+    format!(
+        "{method} sip:{number}@{server} SIP/2.0\r\n\
+         Via: SIP/2.0/TCP {me};branch=z9hG4bK{branch}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:saal3@{me}>;tag=t{branch}\r\n\
+         To: <sip:{number}@{server}>\r\n\
+         Call-ID: tcp-{branch}\r\n\
+         CSeq: 1 {method}\r\n\
+         Contact: <sip:saal3@{me};transport=tcp>\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// The next message (or keep-alive) from a SIP stream.
+async fn next_on_stream(
+    stream: &mut tokio::net::TcpStream,
+    framer: &mut StreamFramer,
+) -> StreamItem {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 4096];
+    loop {
+        if let Some(item) = framer.next_item() {
+            return item.expect("what the server sends frames");
+        }
+        let read = tokio::time::timeout(WAIT, stream.read(&mut buffer))
+            .await
+            .expect("an answer in time")
+            .expect("the connection stays open");
+        assert!(read > 0, "the server closed the connection");
+        framer.push(&buffer[..read]);
+    }
+}
+
+#[tokio::test]
+async fn sip_over_tcp_answers_on_the_connection_and_keep_alives_get_a_pong() {
+    use tokio::io::AsyncWriteExt;
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let mut stream = tokio::net::TcpStream::connect(sip).await.unwrap();
+    let me = stream.local_addr().unwrap();
+    let mut framer = StreamFramer::new();
+
+    // OPTIONS cut in two writes: framed by Content-Length, answered here.
+    let options = tcp_request("OPTIONS", "probe", sip, me, "o1");
+    let (first, second) = options.split_at(40);
+    stream.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stream.write_all(second.as_bytes()).await.unwrap();
+    let StreamItem::Message(ok) = next_on_stream(&mut stream, &mut framer).await else {
+        panic!("a response")
+    };
+    let ok = civicmeet_sip::parse(&ok).unwrap();
+    assert_eq!(status(&ok), 200);
+    assert!(ok.header("Via").unwrap().starts_with("SIP/2.0/TCP"));
+
+    // An RFC 5626 ping gets a pong (a single CRLF: nothing the framer reports).
+    stream.write_all(b"\r\n\r\n").await.unwrap();
+    let mut pong = [0u8; 2];
+    tokio::time::timeout(
+        WAIT,
+        tokio::io::AsyncReadExt::read_exact(&mut stream, &mut pong),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(&pong, b"\r\n");
+
+    // An INVITE to no meeting: 100, then 404, on the same connection.
+    let invite = tcp_request("INVITE", "000000000", sip, me, "i1");
+    stream.write_all(invite.as_bytes()).await.unwrap();
+    let mut statuses = Vec::new();
+    while statuses.last() != Some(&404) {
+        let StreamItem::Message(bytes) = next_on_stream(&mut stream, &mut framer).await else {
+            continue;
+        };
+        statuses.push(status(&civicmeet_sip::parse(&bytes).unwrap()));
+    }
+    assert_eq!(statuses, [100, 404]);
+
+    // A stream that cannot be framed is closed; UDP and new connections go on.
+    stream
+        .write_all(b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP 1.2.3.4\r\n\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        WAIT,
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut rest),
+    )
+    .await;
+    assert!(
+        closed.is_ok(),
+        "closed after a message without Content-Length"
+    );
+    let mut phone = Phone::new(sip, "after").await;
+    let options = phone.request("OPTIONS", "probe", 1, None);
+    phone.send(&options).await;
+    assert_eq!(status(&phone.response().await), 200);
     app.stop().await;
 }
 
