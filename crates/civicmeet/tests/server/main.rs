@@ -7,6 +7,7 @@
 mod api_support;
 mod booking_support;
 mod common;
+mod str0m_peer;
 
 mod accounts;
 mod api;

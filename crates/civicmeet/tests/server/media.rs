@@ -4,163 +4,25 @@
 //! socket and the media port, while a call runs, and the call goes on.
 
 use crate::common;
+use crate::str0m_peer::Str0mPeer as Peer;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Client, TestApp, TestMeeting, spawn_app};
-use futures_util::FutureExt;
-use futures_util::StreamExt;
-use serde_json::{Value, json};
-use str0m::change::{SdpAnswer, SdpOffer};
-use str0m::format::Codec;
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
+use common::{TestApp, TestMeeting, spawn_app};
+use serde_json::json;
+use str0m::Rtc;
+use str0m::media::{Direction, MediaKind};
 use tokio::net::UdpSocket;
-use tokio_tungstenite::tungstenite::Message;
 
-const AUDIO_INTERVAL: Duration = Duration::from_millis(20);
-
-struct Peer {
-    id: u64,
-    ws: Client,
-    rtc: Rtc,
-    socket: UdpSocket,
-    addr: SocketAddr,
-    audio_mid: Mid,
-    connected: bool,
-    frames_sent: u64,
-    next_audio: Instant,
-    /// Audio frames received, in total.
-    received: u64,
-    /// Server messages other than offers, in order.
-    messages: Vec<Value>,
-    /// The SDP of every offer the server sent.
-    server_offers: Vec<String>,
-}
-
-impl Peer {
-    /// Joins `meeting` and negotiates one sendonly Opus track.
-    async fn join(app: &TestApp, meeting: &TestMeeting, name: &str) -> Peer {
-        let (mut ws, welcome) = app.join(meeting, name).await;
-        let id = welcome["you"].as_u64().expect("an id");
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = socket.local_addr().unwrap();
-        let now = Instant::now();
-        let mut rtc = Rtc::builder().build(now);
-        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap())
-            .expect("candidate accepted");
-        let mut change = rtc.sdp_api();
-        let audio_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-        let (offer, pending) = change.apply().expect("an offer");
-
-        ws.send(json!({"type": "offer", "sdp": offer.to_sdp_string()}))
-            .await;
-        let answer = ws.recv_type("answer").await;
-        let answer =
-            SdpAnswer::from_sdp_string(answer["sdp"].as_str().unwrap()).expect("answer parses");
-        rtc.sdp_api()
-            .accept_answer(pending, answer)
-            .expect("answer accepted");
-        Peer {
-            id,
-            ws,
-            rtc,
-            socket,
-            addr,
-            audio_mid,
-            connected: false,
-            frames_sent: 0,
-            next_audio: now,
-            received: 0,
-            messages: Vec::new(),
-            server_offers: Vec::new(),
-        }
-    }
-
-    /// One round: signalling in, datagrams in, time, media out, output out.
-    async fn step(&mut self) {
-        while let Some(Some(Ok(message))) = self.ws.socket.next().now_or_never() {
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let message: Value = serde_json::from_str(&text).unwrap();
-            if message["type"] == "offer" {
-                let sdp = message["sdp"].as_str().unwrap().to_string();
-                let offer = SdpOffer::from_sdp_string(&sdp).expect("server offer parses");
-                let answer = self
-                    .rtc
-                    .sdp_api()
-                    .accept_offer(offer)
-                    .expect("server offer accepted");
-                self.server_offers.push(sdp);
-                self.ws
-                    .send(json!({"type": "answer", "sdp": answer.to_sdp_string()}))
-                    .await;
-            } else {
-                self.messages.push(message);
-            }
-        }
-        let mut buffer = [0u8; 2000];
-        while let Ok((len, source)) = self.socket.try_recv_from(&mut buffer) {
-            let Ok(contents) = buffer[..len].try_into() else {
-                continue;
-            };
-            let input = Input::Receive(
-                Instant::now(),
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: self.addr,
-                    contents,
-                },
-            );
-            self.rtc.handle_input(input).expect("input handled");
-        }
-        let now = Instant::now();
-        self.rtc
-            .handle_input(Input::Timeout(now))
-            .expect("timeout handled");
-        if self.connected {
-            while self.next_audio <= now {
-                self.send_audio_frame(now);
-                self.next_audio += AUDIO_INTERVAL;
-            }
-        }
-        loop {
-            match self.rtc.poll_output().expect("output") {
-                Output::Timeout(_) => break,
-                Output::Transmit(t) => {
-                    let _ = self.socket.try_send_to(&t.contents, t.destination);
-                }
-                Output::Event(Event::Connected) => {
-                    self.connected = true;
-                    self.next_audio = Instant::now();
-                }
-                Output::Event(Event::MediaData(_)) => self.received += 1,
-                Output::Event(_) => {}
-            }
-        }
-    }
-
-    fn send_audio_frame(&mut self, now: Instant) {
-        let Some(writer) = self.rtc.writer(self.audio_mid) else {
-            return;
-        };
-        let Some(pt) = writer
-            .payload_params()
-            .find(|p| p.spec().codec == Codec::Opus)
-            .map(|p| p.pt())
-        else {
-            return;
-        };
-        let time = MediaTime::new(self.frames_sent * 960, Frequency::FORTY_EIGHT_KHZ);
-        let mut payload = vec![0xfc, self.id as u8];
+/// A peer whose frames carry its id (the router forwards them untouched).
+async fn join(app: &TestApp, meeting: &TestMeeting, name: &str) -> Peer {
+    let payload = Box::new(|id: u64, _frame: u64| {
+        let mut payload = vec![0xfc, id as u8];
         payload.resize(60, 0x55);
-        let _ = writer.write(pt, now, time, payload);
-        self.frames_sent += 1;
-    }
+        payload
+    });
+    Peer::join(app, meeting, name, payload).await
 }
 
 /// Steps all peers until `done` holds; fails after `limit`.
@@ -184,14 +46,17 @@ async fn pump(
 async fn two_str0m_peers_hear_each_other_and_strangers_cannot_disturb_them() {
     let app = spawn_app().await;
     let meeting = app.create_meeting().await;
-    let mut ada = Peer::join(&app, &meeting, "Ada").await;
-    let mut bob = Peer::join(&app, &meeting, "Bob").await;
+    let mut ada = join(&app, &meeting, "Ada").await;
+    let mut bob = join(&app, &meeting, "Bob").await;
 
     pump(
         &mut [&mut ada, &mut bob],
         Duration::from_secs(10),
         "both connected and hearing each other",
-        |p| p.iter().all(|peer| peer.connected && peer.received >= 10),
+        |p| {
+            p.iter()
+                .all(|peer| peer.connected && peer.received.len() >= 10)
+        },
     )
     .await;
 
@@ -240,12 +105,12 @@ async fn two_str0m_peers_hear_each_other_and_strangers_cannot_disturb_them() {
     assert_eq!(lost.recv().await["code"], "meeting_not_found");
 
     // The call goes on: both keep receiving.
-    let (ada_before, bob_before) = (ada.received, bob.received);
+    let (ada_before, bob_before) = (ada.received.len(), bob.received.len());
     pump(
         &mut [&mut ada, &mut bob],
         Duration::from_secs(5),
         "media keeps flowing",
-        |p| p[0].received >= ada_before + 20 && p[1].received >= bob_before + 20,
+        |p| p[0].received.len() >= ada_before + 20 && p[1].received.len() >= bob_before + 20,
     )
     .await;
     assert!(ada.connected && bob.connected);
@@ -307,13 +172,16 @@ async fn strangers_on_the_tcp_media_port_are_cut_off_and_the_call_goes_on() {
         .into();
     let app = common::spawn_app_with_config(config).await;
     let meeting = app.create_meeting().await;
-    let mut ada = Peer::join(&app, &meeting, "Ada").await;
-    let mut bob = Peer::join(&app, &meeting, "Bob").await;
+    let mut ada = join(&app, &meeting, "Ada").await;
+    let mut bob = join(&app, &meeting, "Bob").await;
     pump(
         &mut [&mut ada, &mut bob],
         Duration::from_secs(10),
         "both connected and hearing each other",
-        |p| p.iter().all(|peer| peer.connected && peer.received >= 10),
+        |p| {
+            p.iter()
+                .all(|peer| peer.connected && peer.received.len() >= 10)
+        },
     )
     .await;
     // The TCP port is announced to browsers as a passive ICE-TCP candidate.
@@ -362,12 +230,12 @@ async fn strangers_on_the_tcp_media_port_are_cut_off_and_the_call_goes_on() {
     }
 
     // The call goes on: both keep receiving.
-    let (ada_before, bob_before) = (ada.received, bob.received);
+    let (ada_before, bob_before) = (ada.received.len(), bob.received.len());
     pump(
         &mut [&mut ada, &mut bob],
         Duration::from_secs(5),
         "media keeps flowing",
-        |p| p[0].received >= ada_before + 20 && p[1].received >= bob_before + 20,
+        |p| p[0].received.len() >= ada_before + 20 && p[1].received.len() >= bob_before + 20,
     )
     .await;
     assert!(ada.connected && bob.connected);

@@ -3,6 +3,7 @@
 //! sees the call as a participant over the real WebSocket.
 
 use crate::common;
+use crate::str0m_peer::Str0mPeer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,14 +15,8 @@ use civicmeet_sip::{Message, StartLine, StreamFramer, StreamItem};
 use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, Packetizer, RtpPacket};
 use civicmeet_sip_media::{DtmfKey, RtpHeader, TelephoneEvent};
 use common::{TestApp, TestMeeting, WAIT};
-use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
-use str0m::change::{SdpAnswer, SdpOffer};
-use str0m::media::{Direction, Frequency, MediaKind as Str0mKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// How long a farewell prompt may delay the server's BYE.
 const FAREWELL: Duration = Duration::from_secs(15);
@@ -582,134 +577,26 @@ async fn a_host_removes_the_phone_and_ends_the_meeting_with_bye() {
     app.stop().await;
 }
 
-/// A meeting participant as a browser would be: str0m over the real
-/// WebSocket, publishing an Opus tone and decoding what it receives.
-struct MeetingPeer {
-    ws: common::Client,
-    rtc: Rtc,
-    socket: UdpSocket,
-    addr: SocketAddr,
-    mid: Mid,
-    connected: bool,
-    next_audio: Instant,
-    frames_sent: u64,
-    encoder: AudioEncoder,
-    decoder: AudioDecoder,
-    /// Everything received, decoded (48 kHz).
-    heard: Vec<i16>,
-    /// Server messages other than offers.
-    messages: Vec<Value>,
+/// A meeting participant publishing a 1 kHz Opus tone.
+async fn tone_peer(app: &TestApp, meeting: &TestMeeting, name: &str) -> Str0mPeer {
+    let mut encoder = AudioEncoder::new(Codec::Opus).unwrap();
+    let payload = Box::new(move |_id: u64, frame: u64| {
+        let pcm = tone(1000.0, 48_000, frame as usize * 960, 960);
+        let mut payload = Vec::new();
+        encoder.encode(&pcm, &mut payload).unwrap();
+        payload
+    });
+    Str0mPeer::join(app, meeting, name, payload).await
 }
 
-impl MeetingPeer {
-    async fn join(app: &TestApp, meeting: &TestMeeting, name: &str) -> MeetingPeer {
-        let (mut ws, _) = app.join(meeting, name).await;
-        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = socket.local_addr().unwrap();
-        let now = Instant::now();
-        let mut rtc = Rtc::builder().build(now);
-        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap())
-            .expect("candidate accepted");
-        let mut change = rtc.sdp_api();
-        let mid = change.add_media(Str0mKind::Audio, Direction::SendOnly, None, None, None);
-        let (offer, pending) = change.apply().expect("an offer");
-        ws.send(json!({"type": "offer", "sdp": offer.to_sdp_string()}))
-            .await;
-        let answer = ws.recv_type("answer").await;
-        let answer = SdpAnswer::from_sdp_string(answer["sdp"].as_str().unwrap()).unwrap();
-        rtc.sdp_api().accept_answer(pending, answer).unwrap();
-        MeetingPeer {
-            ws,
-            rtc,
-            socket,
-            addr,
-            mid,
-            connected: false,
-            next_audio: now,
-            frames_sent: 0,
-            encoder: AudioEncoder::new(Codec::Opus).unwrap(),
-            decoder: AudioDecoder::new(Codec::Opus).unwrap(),
-            heard: Vec::new(),
-            messages: Vec::new(),
-        }
+/// Everything `peer` received, decoded (48 kHz).
+fn heard(peer: &Str0mPeer) -> Vec<i16> {
+    let mut decoder = AudioDecoder::new(Codec::Opus).unwrap();
+    let mut heard = Vec::new();
+    for frame in &peer.received {
+        let _ = decoder.decode(frame, &mut heard);
     }
-
-    /// One round: signalling, datagrams, time, a 1 kHz tone out.
-    async fn step(&mut self) {
-        while let Some(Some(Ok(message))) = self.ws.socket.next().now_or_never() {
-            let WsMessage::Text(text) = message else {
-                continue;
-            };
-            let message: Value = serde_json::from_str(&text).unwrap();
-            if message["type"] == "offer" {
-                let offer = SdpOffer::from_sdp_string(message["sdp"].as_str().unwrap()).unwrap();
-                let answer = self.rtc.sdp_api().accept_offer(offer).unwrap();
-                self.ws
-                    .send(json!({"type": "answer", "sdp": answer.to_sdp_string()}))
-                    .await;
-            } else {
-                self.messages.push(message);
-            }
-        }
-        let mut buffer = [0u8; 2000];
-        while let Ok((len, source)) = self.socket.try_recv_from(&mut buffer) {
-            let Ok(contents) = buffer[..len].try_into() else {
-                continue;
-            };
-            let input = Input::Receive(
-                Instant::now(),
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: self.addr,
-                    contents,
-                },
-            );
-            self.rtc.handle_input(input).unwrap();
-        }
-        let now = Instant::now();
-        self.rtc.handle_input(Input::Timeout(now)).unwrap();
-        while self.connected && self.next_audio <= now {
-            self.send_tone(now);
-            self.next_audio += Duration::from_millis(20);
-        }
-        loop {
-            match self.rtc.poll_output().unwrap() {
-                Output::Timeout(_) => break,
-                Output::Transmit(t) => {
-                    let _ = self.socket.try_send_to(&t.contents, t.destination);
-                }
-                Output::Event(Event::Connected) => {
-                    self.connected = true;
-                    self.next_audio = Instant::now();
-                }
-                Output::Event(Event::MediaData(data)) => {
-                    let _ = self.decoder.decode(&data.data, &mut self.heard);
-                }
-                Output::Event(_) => {}
-            }
-        }
-    }
-
-    fn send_tone(&mut self, now: Instant) {
-        let Some(writer) = self.rtc.writer(self.mid) else {
-            return;
-        };
-        let Some(pt) = writer
-            .payload_params()
-            .find(|p| p.spec().codec == str0m::format::Codec::Opus)
-            .map(|p| p.pt())
-        else {
-            return;
-        };
-        let start = self.frames_sent as usize * 960;
-        let pcm = tone(1000.0, 48_000, start, 960);
-        let mut payload = Vec::new();
-        self.encoder.encode(&pcm, &mut payload).unwrap();
-        let time = MediaTime::new(self.frames_sent * 960, Frequency::FORTY_EIGHT_KHZ);
-        let _ = writer.write(pt, now, time, payload);
-        self.frames_sent += 1;
-    }
+    heard
 }
 
 /// `len` samples of a sine at `freq` from sample `start`, amplitude 8000.
@@ -738,7 +625,7 @@ fn power_at(samples: &[i16], freq: f64, rate: u32) -> f64 {
 async fn the_meeting_hears_the_phone_and_the_phone_hears_the_meeting() {
     let (app, sip, _temp) = spawn_sip_app().await;
     let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
-    let mut peer = MeetingPeer::join(&app, &meeting, "Ada").await;
+    let mut peer = tone_peer(&app, &meeting, "Ada").await;
     let mut phone = Phone::new(sip, "saal3").await;
     phone.call(&number).await;
     let tone_task = send_tone(phone.rtp.clone(), phone.server_rtp.unwrap());
@@ -776,12 +663,9 @@ async fn the_meeting_hears_the_phone_and_the_phone_hears_the_meeting() {
     );
 
     // The last second the peer heard: the phone's voice, 440 Hz.
-    assert!(
-        peer.heard.len() >= 48_000,
-        "{} samples heard",
-        peer.heard.len()
-    );
-    let last = &peer.heard[peer.heard.len() - 48_000..];
+    let heard = heard(&peer);
+    assert!(heard.len() >= 48_000, "{} samples heard", heard.len());
+    let last = &heard[heard.len() - 48_000..];
     let (at_440, at_1000) = (
         power_at(last, 440.0, 48_000),
         power_at(last, 1000.0, 48_000),
