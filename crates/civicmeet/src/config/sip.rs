@@ -15,7 +15,8 @@ use super::ConfigError;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SipConfig {
-    /// The UDP socket SIP listens on, e.g. `0.0.0.0:5060`. Empty: no SIP.
+    /// The address SIP listens on, UDP and TCP alike, e.g. `0.0.0.0:5060`
+    /// (port 0: any port free for both). Empty: no SIP.
     pub listen: String,
     /// The IP address phones reach this server at, written into SDP `c=`
     /// lines and our Contact. Empty: the listen address's IP.

@@ -111,11 +111,21 @@ impl SipSocket {
             addr: listen,
             source,
         };
-        let socket = UdpSocket::bind(listen).await.map_err(bind_error)?;
-        let addr = socket.local_addr().map_err(bind_error)?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| SipError::Bind { addr, source })?;
+        // Port 0 asks for any port free for both UDP and TCP: the port the
+        // system picks for UDP may be someone's TCP port, so try a few.
+        let attempts = if listen.port() == 0 { 16 } else { 1 };
+        let mut attempt = 0;
+        let (socket, listener, addr) = loop {
+            attempt += 1;
+            let socket = UdpSocket::bind(listen).await.map_err(bind_error)?;
+            let addr = socket.local_addr().map_err(bind_error)?;
+            match TcpListener::bind(addr).await {
+                Ok(listener) => break (socket, listener, addr),
+                Err(source)
+                    if attempt < attempts && source.kind() == std::io::ErrorKind::AddrInUse => {}
+                Err(source) => return Err(SipError::Bind { addr, source }),
+            }
+        };
         Ok(Some(SipSocket {
             socket,
             listener,

@@ -24,21 +24,16 @@ const FAREWELL: Duration = Duration::from_secs(15);
 /// A server with SIP on a free loopback port.
 async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
     let temp = tempfile::tempdir().expect("temp dir");
-    let sip = free_udp_port();
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
     config.media.listen = "127.0.0.1:0".parse().unwrap();
     config.storage.data_dir = temp.path().to_path_buf();
     config.booking.seed_demo = false;
-    config.sip.listen = sip.to_string();
-    (common::spawn_app_with_config(config).await, sip, temp)
-}
-
-/// A free port, found by binding port 0 and letting go; nothing else on
-/// the test machine takes it in between.
-fn free_udp_port() -> SocketAddr {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap()
+    // Port 0: the server finds a port free for UDP and TCP alike.
+    config.sip.listen = "127.0.0.1:0".to_owned();
+    let app = common::spawn_app_with_config(config).await;
+    let sip = app.sip.expect("SIP is on");
+    (app, sip, temp)
 }
 
 /// A meeting made through the API, with its dial-in number.
@@ -833,15 +828,15 @@ async fn https_post_json(app: SocketAddr, pem: &[u8], path: &str, body: &str) ->
 #[tokio::test]
 async fn calls_join_a_server_that_speaks_tls() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let sip = free_udp_port();
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
     config.media.listen = "127.0.0.1:0".parse().unwrap();
     config.storage.data_dir = temp.path().to_path_buf();
     config.booking.seed_demo = false;
     config.http.tls = civicmeet::config::TlsMode::SelfSigned;
-    config.sip.listen = sip.to_string();
+    config.sip.listen = "127.0.0.1:0".to_owned();
     let app = common::spawn_app_with_config(config).await;
+    let sip = app.sip.expect("SIP is on");
     let pem = std::fs::read(temp.path().join("tls").join("cert.pem")).unwrap();
     let meeting = https_post_json(
         app.http,

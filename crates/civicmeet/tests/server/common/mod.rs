@@ -23,6 +23,8 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub struct TestApp {
     pub http: SocketAddr,
     pub media: SocketAddr,
+    /// The SIP port (UDP and TCP), when the config turned SIP on.
+    pub sip: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// The clock of logins and sessions: tests move it forward.
     pub clock: civicmeet::accounts::Clock,
@@ -58,7 +60,7 @@ pub async fn spawn_app_with_config(config: Config) -> TestApp {
     let app = Application::build(config)
         .await
         .expect("application builds");
-    let (http, media) = (app.http_addr(), app.media_addr());
+    let (http, media, sip) = (app.http_addr(), app.media_addr(), app.sip_addr());
     let clock = app.accounts_clock();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -71,6 +73,7 @@ pub async fn spawn_app_with_config(config: Config) -> TestApp {
     TestApp {
         http,
         media,
+        sip,
         data_dir: data_dir.to_path_buf(),
         clock,
         stop: Some(stop),
