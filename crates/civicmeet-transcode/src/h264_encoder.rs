@@ -45,9 +45,13 @@ impl H264Encoder {
             // `validate` keeps this below 10^9, inside openh264's i32.
             .bitrate(BitRate::from_bps(config.bitrate_kbps.saturating_mul(1000)))
             .max_frame_rate(FrameRate::from_hz(config.max_fps as f32))
-            // Frames are thinned before they get here (`max_fps`); letting
-            // rate control drop more would leave a requested IDR waiting.
-            .skip_frames(false)
+            // Rate control keeps to the bit rate by dropping a frame when
+            // its buffer is full (typically the one after an IDR), as
+            // WebRTC's own openh264 setup does; without it openh264 warns on
+            // stderr at every start that it cannot hold the rate. A
+            // requested IDR is forced again on the next frame until one
+            // comes out (`Vp8ToH264`).
+            .skip_frames(true)
             // IDRs when asked only (the transcoder adds a periodic one);
             // a scene cut in a camera picture is no reason for one.
             .intra_frame_period(IntraFramePeriod::from_num_frames(0))

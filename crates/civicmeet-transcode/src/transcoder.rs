@@ -66,7 +66,8 @@ impl Vp8ToH264 {
     ///
     /// `Ok(None)`: nothing to send for this frame — a delta frame while
     /// waiting for a keyframe, a frame above `max_fps` (decoded, not
-    /// encoded), an invisible frame. `Err(Decode)`: this frame was dropped
+    /// encoded), an invisible frame, a frame the encoder's rate control
+    /// dropped to keep to the bit rate. `Err(Decode)`: this frame was dropped
     /// and the input now needs a keyframe ([`Self::needs_input_keyframe`]).
     /// `Err(Encode)`: this frame is lost; the next one starts a fresh
     /// encoder, with an IDR.
