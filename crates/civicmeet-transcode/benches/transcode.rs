@@ -1,1 +1,102 @@
-fn main() {}
+//! What transcoding costs: frames per CPU-second of `Vp8ToH264` (VP8
+//! decode, scale, H.264 encode) for a 640x360 and a 1280x720 camera, the
+//! median of several runs over the same VP8 frames. The CPU time is this
+//! thread's own (both codecs run on it), so other load on the machine
+//! counts less than in wall-clock time.
+//!
+//! `cargo bench -p civicmeet-transcode` prints, never asserts. Under
+//! `cargo test --all-targets` (no `--bench` argument) it makes one short
+//! run as a smoke test. (The benchmark reads the clock; the library never
+//! does.)
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use civicmeet_transcode::{TranscodeConfig, Vp8ToH264};
+use support::pattern;
+use support::vp8_encoder::{Vp8Encoder, Vp8Frame};
+
+/// This thread's CPU time so far.
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec for the call.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Five seconds of the moving test picture at 30 fps, as VP8.
+fn camera(width: u32, height: u32, frames: u32) -> Vec<(Vp8Frame, u64)> {
+    let mut encoder = Vp8Encoder::new(width, height, if width > 640 { 2500 } else { 1200 });
+    (0..frames)
+        .map(|n| {
+            let time = u64::from(n) * 1000 / 30;
+            let mut picture = pattern::frame(width, height, n);
+            (encoder.encode(&mut picture.data, time, n == 0), time)
+        })
+        .collect()
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let (frames, runs) = if measuring { (150, 5) } else { (6, 1) };
+    let cases = [
+        (
+            "640x360 -> 640x360",
+            camera(640, 360, frames),
+            (640, 360, 800),
+        ),
+        (
+            "1280x720 -> 640x360",
+            camera(1280, 720, frames),
+            (640, 360, 800),
+        ),
+        (
+            "1280x720 -> 1280x720",
+            camera(1280, 720, frames),
+            (1280, 720, 2000),
+        ),
+    ];
+    println!("Vp8ToH264, {frames} frames a run, median of {runs} runs (thread CPU time):");
+    for (name, input, (max_width, max_height, bitrate_kbps)) in cases {
+        let config = TranscodeConfig {
+            max_width,
+            max_height,
+            bitrate_kbps,
+            max_fps: 30,
+        };
+        let mut per_second = Vec::with_capacity(runs);
+        let mut outputs = 0;
+        for _ in 0..runs {
+            let mut transcoder =
+                Vp8ToH264::new(config).expect("libvpx (Debian: libvpx7) and openh264");
+            outputs = 0;
+            let started = thread_cpu_time();
+            for (vp8, time) in &input {
+                if transcoder
+                    .push(&vp8.data, vp8.keyframe, *time)
+                    .expect("transcodes")
+                    .is_some()
+                {
+                    outputs += 1;
+                }
+            }
+            let spent = thread_cpu_time() - started;
+            per_second.push(f64::from(frames) / spent.as_secs_f64());
+        }
+        per_second.sort_by(f64::total_cmp);
+        let median = per_second[runs / 2];
+        println!(
+            "  {name:<22} {median:7.1} frames per CPU-second ({:.0} % of a core at 30 fps; \
+             runs {:.1}..{:.1}; {outputs}/{frames} frames out)",
+            100.0 * 30.0 / median,
+            per_second[0],
+            per_second[runs - 1],
+        );
+    }
+}

@@ -70,7 +70,7 @@ impl TranscodeConfig {
         } else {
             (width * max_h / height, max_h)
         };
-        let even = |side: u64| u32::try_from(side & !1).unwrap_or(u32::MAX & !1).max(2);
+        let even = |side: u64| u32::try_from(side & !1).unwrap_or(u32::MAX - 1).max(2);
         (even(w), even(h))
     }
 }

@@ -264,7 +264,7 @@ mod tests {
         assert!(row.windows(2).all(|w| w[0] <= w[1]));
         for (x, s) in row.iter().enumerate() {
             let x = x as u32;
-            let expected = if x % 2 == 0 {
+            let expected = if x.is_multiple_of(2) {
                 // [3k, 3k + 1.5): sample 3k whole, half of 3k + 1.
                 (f64::from(ramp(3 * x / 2)) + 0.5 * f64::from(ramp(3 * x / 2 + 1))) / 1.5
             } else {

@@ -426,7 +426,7 @@ fn nothing_a_network_can_send_makes_it_panic() {
             // A real frame cut anywhere.
             _ => frame = first.data[..(rng.next() as usize) % first.data.len()].to_vec(),
         }
-        let keyframe = rng.next() % 2 == 0;
+        let keyframe = rng.next().is_multiple_of(2);
         // Any answer but a panic is fine; an encode error would be ours.
         if let Err(TranscodeError::Encode(e)) = transcoder.push(&frame, keyframe, time) {
             panic!("encode failed on input {round}: {e}");

@@ -20,7 +20,9 @@
 //!    throwaway cluster with it (and fail, not skip, without it),
 //! 5. installs Janus (Debian package `janus`) when `/usr/bin/janus` is
 //!    missing: the `janus-videoroom` tests start one to compare our media
-//!    router with (and fail, not skip, without it),
+//!    router with (and fail, not skip, without it), and libvpx (Debian
+//!    package `libvpx7`) when no `libvpx.so.*` is in `/usr/lib`: the
+//!    transcoder loads it at run time, and its tests fail without it,
 //! 6. runs `cargo test --workspace --all-targets`,
 //! 7. builds the `civicmeet` binary,
 //! 8. runs the browser end-to-end tests (`node --test` in `tests/e2e`)
@@ -48,7 +50,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test   install missing test peers (Chromium, Firefox ESR, network-fault tools,
-         baresip, npm and Python packages, PostgreSQL, Janus), then run the Rust
+         baresip, npm and Python packages, PostgreSQL, Janus, libvpx), then run the Rust
          tests and the browser end-to-end tests
   e2e    the same, but only the browser end-to-end tests
   bench  build release, run every load-generator scenario against civicmeet,
@@ -201,6 +203,14 @@ fn test(scope: Scope) -> Result<(), Failure> {
             apt_install(&["janus"], Recommends::No)
         })?;
 
+        step("install libvpx", || {
+            if let Some(library) = libvpx() {
+                println!("xtask: {} is present", library.display());
+                return Ok(());
+            }
+            apt_install(&["libvpx7"], Recommends::No)
+        })?;
+
         step("cargo test", || {
             let mut command = Command::new(&cargo);
             command
@@ -265,6 +275,21 @@ fn bench(extra: &[&str]) -> Result<(), Failure> {
         println!("xtask: table written to {}", table.display());
         Ok(())
     })
+}
+
+/// A libvpx shared library where the dynamic loader looks (`/usr/lib` or
+/// its multiarch folder), as `civicmeet-transcode` opens it.
+fn libvpx() -> Option<PathBuf> {
+    let folders = fs::read_dir("/usr/lib").ok()?.flatten().map(|e| e.path());
+    std::iter::once(PathBuf::from("/usr/lib"))
+        .chain(folders.filter(|p| p.is_dir()))
+        .flat_map(|folder| fs::read_dir(folder).into_iter().flatten().flatten())
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libvpx.so."))
+        })
 }
 
 /// Runs one named step, printing a header so a log shows where it failed.
