@@ -27,9 +27,38 @@ pub(crate) struct H264Encoder {
     encoder: Encoder,
     width: u32,
     height: u32,
-    /// The capture time of the first frame: openh264 gets times relative to
-    /// it (its timestamps are `i64` and must not overflow).
-    first_time_ms: Option<u64>,
+    clock: EncoderClock,
+}
+
+/// The times openh264's rate control sees: from 0 at the first frame,
+/// never backwards. Capture times can jump back (a publisher's new
+/// timeline); rate control would read that as frames coming at once and
+/// drop them, so a jump back counts as one frame interval.
+#[derive(Debug, Clone)]
+struct EncoderClock {
+    frame_ms: u64,
+    last_input: Option<u64>,
+    now: u64,
+}
+
+impl EncoderClock {
+    fn new(max_fps: u32) -> Self {
+        Self {
+            frame_ms: 1000 / u64::from(max_fps.max(1)),
+            last_input: None,
+            now: 0,
+        }
+    }
+
+    fn advance(&mut self, time_ms: u64) -> Timestamp {
+        if let Some(last) = self.last_input {
+            let step = time_ms.checked_sub(last).unwrap_or(self.frame_ms);
+            // openh264 takes an i64: stay far below its end.
+            self.now = self.now.saturating_add(step).min(i64::MAX as u64 / 2);
+        }
+        self.last_input = Some(time_ms);
+        Timestamp::from_millis(self.now)
+    }
 }
 
 impl H264Encoder {
@@ -66,7 +95,7 @@ impl H264Encoder {
             encoder,
             width,
             height,
-            first_time_ms: None,
+            clock: EncoderClock::new(config.max_fps),
         })
     }
 
@@ -83,8 +112,7 @@ impl H264Encoder {
         time_ms: u64,
     ) -> Result<Option<H264Frame>, TranscodeError> {
         debug_assert_eq!((picture.width(), picture.height()), self.size());
-        let first = *self.first_time_ms.get_or_insert(time_ms);
-        let timestamp = Timestamp::from_millis(time_ms.saturating_sub(first));
+        let timestamp = self.clock.advance(time_ms);
         if idr {
             self.encoder.force_intra_frame();
         }
@@ -102,5 +130,22 @@ impl H264Encoder {
             return Ok(None);
         }
         Ok(Some(H264Frame { data, keyframe }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_encoder_clock_starts_at_zero_and_never_goes_back() {
+        let mut clock = EncoderClock::new(30);
+        let times: Vec<u64> = [5_000, 5_033, 5_066, 100, 133, u64::MAX, 0]
+            .into_iter()
+            .map(|t| clock.advance(t).as_millis())
+            .collect();
+        assert_eq!(&times[..5], &[0, 33, 66, 99, 132]);
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        assert!(times[6] < i64::MAX as u64);
     }
 }

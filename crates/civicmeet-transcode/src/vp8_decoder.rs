@@ -68,7 +68,7 @@ unsafe impl Send for Vp8Decoder {}
 impl Vp8Decoder {
     /// Loads libvpx and starts a single-threaded VP8 decoder.
     pub(crate) fn new() -> Result<Self, TranscodeError> {
-        let (library, api) = load()?;
+        let (library, api) = load(&LIBRARY_NAMES)?;
         let mut ctx = Box::new(VpxCodecCtx::zeroed());
         let cfg = VpxCodecDecCfg {
             threads: 1,
@@ -193,10 +193,10 @@ impl Drop for Vp8Decoder {
     }
 }
 
-/// Opens the first libvpx found and looks up every entry point.
-fn load() -> Result<(Library, Api), TranscodeError> {
+/// Opens the first of `names` found and looks up every entry point.
+fn load(names: &[&str]) -> Result<(Library, Api), TranscodeError> {
     let mut failures = Vec::new();
-    for name in LIBRARY_NAMES {
+    for &name in names {
         // SAFETY: loading runs the library's initialisers; libvpx's only set
         // up its CPU-feature tables.
         match unsafe { Library::new(name) } {
@@ -327,4 +327,34 @@ unsafe fn c_text(text: *const c_char) -> String {
     unsafe { CStr::from_ptr(text) }
         .to_string_lossy()
         .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_machine_without_libvpx_is_told_what_to_install() {
+        let Err(TranscodeError::Unavailable(message)) = load(&["libvpx.so.0-not-here"]) else {
+            panic!("a library that does not exist loaded");
+        };
+        assert!(message.contains("libvpx7"), "{message}");
+        assert!(message.contains("libvpx.so.0-not-here"), "{message}");
+    }
+
+    #[test]
+    fn garbage_is_refused_by_libvpx_itself() {
+        // Below the transcoder's own checks: the decoder alone never
+        // panics and reports an error for bytes that are no VP8.
+        let mut decoder =
+            Vp8Decoder::new().expect("libvpx (Debian: libvpx7) is needed by this test");
+        let mut out = Picture::new(2, 2);
+        assert!(decoder.decode(&[], &mut out).is_err());
+        assert!(
+            decoder
+                .decode(&[0x10, 0, 0, 0x9d, 0x01, 0x2a, 0x10, 0, 0x10, 0], &mut out)
+                .is_err()
+        );
+        assert!(decoder.decode(&[0xff; 64], &mut out).is_err());
+    }
 }

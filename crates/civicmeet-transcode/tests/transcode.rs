@@ -533,3 +533,36 @@ fn the_output_keeps_to_the_configured_bit_rate() {
     assert!(kbps >= f64::from(target_kbps) * 0.7, "{kbps:.0} kbit/s");
     assert!(outputs >= 120, "{outputs} of 150 frames out");
 }
+
+#[test]
+fn capture_times_that_jump_back_do_not_stall_the_output() {
+    // A publisher whose timeline restarts (a new track, a reconnect): the
+    // max_fps pacer must not take the frames after the jump for frames an
+    // hour early. (The encoder's clock also never goes back, though
+    // openh264 was seen not to mind repeated times at this rate.)
+    let mut camera = Camera::new(320, 180);
+    let mut transcoder = transcoder(config(640, 360));
+    let mut outputs = [0, 0];
+    for n in 0..60u32 {
+        let time = if n < 30 {
+            3_600_000 + capture_ms(n)
+        } else {
+            capture_ms(n - 30)
+        };
+        let picture = pattern::frame(320, 180, n);
+        let vp8 = camera
+            .encoder
+            .encode(&mut picture.data.clone(), u64::from(n) * 33, false);
+        if transcoder
+            .push(&vp8.data, vp8.keyframe, time)
+            .unwrap()
+            .is_some()
+        {
+            outputs[usize::from(n >= 30)] += 1;
+        }
+    }
+    assert!(
+        outputs[0] >= 27 && outputs[1] >= 27,
+        "{outputs:?} of 30 and 30"
+    );
+}
