@@ -24,6 +24,20 @@ fn sized(nal: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A STAP-A (indicator NRI 3) of `nals`.
+fn stap_a(nals: &[&[u8]]) -> Vec<u8> {
+    let mut stap = vec![0x78];
+    for nal in nals {
+        stap.extend(sized(nal));
+    }
+    stap
+}
+
+/// A keyframe in one STAP-A: SPS, PPS and a small IDR slice.
+fn stap_keyframe(rng: &mut Rng) -> Vec<u8> {
+    stap_a(&[&SPS, &PPS, &nal(rng, 0x65, 30, true)])
+}
+
 #[test]
 fn single_nal_unit_packets_become_an_annex_b_access_unit() {
     let mut rng = Rng::new(1);
@@ -49,10 +63,7 @@ fn a_stap_a_carries_parameter_sets_and_a_slice() {
     let mut rng = Rng::new(2);
     let idr = nal(&mut rng, 0x65, 40, true);
     // STAP-A indicator: F=0, NRI=3, type 24.
-    let mut stap = vec![0x78];
-    for nal in [SPS.as_slice(), PPS.as_slice(), idr.as_slice()] {
-        stap.extend(sized(nal));
-    }
+    let stap = stap_a(&[&SPS, &PPS, &idr]);
     let out = feed_all(&mut depacketizer(), &[rtp(1, 3000, true, &stap)]);
     assert_eq!(
         out,
@@ -79,12 +90,17 @@ fn fu_a_pieces_rebuild_the_nal_unit_header_from_indicator_and_fu_header() {
         p
     };
     let packets = [
+        rtp(98, 1, false, &SPS),
+        rtp(99, 1, false, &PPS),
         rtp(100, 1, false, &piece(0x80 | 5, a)),
         rtp(101, 1, false, &piece(5, b)),
         rtp(102, 1, true, &piece(0x40 | 5, c)),
     ];
     let out = feed_all(&mut depacketizer(), &packets);
-    assert_eq!(out, vec![frame(1, true, annex_b(&[idr]))]);
+    assert_eq!(
+        out,
+        vec![frame(1, true, annex_b(&[SPS.to_vec(), PPS.to_vec(), idr]))]
+    );
 }
 
 #[test]
@@ -95,12 +111,15 @@ fn a_frame_without_an_idr_slice_is_a_delta_frame() {
     let delta = nal(&mut rng, 0x41, 50, true);
     let out = feed_all(
         &mut depacketizer,
-        &[rtp(1, 0, true, &key), rtp(2, 3000, true, &delta)],
+        &[
+            rtp(1, 0, true, &stap_a(&[&SPS, &PPS, &key])),
+            rtp(2, 3000, true, &delta),
+        ],
     );
     assert_eq!(
         out,
         vec![
-            frame(0, true, annex_b(&[key])),
+            frame(0, true, annex_b(&[SPS.to_vec(), PPS.to_vec(), key])),
             frame(3000, false, annex_b(&[delta]))
         ]
     );
@@ -147,7 +166,7 @@ fn malformed_payloads_are_dropped_without_a_frame() {
 #[test]
 fn fu_a_pieces_that_do_not_make_a_nal_unit_lose_the_frame() {
     let mut rng = Rng::new(5);
-    let key = nal(&mut rng, 0x65, 50, true);
+    let key = stap_keyframe(&mut rng);
     let body = nonzero(&mut rng, 20);
     let piece = |fu_header: u8| [&[0x7cu8, fu_header][..], &body].concat();
     let cases: [(&str, Vec<Vec<u8>>); 4] = [
@@ -197,7 +216,8 @@ fn parameter_sets_alone_pass_even_while_waiting_for_a_keyframe() {
         vec![
             Depacketized::Lost,
             frame(3000, false, annex_b(&[SPS.to_vec(), PPS.to_vec()])),
-            frame(6000, true, annex_b(&[key])),
+            // The parameter sets that came alone are put before the IDR.
+            frame(6000, true, annex_b(&[SPS.to_vec(), PPS.to_vec(), key])),
         ]
     );
 }
@@ -208,10 +228,12 @@ fn parameter_sets_alone_pass_even_while_waiting_for_a_keyframe() {
 #[test]
 fn a_keyframe_after_a_loss_completes_without_waiting_for_the_next_frame() {
     let mut rng = Rng::new(7);
-    for first in [SPS.to_vec(), nal(&mut rng, 0x65, 30, true)] {
+    let first_idr = nal(&mut rng, 0x65, 30, true);
+    for first in [SPS.to_vec(), first_idr.clone()] {
         let mut depacketizer = depacketizer();
-        let key = nal(&mut rng, 0x65, 30, true);
+        let key = stap_keyframe(&mut rng);
         feed_all(&mut depacketizer, &[rtp(1, 0, true, &key)]);
+        let key = nal(&mut rng, 0x65, 30, true);
         let delta = nal(&mut rng, 0x41, 30, true);
         let out = feed_all(
             &mut depacketizer,
@@ -222,13 +244,19 @@ fn a_keyframe_after_a_loss_completes_without_waiting_for_the_next_frame() {
                 rtp(5, 6000, true, &key),
             ],
         );
-        let keyframe = annex_b(&[first.clone(), key.clone()]);
+        // What the frame lacks of SPS and PPS is put back before its
+        // first slice, from the keyframe before.
+        let keyframe = if first == SPS {
+            annex_b(&[SPS.to_vec(), PPS.to_vec(), key.clone()])
+        } else {
+            annex_b(&[SPS.to_vec(), PPS.to_vec(), first.clone(), key.clone()])
+        };
         assert_eq!(out, vec![frame(6000, true, keyframe)]);
     }
     // A slice that is not the picture's first (macroblock > 0) cannot
     // begin a frame: that frame waits, and is given up by the next.
     let mut depacketizer = depacketizer();
-    let key = nal(&mut rng, 0x65, 30, true);
+    let key = stap_keyframe(&mut rng);
     feed_all(&mut depacketizer, &[rtp(1, 0, true, &key)]);
     let second_slice = nal(&mut rng, 0x41, 30, false);
     let delta = nal(&mut rng, 0x41, 30, true);
@@ -240,6 +268,39 @@ fn a_keyframe_after_a_loss_completes_without_waiting_for_the_next_frame() {
         ],
     );
     assert_eq!(out, vec![Depacketized::Lost]);
+}
+
+#[test]
+fn a_keyframe_without_parameter_sets_ever_seen_is_lost() {
+    let mut rng = Rng::new(12);
+    let mut depacketizer = depacketizer();
+    let idr = nal(&mut rng, 0x65, 30, true);
+    assert_eq!(
+        feed_all(&mut depacketizer, &[rtp(1, 0, true, &idr)]),
+        vec![Depacketized::Lost]
+    );
+    // An SPS alone is not enough either.
+    assert_eq!(
+        feed_all(
+            &mut depacketizer,
+            &[rtp(2, 3000, true, &stap_a(&[&SPS, &idr]))]
+        ),
+        vec![]
+    );
+    assert!(depacketizer.waiting_for_keyframe());
+    // A PPS now; the SPS of the frame before was kept, and goes first.
+    assert_eq!(
+        feed_all(
+            &mut depacketizer,
+            &[rtp(3, 6000, true, &stap_a(&[&PPS, &idr]))]
+        ),
+        vec![frame(
+            6000,
+            true,
+            annex_b(&[SPS.to_vec(), PPS.to_vec(), idr.clone()])
+        )]
+    );
+    assert!(!depacketizer.waiting_for_keyframe());
 }
 
 #[test]

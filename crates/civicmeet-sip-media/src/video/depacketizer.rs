@@ -70,6 +70,8 @@ pub struct Depacketizer {
     needs_keyframe: bool,
     lost_reported: bool,
     ready: VecDeque<Depacketized>,
+    /// H.264's last SPS and PPS, for keyframes that lost theirs.
+    parameter_sets: h264::ParameterSets,
 }
 
 #[derive(Debug)]
@@ -130,6 +132,7 @@ impl Depacketizer {
             needs_keyframe: true,
             lost_reported: false,
             ready: VecDeque::new(),
+            parameter_sets: h264::ParameterSets::default(),
         }
     }
 
@@ -332,7 +335,16 @@ impl Depacketizer {
         if gave_up {
             self.needs_keyframe = true;
         }
-        match join(self.format, timestamp, units) {
+        let mut joined = join(self.format, timestamp, units);
+        if self.format == VideoFormat::H264
+            && let Ok(Joined::Frame(frame) | Joined::Standalone(frame)) = &mut joined
+            && !self
+                .parameter_sets
+                .complete(&mut frame.data, frame.keyframe)
+        {
+            joined = Err(Error::VideoPayload("H.264 keyframe without parameter sets"));
+        }
+        match joined {
             Ok(Joined::Frame(frame)) if frame.keyframe => {
                 self.needs_keyframe = false;
                 self.lost_reported = false;

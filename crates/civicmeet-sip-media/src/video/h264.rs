@@ -8,6 +8,8 @@
 //! negotiated, so its packets are refused, as are reserved types; lengths
 //! that run past the payload are refused rather than trusted.
 
+use std::ops::Range;
+
 use super::depacketizer::{Fragment, Unit};
 use crate::Error;
 
@@ -18,6 +20,7 @@ const STAP_A: u8 = 24;
 const FU_A: u8 = 28;
 const IDR_SLICE: u8 = 5;
 const SPS: u8 = 7;
+const PPS: u8 = 8;
 const ACCESS_UNIT_DELIMITER: u8 = 9;
 
 /// What one RTP payload holds, as Annex B bytes.
@@ -138,28 +141,104 @@ fn begins_access_unit(nal_type: u8, after_header: &[u8]) -> bool {
 /// without the zero bytes that may trail them. Bytes before the first
 /// start code are taken as a NAL unit too, so a bare NAL unit passes.
 pub(super) fn nal_units(stream: &[u8]) -> Vec<&[u8]> {
-    let mut units = Vec::new();
+    nal_ranges(stream)
+        .into_iter()
+        .map(|range| &stream[range])
+        .collect()
+}
+
+/// Where [`nal_units`] finds each NAL unit in `stream`.
+fn nal_ranges(stream: &[u8]) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
     let mut begin = 0;
     let mut at = 0;
     while let Some(window) = stream.get(at..at + 3) {
         if window == [0, 0, 1] {
-            push_trimmed(&mut units, &stream[begin..at]);
+            push_trimmed(&mut ranges, stream, begin..at);
             at += 3;
             begin = at;
         } else {
             at += 1;
         }
     }
-    push_trimmed(&mut units, &stream[begin..]);
-    units
+    push_trimmed(&mut ranges, stream, begin..stream.len());
+    ranges
 }
 
-/// Pushes `nal` without trailing zero bytes (the first zero of a 4-byte
-/// start code, or `trailing_zero_8bits`), unless nothing is left.
-fn push_trimmed<'a>(units: &mut Vec<&'a [u8]>, nal: &'a [u8]) {
-    let end = nal.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1);
-    if end > 0 {
-        units.push(&nal[..end]);
+/// Pushes `range` without trailing zero bytes (the first zero of a
+/// 4-byte start code, or `trailing_zero_8bits`), unless nothing is left.
+fn push_trimmed(ranges: &mut Vec<Range<usize>>, stream: &[u8], range: Range<usize>) {
+    let nonzero = stream[range.clone()].iter().rposition(|&b| b != 0);
+    if let Some(last) = nonzero {
+        ranges.push(range.start..range.start + last + 1);
+    }
+}
+
+/// The last sequence and picture parameter sets (SPS, PPS) the room
+/// system sent. A keyframe that follows a loss may have lost the packets
+/// that carried its parameter sets while its slices came through; a
+/// decoder cannot start from it unless they are put back, as
+/// libwebrtc's receiver does too.
+#[derive(Debug, Default)]
+pub(super) struct ParameterSets {
+    sps: Option<Vec<u8>>,
+    pps: Option<Vec<u8>>,
+}
+
+/// Parameter sets longer than this are not kept (an SPS is tens of
+/// bytes).
+const MAX_PARAMETER_SET: usize = 1024;
+
+impl ParameterSets {
+    /// Learns the parameter sets of `frame` (Annex B with 4-byte start
+    /// codes, as the depacketizer writes it); a keyframe that lacks one
+    /// gets the last one seen: an SPS before the frame's PPS or first
+    /// slice, a PPS before its first slice, since a decoder reads a PPS
+    /// against its SPS. `false` when a keyframe lacks one never seen: no
+    /// decoder can start from it.
+    pub fn complete(&mut self, frame: &mut Vec<u8>, keyframe: bool) -> bool {
+        let (mut has_sps, mut first_pps, mut first_slice) = (false, None, None);
+        for range in nal_ranges(frame) {
+            let nal = &frame[range.clone()];
+            let keep = (nal.len() <= MAX_PARAMETER_SET).then(|| nal.to_vec());
+            // The start code before the NAL unit.
+            let at = range.start.saturating_sub(START_CODE.len());
+            match nal[0] & 0x1f {
+                // nal_ranges gives no empty range
+                SPS => {
+                    has_sps = true;
+                    self.sps = keep.or(self.sps.take());
+                }
+                PPS => {
+                    first_pps = first_pps.or(Some(at));
+                    self.pps = keep.or(self.pps.take());
+                }
+                t if is_slice(t) => first_slice = first_slice.or(Some(at)),
+                _ => {}
+            }
+        }
+        if !keyframe {
+            return true;
+        }
+        let slice_at = first_slice.unwrap_or(frame.len());
+        // The PPS first: it goes after where the SPS goes.
+        let wanted = [
+            (first_pps.is_none(), &self.pps, slice_at),
+            (!has_sps, &self.sps, first_pps.unwrap_or(slice_at)),
+        ];
+        if wanted
+            .iter()
+            .any(|(missing, kept, _)| *missing && kept.is_none())
+        {
+            return false;
+        }
+        for (missing, kept, at) in wanted {
+            if let (true, Some(kept)) = (missing, kept) {
+                let with_code = START_CODE.iter().chain(kept.iter()).copied();
+                frame.splice(at..at, with_code);
+            }
+        }
+        true
     }
 }
 
