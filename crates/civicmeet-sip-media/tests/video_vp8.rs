@@ -168,7 +168,7 @@ fn the_picture_id_grows_by_one_per_frame_and_wraps_at_15_bits() {
     let mut seen = Vec::new();
     for n in 0..0x8002u32 {
         let packets = packetizer.packetize(&[0x00, 0x01], n * 3000);
-        if n < 3 || n >= 0x7ffe {
+        if !(3..0x7ffe).contains(&n) {
             seen.push(picture_id(&packets));
         }
     }
