@@ -41,6 +41,10 @@ pub enum Error {
     /// More mix-minus contributions than the mixer sums without overflow.
     #[error("{0} participants are more than the mixer takes")]
     TooManyParticipants(usize),
+    /// A video payload that does not follow its format (RFC 6184,
+    /// RFC 7741), or a frame that cannot be put together from them.
+    #[error("video payload: {0}")]
+    VideoPayload(&'static str),
     /// The Opus codec refused a packet or a frame (its own words).
     #[error("opus: {0}")]
     Opus(&'static str),

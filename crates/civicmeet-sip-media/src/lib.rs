@@ -1,5 +1,6 @@
-//! The audio of a SIP leg (issue 7), sans-IO: the pieces between a room
-//! system's or phone's RTP and the meeting's PCM.
+//! The audio and video of a SIP leg (issue 7), sans-IO: the pieces
+//! between a room system's or phone's RTP and the meeting's PCM and video
+//! frames.
 //!
 //! A SIP peer sends plain RTP (RFC 3550) with G.711 µ-law or A-law
 //! (8 kHz), G.722 (16 kHz audio on an 8 kHz RTP clock) or Opus, and its
@@ -29,6 +30,12 @@
 //!   reported once (for PIN entry).
 //! - [`packetizer`]: the [`Packetizer`] that stamps what we send with our
 //!   own SSRC, sequence numbers and timestamps.
+//! - [`video`]: a room system's H.264 (RFC 6184, packetization-mode 1) or
+//!   VP8 (RFC 7741). A [`Depacketizer`] turns its RTP into whole frames
+//!   (Annex B, or bare VP8) and says [`Depacketized::Lost`] when a
+//!   keyframe is needed; a [`VideoPacketizer`] cuts the meeting's frames
+//!   into RTP; [`video::rtcp`] reads and writes keyframe requests (PLI,
+//!   FIR), reads NACKs, and writes our sender reports.
 //!
 //! # How the server chains them
 //!
@@ -56,6 +63,19 @@
 //! ```text
 //! meeting → mix-minus → resample → encode → RTP (our seq, timestamp, SSRC)
 //! ```
+//!
+//! Video is not decoded: the room system's packets go through a
+//! [`Depacketizer`] into the meeting as frames, and the meeting's frames
+//! through a [`VideoPacketizer`] to the room system. Keyframe requests
+//! cross both ways: [`Depacketized::Lost`] (and a meeting participant's
+//! request) become a PLI or FIR from [`video::rtcp`] to the room system;
+//! a PLI or FIR the room system sends ([`video::rtcp::parse_feedback`])
+//! becomes a keyframe request in the meeting.
+//!
+//! ```text
+//! RTP → depacketize → frame (Annex B / VP8) → meeting
+//! meeting → frame → packetize → RTP
+//! ```
 
 pub mod codec;
 pub mod conceal;
@@ -71,6 +91,7 @@ pub mod prompt;
 pub mod resample;
 pub mod rtp;
 pub mod srtp;
+pub mod video;
 
 pub use codec::{AudioDecoder, AudioEncoder, Codec};
 pub use conceal::Concealer;
@@ -85,3 +106,4 @@ pub use prompt::PromptPlayer;
 pub use resample::{Resampler, SampleRate};
 pub use rtp::{RtpHeader, RtpPacket, rtcp_packet_type};
 pub use srtp::{MasterKey, SrtpError, SrtpProfile, SrtpReceiver, SrtpSender};
+pub use video::{Depacketized, Depacketizer, Feedback, VideoFormat, VideoFrame, VideoPacketizer};

@@ -1,7 +1,8 @@
 //! One call into a meeting: its dialog (RFC 3261 §12, the UAS side), the
 //! offer/answer state of its INVITEs, and the events the layer above
 //! hears about it. [`crate::Endpoint`] owns the calls and drives them;
-//! this file owns what a call is and how its own requests (our BYE) look.
+//! this file owns what a call is and how its own requests (our BYE and
+//! INFO) look.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -158,6 +159,12 @@ pub(crate) struct Call {
     pub unacknowledged: Option<Unacknowledged>,
     /// The branch of our BYE while it is in flight.
     pub bye_branch: Option<String>,
+    /// The branch of our picture_fast_update INFO while it is in flight
+    /// (one at a time).
+    pub info_branch: Option<String>,
+    /// The peer refused that INFO as something it does not take: no more
+    /// are sent in this call.
+    pub info_refused: bool,
     /// Our last description: the media it was made from, its text, its o=.
     pub local_media: Option<LocalMedia>,
     pub local_sdp: Option<String>,

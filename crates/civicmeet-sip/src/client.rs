@@ -1,5 +1,5 @@
 //! Non-INVITE client transactions over UDP (RFC 3261 §17.1.2), for the
-//! requests we send ourselves (BYE): timer E retransmits (T1 doubling to
+//! requests we send ourselves (BYE, INFO): timer E retransmits (T1 doubling to
 //! T2, T2 once a provisional response came), timer F gives up after
 //! 64·T1, timer K absorbs retransmitted responses for T4. Responses are
 //! matched by the top Via's branch and the CSeq method (§17.1.3).

@@ -1,13 +1,36 @@
 //! What a SIP INFO in a call says (the legacy use of RFC 6086 that room
 //! systems and phones still send, without Info-Package): a DTMF digit
 //! (`application/dtmf-relay`, `application/dtmf`) or a keyframe request
-//! (`application/media_control+xml`, RFC 5168).
+//! (`application/media_control+xml`, RFC 5168); and the keyframe request
+//! we send ourselves.
 
 use crate::headers::media_type;
 
 /// The body types an INFO may carry, for `Accept` in a 415.
 pub const INFO_TYPES: &str =
     "application/dtmf-relay, application/dtmf, application/media_control+xml";
+
+/// The body type of a keyframe request (RFC 5168 §3).
+pub const MEDIA_CONTROL: &str = "application/media_control+xml";
+
+/// RFC 5168's one request, as room systems send it.
+pub const PICTURE_FAST_UPDATE: &str = concat!(
+    "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n",
+    "<media_control>\r\n",
+    "  <vc_primitive>\r\n",
+    "    <to_encoder>\r\n",
+    "      <picture_fast_update/>\r\n",
+    "    </to_encoder>\r\n",
+    "  </vc_primitive>\r\n",
+    "</media_control>\r\n",
+);
+
+/// Answers to our INFO that say the peer does not take it at all (the
+/// method, the body type, or INFO without a package), rather than that
+/// this one failed: asking again would get the same.
+pub fn refuses_info(status: u16) -> bool {
+    matches!(status, 405 | 415 | 469 | 501)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Info {
@@ -36,10 +59,8 @@ pub fn read(content_type: Option<&str>, body: &[u8]) -> Info {
         // <media_control><vc_primitive><to_encoder>. Its presence is the
         // whole message: a search for the element is exact enough, and
         // no XML parser is needed for it.
-        Some("application/media_control+xml") if text.contains("picture_fast_update") => {
-            Info::PictureFastUpdate
-        }
-        Some("application/media_control+xml") => Info::Nothing,
+        Some(MEDIA_CONTROL) if text.contains("picture_fast_update") => Info::PictureFastUpdate,
+        Some(MEDIA_CONTROL) => Info::Nothing,
         _ => Info::Unsupported,
     }
 }

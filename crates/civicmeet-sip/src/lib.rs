@@ -14,7 +14,8 @@
 //! [`CallEvent::Incoming`] after 100 Trying; the layer above answers with
 //! [`Endpoint::accept`] (200 with our SDP; [`CallEvent::Established`] on
 //! the ACK) or [`Endpoint::reject`], and ends it with
-//! [`Endpoint::hang_up`]. BYE, CANCEL, re-INVITE (hold, resume, video
+//! [`Endpoint::hang_up`]; [`Endpoint::request_picture_fast_update`] asks
+//! the room system for a keyframe (SIP INFO, RFC 5168). BYE, CANCEL, re-INVITE (hold, resume, video
 //! added: [`CallEvent::Reoffer`], [`Endpoint::accept_reoffer`]), INFO
 //! (DTMF, picture_fast_update) and OPTIONS are handled; other methods get
 //! 405 or 501, unknown `Require` options 420, more than [`MAX_CALLS`] calls
@@ -24,8 +25,8 @@
 //! [`ParseError`] that says whether the sender deserves an answer
 //! ([`answer_malformed`]); [`Transactions`] are RFC 3261 §17.2 server
 //! transactions (retransmitted requests absorbed, final responses
-//! retransmitted until ACK, RFC 6026's Accepted state); our own BYE runs in
-//! a §17.1.2 client transaction (timers E, F, K); the endpoint keeps the
+//! retransmitted until ACK, RFC 6026's Accepted state); our own BYE and
+//! INFO run in §17.1.2 client transactions (timers E, F, K); the endpoint keeps the
 //! dialogs (§12) and the offer/answer state of each call; [`sdp`] parses
 //! offers, chooses codecs and writes answers and offers (RFC 4566, RFC
 //! 3264; Opus, G.722, G.711, telephone-event, H.264 mode 1, VP8).
@@ -56,8 +57,8 @@
 //!
 //! Not yet: the shell's TCP/TLS listeners, SDES wired into
 //! [`sdp::answer`] (an `RTP/SAVP` m-line is still refused with port 0),
-//! requests of ours other than BYE (no re-INVITE, no dial-out), session
-//! timers and 100rel.
+//! requests of ours other than BYE and INFO (no re-INVITE, no dial-out),
+//! session timers and 100rel.
 
 mod call;
 mod client;

@@ -81,3 +81,5 @@ pub fn dominant(samples: &[i16], rate: u32, candidates: impl Iterator<Item = f64
         .fold((0.0, -1.0), |best, c| if c.1 > best.1 { c } else { best })
         .0
 }
+
+pub mod video;

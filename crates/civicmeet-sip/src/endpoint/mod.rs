@@ -8,10 +8,12 @@
 //!
 //! Layers: `Transactions` (RFC 3261 §17.2) absorbs retransmissions and
 //! retransmits our final responses; `ClientTransactions` (§17.1.2) does
-//! the same for our BYE; this file holds the calls (dialogs, §12) and
-//! what the layer above may do with them; `requests.rs` what each
-//! request does to them.
+//! the same for our BYE and INFO; this file holds the calls (dialogs,
+//! §12) and what the layer above may do with them; `requests.rs` what
+//! each request does to them; `keyframes.rs` the keyframe requests we
+//! send.
 
+mod keyframes;
 mod requests;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -421,9 +423,16 @@ impl Endpoint {
         }
     }
 
-    /// Our BYE completed or timed out (timer F): the call is gone.
+    /// Our BYE completed or timed out (timer F): the call is gone. Our
+    /// INFO did: the call goes on.
     fn on_client_event(&mut self, event: ClientEvent) {
-        let (ClientEvent::Completed { branch, .. } | ClientEvent::TimedOut { branch }) = event;
+        let (branch, status) = match event {
+            ClientEvent::Completed { branch, status } => (branch, Some(status)),
+            ClientEvent::TimedOut { branch } => (branch, None),
+        };
+        if self.on_info_answered(&branch, status) {
+            return;
+        }
         let done = self
             .calls
             .values()

@@ -188,6 +188,8 @@ impl Endpoint {
             }),
             unacknowledged: None,
             bye_branch: None,
+            info_branch: None,
+            info_refused: false,
             local_media: None,
             local_sdp: None,
             origin: LocalOrigin {
