@@ -340,8 +340,7 @@ fn target_dir(root: &Path) -> PathBuf {
 fn python_venv(venv: &Path, requirements: &[PathBuf]) -> Result<(), String> {
     let mut wanted = Vec::new();
     for file in requirements {
-        let text =
-            fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let text = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         wanted.extend_from_slice(&text);
     }
     let stamp = venv.join("installed-requirements.txt");

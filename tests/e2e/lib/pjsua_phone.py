@@ -3,8 +3,8 @@
 test allows (PCMU and PCMA: a plain G.711 phone).
 
 lib/pjsua.js spawns this with the test venv's python. It talks JSON lines:
-commands on stdin ({"command": "dial", "uri": ...}, {"command": "hangup"},
-{"command": "dtmf", "digits": "12#"}), events on stdout ({"event": ...}),
+commands on stdin ({"command": "dial", "uri": ...}, {"command": "hangup"}),
+events on stdout ({"event": ...}),
 PJSIP's own log on stderr (the failure messages quote it). One call per
 process. What the phone sends is a tone from PJSIP's tone generator; what
 it hears is recorded to a WAV file by PJSIP's recorder, finished when the
@@ -106,6 +106,7 @@ class Phone(pj.Call):
                 self.tone = pj.ToneGenerator()
                 self.tone.createToneGenerator()
                 tone = pj.ToneDesc()
+                # PJSIP's tones are dual-tone; one frequency twice is a pure tone.
                 tone.freq1 = self.tone_hz
                 tone.freq2 = self.tone_hz
                 tone.on_msec = 1000
@@ -231,8 +232,6 @@ def main():
                     phone.makeCall(command["uri"], pj.CallOpParam(True))
                 elif name == "hangup" and phone is not None:
                     phone.hangup(pj.CallOpParam(True))
-                elif name == "dtmf" and phone is not None:
-                    phone.dialDtmf(command["digits"])
                 else:
                     emit("error", message=f"cannot do {json.dumps(command)} now")
             except pj.Error as error:
