@@ -20,10 +20,7 @@ import dgram from 'node:dgram';
 import { startServer, createMeeting } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
 import { startBaresip, audioLevel } from './lib/baresip.js';
-import { joinThroughUi, guestAdmitted, absolute, inboundByParticipant, assertCleanPage, sleep } from './lib/meeting.js';
-
-/** Chromium's inbound audioLevel is 1/32767 for digital silence; a tone is far above this. */
-const AUDIBLE_LEVEL = 0.01;
+import { joinThroughUi, guestAdmitted, absolute, assertHeard, assertCleanPage, sleep } from './lib/meeting.js';
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
@@ -130,7 +127,7 @@ for (const { codec, name, decoder } of [
       if (phoneId !== undefined) assert.equal(id, phoneId, 'both pages know the phone by the same id');
       phoneId = id;
     }
-    for (const page of [host, guest]) await assertHeard(page, phoneId, why);
+    for (const page of [host, guest]) await assertHeard(page, phoneId, { who: 'the phone', why });
 
     // Let baresip hear the meeting for a while, then hang up.
     await sleep(Math.max(0, 4_000 - (Date.now() - admittedAt)));
@@ -158,23 +155,3 @@ for (const { codec, name, decoder } of [
 }
 
 test.todo('room system sends and receives H.264 video');
-
-/**
- * Asserts the page receives audio from `id` and it is audible: bytes
- * arrive, audioLevel rises above AUDIBLE_LEVEL, and both bytes and the
- * audio energy keep growing a second later.
- */
-async function assertHeard(page, id, why) {
-  const deadline = Date.now() + 10_000;
-  let first;
-  for (;;) {
-    first = (await inboundByParticipant(page))[id]?.audio;
-    if (first?.bytesReceived > 0 && first.audioLevel > AUDIBLE_LEVEL) break;
-    if (Date.now() > deadline) assert.fail(`no audible audio from the phone (${id}) within 10 s: ${JSON.stringify(first)}${why()}`);
-    await sleep(200);
-  }
-  await sleep(1_000);
-  const second = (await inboundByParticipant(page))[id]?.audio;
-  assert.ok(second?.bytesReceived > first.bytesReceived, `audio from the phone stopped: ${JSON.stringify({ first, second })}`);
-  assert.ok(second.totalAudioEnergy > first.totalAudioEnergy, `the phone's audio went silent: ${JSON.stringify({ first, second })}`);
-}

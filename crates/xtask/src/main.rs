@@ -14,7 +14,9 @@
 //!    older than its package-lock.json,
 //! 3. creates the Python venv `target/test-venv` with the mail tests' peers
 //!    (aiosmtpd, icalendar; `crates/civicmeet-mail/tests/requirements.txt`)
-//!    when it is missing or was installed from other requirements,
+//!    and the end-to-end tests' desk phone (pjsua2;
+//!    `tests/e2e/requirements.txt`) when it is missing or was installed
+//!    from other requirements,
 //! 4. installs PostgreSQL (Debian package `postgresql`) when no
 //!    `/usr/lib/postgresql/*/bin/initdb` exists: the store's tests start a
 //!    throwaway cluster with it (and fail, not skip, without it),
@@ -176,7 +178,10 @@ fn test(scope: Scope) -> Result<(), Failure> {
     let venv = target_dir(&root).join("test-venv");
     let venv_python = venv.join("bin/python");
     step("install Python test packages", || {
-        let requirements = root.join("crates/civicmeet-mail/tests/requirements.txt");
+        let requirements = [
+            root.join("crates/civicmeet-mail/tests/requirements.txt"),
+            e2e.join("requirements.txt"),
+        ];
         python_venv(&venv, &requirements)
     })?;
 
@@ -237,7 +242,9 @@ fn test(scope: Scope) -> Result<(), Failure> {
         let mut node = Command::new("node");
         node.args(["--test", "--test-concurrency=1"])
             .current_dir(&e2e)
-            .env("CIVICMEET_BIN", &binary);
+            .env("CIVICMEET_BIN", &binary)
+            // lib/pjsua.js runs its phone (pjsua2) with the venv's python.
+            .env("CIVICMEET_TEST_PYTHON", &venv_python);
         run(node)
     })
 }
@@ -351,13 +358,16 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-/// Creates `venv` and installs `requirements` into it, unless a copy of the
-/// same requirements in the venv says that was already done. Debian's
-/// python3 needs the python3-venv package for this; it is installed when
-/// the first try fails.
-fn python_venv(venv: &Path, requirements: &Path) -> Result<(), String> {
-    let wanted = fs::read(requirements)
-        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+/// Creates `venv` and installs every file of `requirements` into it, unless
+/// a copy of the same requirements in the venv says that was already done.
+/// Debian's python3 needs the python3-venv package for this; it is
+/// installed when the first try fails.
+fn python_venv(venv: &Path, requirements: &[PathBuf]) -> Result<(), String> {
+    let mut wanted = Vec::new();
+    for file in requirements {
+        let text = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        wanted.extend_from_slice(&text);
+    }
     let stamp = venv.join("installed-requirements.txt");
     let python = venv.join("bin/python");
     if python.exists() && fs::read(&stamp).is_ok_and(|installed| installed == wanted) {
@@ -384,9 +394,10 @@ fn python_venv(venv: &Path, requirements: &Path) -> Result<(), String> {
         "install",
         "--disable-pip-version-check",
         "--quiet",
-        "-r",
-    ])
-    .arg(requirements);
+    ]);
+    for file in requirements {
+        pip.arg("-r").arg(file);
+    }
     run(pip)?;
     fs::write(&stamp, wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }

@@ -205,6 +205,17 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   };
   let callStart = 0;
   let dialed = '';
+  /** The recordings of calls before the current one. */
+  let earlierDumps = new Set();
+  const dumps = async () => (await readdir(dir)).filter((f) => /^dump-.*-dec\.wav$/.test(f)).sort();
+  /** What the current call heard so far, or undefined before its recording starts. */
+  const currentRecording = async () => {
+    const file = (await dumps()).find((f) => !earlierDumps.has(f));
+    if (!file) return undefined;
+    const bytes = await readFile(path.join(dir, file));
+    // sndfile writes the header first: until then, nothing to read.
+    return bytes.length > 44 ? readWav(bytes) : undefined;
+  };
 
   return {
     /** Where to call this phone. */
@@ -220,6 +231,7 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     async dial(uri) {
       callStart = events.length;
       dialed = uri;
+      earlierDumps = new Set(await dumps());
       await control.command('dial', uri);
     },
     /**
@@ -242,6 +254,41 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     /** Hangs up the current call (sends BYE, or CANCEL while it rings). */
     async hangup() {
       await control.command('hangup', '');
+    },
+    /**
+     * Presses keys on the current call (`0`-`9`, `*`, `#`, `A`-`D`), sent
+     * as RFC 4733 telephone-events (menu's `sndcode`): one press and
+     * release per key, in order.
+     */
+    async sendDigits(keys) {
+      if (!/^[0-9*#A-D]+$/.test(keys)) throw new Error(`not keypad keys: ${JSON.stringify(keys)}`);
+      await control.command('sndcode', keys);
+    },
+    /** How many seconds the current call's recording of what it hears holds so far (0 before it starts). */
+    async heardSeconds() {
+      const wav = await currentRecording();
+      return wav ? wav.samples.length / wav.channels / wav.sampleRate : 0;
+    },
+    /**
+     * Waits until the current call's recording holds sound (a 100 ms
+     * window louder than SILENCE_RMS, as a person would notice a voice)
+     * starting at or after `fromSeconds` into it; resolves with that
+     * second. The recording grows while the call goes on, so this is how
+     * a test waits for a voice prompt before it types.
+     */
+    async hearsSound({ fromSeconds = 0, timeoutMs = 10_000, what = 'sound' } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const wav = await currentRecording();
+        const at = wav ? firstLoudSecond(wav, fromSeconds) : undefined;
+        if (at !== undefined) return at;
+        if (exitInfo) throw new Error(`baresip exited (${JSON.stringify(exitInfo)}) before it heard ${what}\n${explain()}`);
+        if (Date.now() > deadline) {
+          const heard = wav ? `${(wav.samples.length / wav.channels / wav.sampleRate).toFixed(2)} s recorded` : 'no recording of this call';
+          throw new Error(`baresip heard no ${what} after second ${fromSeconds} of its call within ${timeoutMs} ms (${heard})\n${explain()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     /**
      * The codecs the call uses, from the log: {encoder, decoder}, each like
@@ -404,6 +451,21 @@ export function readWav(bytes) {
     at = body + size + (size % 2);
   }
   return fail('no data chunk');
+}
+
+/**
+ * The second at or after `fromSeconds` where the first 100 ms window
+ * louder than SILENCE_RMS starts in `wav`, or undefined.
+ */
+function firstLoudSecond({ sampleRate, channels, samples }, fromSeconds) {
+  const window = Math.round(sampleRate / 10);
+  const frames = Math.floor(samples.length / channels);
+  for (let start = Math.max(0, Math.round(fromSeconds * sampleRate)); start + window <= frames; start += window) {
+    let sum = 0;
+    for (let i = start * channels; i < (start + window) * channels; i++) sum += (samples[i] / 32768) ** 2;
+    if (Math.sqrt(sum / (window * channels)) >= SILENCE_RMS) return start / sampleRate;
+  }
+  return undefined;
 }
 
 /**

@@ -251,6 +251,31 @@ export async function assertMediaFlowsFrom(page, others, { timeoutMs = 30_000, g
   return { stats: second, fps };
 }
 
+/** Chromium's inbound audioLevel is 1/32767 for digital silence; a tone is far above this. */
+export const AUDIBLE_LEVEL = 0.01;
+
+/**
+ * Asserts the page receives audio from participant `id` and it is
+ * audible: bytes arrive, audioLevel rises above AUDIBLE_LEVEL within
+ * `timeoutMs`, and both bytes and the audio energy keep growing a second
+ * later. `who` names the sender in failure messages, `why()` adds to them
+ * (e.g. a SIP client's log).
+ */
+export async function assertHeard(page, id, { who = 'the participant', why = () => '', timeoutMs = 10_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let first;
+  for (;;) {
+    first = (await inboundByParticipant(page))[id]?.audio;
+    if (first?.bytesReceived > 0 && first.audioLevel > AUDIBLE_LEVEL) break;
+    if (Date.now() > deadline) assert.fail(`no audible audio from ${who} (${id}) within ${timeoutMs} ms: ${JSON.stringify(first)}${why()}`);
+    await sleep(200);
+  }
+  await sleep(1_000);
+  const second = (await inboundByParticipant(page))[id]?.audio;
+  assert.ok(second?.bytesReceived > first.bytesReceived, `audio from ${who} stopped: ${JSON.stringify({ first, second })}${why()}`);
+  assert.ok(second.totalAudioEnergy > first.totalAudioEnergy, `the audio from ${who} went silent: ${JSON.stringify({ first, second })}${why()}`);
+}
+
 /**
  * Waits until the page has decoded a video frame from each of `from`
  * (participant ids); returns the milliseconds since `since`.
