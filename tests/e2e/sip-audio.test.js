@@ -154,4 +154,3 @@ for (const { codec, name, decoder } of [
   });
 }
 
-test.todo('room system sends and receives H.264 video');

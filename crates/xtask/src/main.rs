@@ -72,6 +72,8 @@ const NETWORK_FAULT_TOOLS: [(&str, &str); 4] = [
 const JANUS: &str = "/usr/bin/janus";
 /// The SIP phone of the end-to-end tests (`tests/e2e/lib/baresip.js`).
 const BARESIP: &str = "/usr/bin/baresip";
+/// baresip's H.264 module (Debian package `baresip-ffmpeg`).
+const BARESIP_AVCODEC: &str = "/usr/lib/baresip/modules/avcodec.so";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -154,14 +156,15 @@ fn test(scope: Scope) -> Result<(), Failure> {
     })?;
 
     step("install baresip", || {
-        if Path::new(BARESIP).exists() {
-            println!("xtask: {BARESIP} is present");
+        if Path::new(BARESIP).exists() && Path::new(BARESIP_AVCODEC).exists() {
+            println!("xtask: {BARESIP} and its H.264 module are present");
             return Ok(());
         }
-        // The core package alone has every module the tests load (ausine,
-        // aufile, sndfile, ctrl_tcp, menu, opus, g711); the rest of baresip
-        // is video and desktop front ends.
-        apt_install(&["baresip-core"], Recommends::No)
+        // The core package has the audio modules the tests load (ausine,
+        // aufile, sndfile, ctrl_tcp, menu, opus, g711) and VP8, fakevideo
+        // and snapshot for a room system's video; baresip-ffmpeg adds
+        // H.264 (avcodec). The rest of baresip is desktop front ends.
+        apt_install(&["baresip-core", "baresip-ffmpeg"], Recommends::No)
     })?;
 
     step("install npm packages", || {

@@ -27,6 +27,8 @@ const HOST = '127.0.0.1';
 
 /** The codec names a test may ask for, and baresip's module for each. */
 const CODEC_MODULES = { opus: 'opus.so', g711: 'g711.so', g722: 'g722.so' };
+/** The video codecs: VP8 (libvpx), H.264 (avcodec, Debian's baresip-ffmpeg). */
+const VIDEO_MODULES = { vp8: 'vp8.so', h264: 'avcodec.so' };
 
 /** Loudest-window RMS (full scale = 1) below which a recording counts as silence: -50 dBFS. */
 export const SILENCE_RMS = 0.003;
@@ -100,11 +102,14 @@ function sipTrace(output) {
  * `toneHz` the ausine frequency it sends, or 0 for silence (a silent WAV
  * of `maxSeconds` played by aufile). Resolves once its control socket
  * answers. The phone answers incoming calls at once (answermode=auto).
+ * `video` ('vp8' or 'h264') makes it a room system: a synthetic camera
+ * (fakevideo) in that codec, and what it receives decoded (snapshot()).
  */
-export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120 } = {}) {
+export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120, video } = {}) {
   if (!codecs.length || codecs.some((codec) => !CODEC_MODULES[codec])) {
     throw new Error(`codecs must be some of ${Object.keys(CODEC_MODULES).join(', ')}, not ${JSON.stringify(codecs)}`);
   }
+  if (video !== undefined && !VIDEO_MODULES[video]) throw new Error(`video must be one of ${Object.keys(VIDEO_MODULES).join(', ')}, not ${video}`);
   if (!/^[A-Za-z0-9 .'-]+$/.test(name) || !/^[a-z0-9]+$/.test(user)) throw new Error(`unsafe name or user: ${name}, ${user}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'civicmeet-baresip-'));
   const sipPort = await freeSipPort();
@@ -126,6 +131,16 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     toneHz ? 'module\tausine.so' : 'module\taufile.so',
     'module\tsndfile.so',
     `snd_path\t${dir}`,
+    ...(video ? [
+      `module\t${VIDEO_MODULES[video]}`,
+      'module\tfakevideo.so',
+      // Decoded frames pass its filter; snapshot_recv saves the next as PNG.
+      'module\tsnapshot.so',
+      'video_source\tfakevideo,nil',
+      'video_size\t640x360',
+      'video_fps\t15',
+      'video_bitrate\t500000',
+    ] : []),
     'module_tmp\taccount.so',
     // menu brings the dial and hangup commands; no stdio.so, stdin is /dev/null.
     'module_app\tmenu.so',
@@ -250,6 +265,24 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     /** Resolves when someone called this phone and it answered. */
     answered({ timeoutMs = 20_000 } = {}) {
       return waitForEvent((e) => e.type === 'CALL_ESTABLISHED', { timeoutMs, what: 'an incoming call' });
+    },
+    /**
+     * Saves the next frame baresip decodes from the far end as a PNG in its
+     * folder; resolves with the file's path once it is there (rejects after
+     * `timeoutMs`: no video was decoded).
+     */
+    async snapshot({ timeoutMs = 10_000 } = {}) {
+      const file = path.join(dir, `received-${Date.now()}.png`);
+      await control.command('snapshot_recv', file);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const bytes = await readFile(file);
+          if (bytes.length > 8) return { file, bytes };
+        } catch { /* not written yet */ }
+        if (Date.now() > deadline) throw new Error(`baresip decoded no video frame within ${timeoutMs} ms\n${explain()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     /** Hangs up the current call (sends BYE, or CANCEL while it rings). */
     async hangup() {

@@ -15,15 +15,19 @@
 //! to wait (again every [`WAITING_REPEAT`]), and before our BYE that the
 //! meeting ended or that it was not let in.
 //!
+//! With video (a room system), the call also carries its camera into the
+//! meeting and shows it one picture of the meeting: a shared screen, else
+//! the active speaker, else whoever it showed last ([`super::video`]).
+//!
 //! Everything here is the shell around sans-IO parts (`audio_in`,
-//! `audio_out`, `pin`): sockets, the tick, the order of things.
+//! `audio_out`, `video`, `pin`): sockets, the tick, the order of things.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use civicmeet_sip::sdp::{AudioCodec, LocalMedia, MediaSession};
+use civicmeet_sip::sdp::{AudioCodec, LocalMedia, MediaSession, VideoCodec as SdpVideoCodec};
 use civicmeet_sip::{CallId, EndReason};
 use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, MIX_FRAME};
 use civicmeet_store::LinkRole;
@@ -39,16 +43,21 @@ use super::audio_in::{Inbound, PhoneAudioIn, audio_level, media_codec};
 use super::audio_out::{PhoneAudioOut, StreamStart};
 use super::caller::display_name;
 use super::keypad::{Keypad, KeypadCommand};
+use super::media_ports::VideoSockets;
 use super::meeting_client::MeetingClient;
 use super::pin::{AfterWrong, PinEntry};
 use super::shell::{CallInput, Command};
-use super::webrtc_leg::{LegEvent, WebRtcLeg};
+use super::video::{PhoneVideo, VideoIn};
+use super::webrtc_leg::{LegEvent, ReceivedVideo, WebRtcLeg};
 use crate::prompts::Prompt;
 
 /// The audio tick.
 const FRAME: Duration = Duration::from_millis(20);
 /// Larger than any RTP or WebRTC datagram we take.
 const DATAGRAM: usize = 2048;
+/// The picture height the room system's tile asks of the router: the
+/// 720p we send it.
+const ROOM_SYSTEM_HEIGHT: u32 = 720;
 /// How often the waiting prompt is played again while a caller waits.
 const WAITING_REPEAT: Duration = Duration::from_secs(30);
 /// The longest a farewell prompt may hold up the hang-up (the prompts
@@ -97,7 +106,22 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
     let port = rtp.local_addr().map(|a| a.port()).unwrap_or_default();
     let mut local = LocalMedia::new(gateway.public_ip, port);
     local.audio_codecs = supported_codecs();
-    local.video_codecs = Vec::new();
+    // VP8 first: browsers send it, so a room system that takes it gets
+    // the meeting forwarded rather than transcoded.
+    local.video_codecs = vec![SdpVideoCodec::Vp8, SdpVideoCodec::H264];
+    let video_sockets = match super::media_ports::bind_pair(gateway.local_ip).await {
+        Ok((rtp, rtcp)) => {
+            if let Ok(addr) = rtp.local_addr() {
+                local = local.with_video(addr.port());
+            }
+            Some(VideoSockets::new(rtp, rtcp))
+        }
+        Err(e) => {
+            // Audio still works: the video m-line is refused (port 0).
+            tracing::warn!(%call, error = %e, "cannot open video ports");
+            None
+        }
+    };
     command(Command::Accept { call, local });
     tracing::info!(%call, meeting = %short, "call answered");
     let session = loop {
@@ -119,6 +143,12 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         short,
         inputs,
         rtp,
+        video_sockets,
+        video: None,
+        me: None,
+        speaker: None,
+        sharer: None,
+        showing: None,
         audio_in: None,
         audio_out: None,
         session: None,
@@ -136,6 +166,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         closing: None,
         keypad: Keypad::new(),
         muted: false,
+        camera_stopped: false,
     };
     leg.run(session).await;
 }
@@ -187,6 +218,8 @@ enum Wake {
     Input(Option<CallInput>),
     Server(Option<ServerMessage>),
     Rtp(std::io::Result<(usize, SocketAddr)>),
+    VideoRtp(std::io::Result<(usize, SocketAddr)>),
+    VideoRtcp(std::io::Result<(usize, SocketAddr)>),
     WebRtc(std::io::Result<(usize, SocketAddr)>),
     Tick,
     WebRtcTimeout,
@@ -202,6 +235,16 @@ struct Leg {
     name: String,
     inputs: mpsc::Receiver<CallInput>,
     rtp: UdpSocket,
+    /// The video ports, kept while the call may have video.
+    video_sockets: Option<VideoSockets>,
+    video: Option<PhoneVideo>,
+    /// Our participant id in the meeting, once in.
+    me: Option<ParticipantId>,
+    /// Who talks now, and who shares a screen: what the room system sees.
+    speaker: Option<ParticipantId>,
+    sharer: Option<ParticipantId>,
+    /// Whom the room system sees now.
+    showing: Option<ParticipantId>,
     audio_in: Option<PhoneAudioIn>,
     audio_out: Option<PhoneAudioOut>,
     session: Option<MediaSession>,
@@ -225,6 +268,9 @@ struct Leg {
     /// The meeting side ended the call: a farewell prompt plays, then we
     /// hang up (at the latest at the instant given).
     closing: Option<(&'static str, Instant)>,
+    /// A host stopped the room system's camera: nothing of it is published
+    /// for the rest of the call (a keypad cannot switch it back on yet).
+    camera_stopped: bool,
     /// Keys pressed in the meeting (`*6`).
     keypad: Keypad,
     /// The caller's microphone is off (by `*6` or a host's mute): nothing
@@ -275,6 +321,7 @@ impl Leg {
     }
 
     async fn send_join(&mut self, pin: Option<String>) -> Result<(), super::SipError> {
+        let camera = self.has_camera();
         let (Some(client), Some(key)) = (&mut self.client, &self.key) else {
             return Ok(());
         };
@@ -283,7 +330,7 @@ impl Leg {
             name: self.name.clone(),
             media: MediaState {
                 audio: true,
-                video: false,
+                video: camera,
             },
             key: key.clone(),
             pin,
@@ -300,6 +347,8 @@ impl Leg {
         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let mut rtp_buffer = vec![0u8; DATAGRAM];
         let mut webrtc_buffer = vec![0u8; DATAGRAM];
+        let mut video_buffer = vec![0u8; DATAGRAM];
+        let mut rtcp_buffer = vec![0u8; DATAGRAM];
         let mut events = Vec::new();
         loop {
             let webrtc_timeout = self.webrtc.as_ref().map(WebRtcLeg::next_timeout);
@@ -307,6 +356,8 @@ impl Leg {
                 input = self.inputs.recv() => Wake::Input(input),
                 message = recv_server(&mut self.client) => Wake::Server(message),
                 received = self.rtp.recv_from(&mut rtp_buffer) => Wake::Rtp(received),
+                received = recv_on(self.video_sockets.as_ref().map(|v| &v.rtp), &mut video_buffer) => Wake::VideoRtp(received),
+                received = recv_on(self.video_sockets.as_ref().map(|v| &v.rtcp), &mut rtcp_buffer) => Wake::VideoRtcp(received),
                 received = recv_webrtc(&self.webrtc, &mut webrtc_buffer) => Wake::WebRtc(received),
                 _ = tick.tick() => Wake::Tick,
                 () = sleep_until(webrtc_timeout) => Wake::WebRtcTimeout,
@@ -319,8 +370,18 @@ impl Leg {
                     let bytes = rtp_buffer.get(..len).unwrap_or_default();
                     self.on_rtp(now, source, bytes).await
                 }
+                Wake::VideoRtp(Ok((len, source))) => {
+                    let bytes = video_buffer.get(..len).unwrap_or_default();
+                    self.on_video_rtp(now, source, bytes).await
+                }
+                Wake::VideoRtcp(Ok((len, _))) => {
+                    let bytes = rtcp_buffer.get(..len).unwrap_or_default();
+                    let wants = self.video.as_mut().map(|v| v.rtcp(bytes));
+                    self.on_video_in(now, wants.unwrap_or(VideoIn::Nothing))
+                        .await
+                }
                 // ICMP errors of earlier sends; the phone may come back.
-                Wake::Rtp(Err(_)) => Ok(()),
+                Wake::Rtp(Err(_)) | Wake::VideoRtp(Err(_)) | Wake::VideoRtcp(Err(_)) => Ok(()),
                 Wake::WebRtc(Ok((len, source))) => {
                     let bytes = webrtc_buffer.get(..len).unwrap_or_default();
                     self.with_webrtc(|leg| leg.handle_datagram(now, source, bytes))
@@ -382,6 +443,8 @@ impl Leg {
                         out.opus_frame(&track, &payload);
                     }
                 }
+                LegEvent::Video(frame) => self.on_meeting_video(&frame),
+                LegEvent::KeyframeWanted => self.ask_phone_for_keyframe(Instant::now()),
                 LegEvent::Disconnected => return Err(End::Meeting("media connection lost")),
             }
         }
@@ -395,6 +458,10 @@ impl Leg {
                 Ok(())
             }
             Some(CallInput::Dtmf(key)) => self.on_key(key).await,
+            Some(CallInput::KeyframeWanted) => {
+                self.on_video_in(Instant::now(), VideoIn::KeyframeWanted)
+                    .await
+            }
             // Only the first ACK establishes; the shell sends one.
             Some(CallInput::Established(_)) => Ok(()),
             Some(CallInput::Ended(reason)) => Err(End::Phone(Some(reason))),
@@ -426,6 +493,7 @@ impl Leg {
             self.latched = false;
             self.phone = audio.remote_rtp;
         }
+        self.apply_video_session(&session, first);
         self.session = Some(session);
     }
 
@@ -487,6 +555,7 @@ impl Leg {
             ServerMessage::Welcome {
                 participants, you, ..
             } => {
+                self.me = Some(you);
                 tracing::info!(call = %self.call, meeting = %self.short, participant = %you, "in the meeting");
                 self.place = Place::Meeting;
                 self.waiting_prompt_due = None;
@@ -521,7 +590,8 @@ impl Leg {
                 if let Some(sdp) = answer {
                     self.send(&ClientMessage::Answer { sdp }).await?;
                 }
-                Ok(())
+                // The track of whom the room system should see may be new.
+                self.choose_shown().await
             }
             ServerMessage::ParticipantJoined { participant } => {
                 if self.others.insert(participant.id) {
@@ -536,9 +606,33 @@ impl Leg {
                 self.muted = true;
                 Ok(())
             }
+            ServerMessage::MutedByHost {
+                kind: civicmeet_wire::MediaKind::Video,
+            } => {
+                tracing::info!(call = %self.call, meeting = %self.short, "camera stopped by a host");
+                self.camera_stopped = true;
+                Ok(())
+            }
             ServerMessage::ParticipantLeft { id } => {
                 self.others.remove(&id);
+                if self.speaker == Some(id) {
+                    self.speaker = None;
+                }
+                if self.sharer == Some(id) {
+                    self.sharer = None;
+                }
+                self.choose_shown().await
+            }
+            ServerMessage::ActiveSpeaker { id } => {
+                if Some(id) != self.me {
+                    self.speaker = Some(id);
+                    self.choose_shown().await?;
+                }
                 Ok(())
+            }
+            ServerMessage::ScreenShare { sharer } => {
+                self.sharer = sharer.filter(|&id| Some(id) != self.me);
+                self.choose_shown().await
             }
             ServerMessage::Error { code, fatal, .. } => self.on_error(code, fatal).await,
             // Roster news, speakers, screen shares: nothing a phone shows.
@@ -602,7 +696,7 @@ impl Leg {
         self.muted = muted;
         let media = MediaState {
             audio: !muted,
-            video: false,
+            video: self.has_camera(),
         };
         self.send(&ClientMessage::MediaState { media }).await
     }
@@ -636,10 +730,12 @@ impl Leg {
 
     /// Connects to the router: a fresh connection on every admission.
     async fn start_webrtc(&mut self) -> Result<(), End> {
-        let (leg, offer) = WebRtcLeg::new(self.gateway.media).await.map_err(|e| {
-            tracing::warn!(call = %self.call, error = %e, "cannot start the media connection");
-            End::Meeting("cannot start media")
-        })?;
+        let (leg, offer) = WebRtcLeg::new(self.gateway.media, self.has_camera())
+            .await
+            .map_err(|e| {
+                tracing::warn!(call = %self.call, error = %e, "cannot start the media connection");
+                End::Meeting("cannot start media")
+            })?;
         self.webrtc = Some(leg);
         self.connected = false;
         self.send(&ClientMessage::Offer {
@@ -649,14 +745,18 @@ impl Leg {
         .await
     }
 
-    /// Tells the router no tile of the others is visible: a phone shows
-    /// no video, so none is sent to the leg.
+    /// Tells the router which tile is visible: the one the room system
+    /// sees, at its size; none for a phone, so no video is sent to it.
     async fn send_tiles(&mut self) -> Result<(), End> {
+        let shown = self.shown_participant();
         let tiles = self
             .others
             .iter()
             .take(civicmeet_wire::MAX_TILES)
-            .map(|&id| TileView { id, height: None })
+            .map(|&id| TileView {
+                id,
+                height: (Some(id) == shown).then_some(ROOM_SYSTEM_HEIGHT),
+            })
             .collect();
         self.send(&ClientMessage::Tiles { tiles }).await
     }
@@ -670,6 +770,15 @@ impl Leg {
         {
             self.play(Prompt::Waiting);
             self.waiting_prompt_due = Some(now + WAITING_REPEAT);
+        }
+        // A keyframe request to the room system may have been lost: ask
+        // again (at most every half second) while its picture is stuck.
+        if self
+            .video
+            .as_ref()
+            .is_some_and(PhoneVideo::waiting_for_keyframe)
+        {
+            self.ask_phone_for_keyframe(now);
         }
         let mut pcm = Vec::with_capacity(MIX_FRAME);
         let heard = self
@@ -700,6 +809,172 @@ impl Leg {
         }
     }
 
+    /// Takes the video the SIP side agreed (none, a new codec, another
+    /// address).
+    fn apply_video_session(&mut self, session: &MediaSession, first: bool) {
+        let (Some(stream), Some(sockets)) = (&session.video, &mut self.video_sockets) else {
+            self.video = None;
+            return;
+        };
+        let old = self.session.as_ref().and_then(|s| s.video.as_ref());
+        let same =
+            old.is_some_and(|o| o.codec == stream.codec && o.payload_type == stream.payload_type);
+        if first || !same || self.video.is_none() {
+            self.video = Some(PhoneVideo::new(stream, random_start()));
+        }
+        if first || old.is_none_or(|o| o.remote_rtp != stream.remote_rtp) {
+            sockets.latched = false;
+            sockets.peer = stream.remote_rtp;
+        }
+        sockets.rtcp_peer = stream.remote_rtcp;
+        sockets.rtcp_mux = stream.rtcp_mux;
+    }
+
+    /// The room system sends us its camera.
+    fn has_camera(&self) -> bool {
+        self.video.is_some()
+            && self
+                .session
+                .as_ref()
+                .and_then(|s| s.video.as_ref())
+                .is_some_and(|v| v.direction.receives())
+    }
+
+    /// The room system takes a picture from us.
+    fn shows_video(&self) -> bool {
+        self.video.is_some()
+            && self
+                .session
+                .as_ref()
+                .and_then(|s| s.video.as_ref())
+                .is_some_and(|v| v.direction.sends())
+    }
+
+    /// Whose tile the room system's picture is.
+    fn shown_participant(&self) -> Option<ParticipantId> {
+        self.shows_video().then_some(self.showing).flatten()
+    }
+
+    /// Picks what the room system sees: a shared screen, else the active
+    /// speaker's camera, else whom it saw, else anyone's camera. On a
+    /// change, the router hears the new tile and the new track's
+    /// publisher is asked for a keyframe.
+    async fn choose_shown(&mut self) -> Result<(), End> {
+        if !self.shows_video() {
+            return Ok(());
+        }
+        let Some(leg) = &self.webrtc else {
+            return Ok(());
+        };
+        let track = |id: Option<ParticipantId>, screen: bool| {
+            let id = id?;
+            leg.video_track_of(id, screen).map(|mid| (id, mid))
+        };
+        let choice = track(self.sharer, true)
+            .or_else(|| track(self.speaker, false))
+            .or_else(|| track(self.showing, false))
+            .or_else(|| self.others.iter().find_map(|&id| track(Some(id), false)));
+        let mid = choice.map(|(_, mid)| mid);
+        let Some(video) = &mut self.video else {
+            return Ok(());
+        };
+        if video.shown() == mid {
+            return Ok(());
+        }
+        video.show(mid);
+        self.showing = choice.map(|(id, _)| id);
+        if let (Some(mid), Some(leg)) = (mid, &mut self.webrtc) {
+            leg.request_keyframe(mid);
+        }
+        self.send_tiles().await
+    }
+
+    /// A datagram on the video RTP port.
+    async fn on_video_rtp(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        bytes: &[u8],
+    ) -> Result<(), End> {
+        let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
+            return Ok(());
+        };
+        if !sockets.latched {
+            if !video.is_ours(bytes) {
+                return Ok(());
+            }
+            sockets.peer = Some(source);
+            sockets.latched = true;
+        } else if sockets.peer != Some(source) {
+            // Someone else's datagrams on this call's port.
+            return Ok(());
+        }
+        let mut inputs = vec![video.datagram(bytes)];
+        inputs.extend(std::iter::from_fn(|| video.poll()));
+        for input in inputs {
+            self.on_video_in(now, input).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_video_in(&mut self, now: Instant, input: VideoIn) -> Result<(), End> {
+        match input {
+            VideoIn::Nothing => {}
+            VideoIn::Frame { codec, time, data } => {
+                let publish =
+                    self.connected && self.place == Place::Meeting && !self.camera_stopped;
+                if let (true, Some(leg)) = (publish, &mut self.webrtc) {
+                    leg.write_video(now, codec, time, data);
+                }
+            }
+            VideoIn::KeyframeWanted => {
+                let from_publisher = self.video.as_mut().is_some_and(PhoneVideo::keyframe_wanted);
+                let shown = self.video.as_ref().and_then(PhoneVideo::shown);
+                if let (true, Some(mid), Some(leg)) = (from_publisher, shown, &mut self.webrtc) {
+                    leg.request_keyframe(mid);
+                }
+            }
+            VideoIn::Lost => self.ask_phone_for_keyframe(now),
+        }
+        Ok(())
+    }
+
+    /// The meeting (or our depacketizer, after a loss) wants a keyframe
+    /// of the room system's camera: RTCP, and a SIP INFO for systems that
+    /// only listen to that.
+    fn ask_phone_for_keyframe(&mut self, now: Instant) {
+        let (Some(video), Some(sockets)) = (&mut self.video, &self.video_sockets) else {
+            return;
+        };
+        if let Some(request) = video.keyframe_request(now) {
+            sockets.send_rtcp(&request);
+            let _ = self
+                .gateway
+                .commands
+                .send(Command::PictureFastUpdate { call: self.call });
+        }
+    }
+
+    /// A frame of the meeting for the room system, if it is the shown one.
+    fn on_meeting_video(&mut self, frame: &ReceivedVideo) {
+        if !self.shows_video() || self.place != Place::Meeting {
+            return;
+        }
+        let (Some(video), Some(sockets)) = (&mut self.video, &self.video_sockets) else {
+            return;
+        };
+        let mut packets = Vec::new();
+        let result = video.meeting_frame(Instant::now(), frame, &mut packets);
+        for packet in &packets {
+            sockets.send_rtp(packet);
+        }
+        if result.is_err()
+            && let Some(leg) = &mut self.webrtc
+        {
+            leg.request_keyframe(frame.mid);
+        }
+    }
+
     /// The call's link stops working with the call.
     async fn revoke_link(&mut self) {
         let Some(key) = self.key.take() else {
@@ -721,6 +996,17 @@ impl Leg {
 async fn recv_server(client: &mut Option<MeetingClient>) -> Option<ServerMessage> {
     match client {
         Some(client) => client.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Receives on a socket the call may not have.
+async fn recv_on(
+    socket: Option<&UdpSocket>,
+    buffer: &mut [u8],
+) -> std::io::Result<(usize, SocketAddr)> {
+    match socket {
+        Some(socket) => socket.recv_from(buffer).await,
         None => std::future::pending().await,
     }
 }

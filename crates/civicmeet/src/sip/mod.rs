@@ -24,12 +24,25 @@
 //! and on (`keypad`), also after a host muted it. When the server speaks TLS, the leg's socket does too
 //! (`loopback_tls`: it trusts exactly the server's own certificate).
 //!
+//! Video (`video`, sans-IO, and `media_ports`): a room system's camera
+//! (VP8 or H.264 RTP) is depacketized into whole frames and published as
+//! the leg's video track in its own codec; the room system sees one
+//! picture of the meeting (a shared screen, else the active speaker),
+//! which the leg asks the router for as its one visible tile, forwarded
+//! when the codecs match and transcoded from VP8 to H.264
+//! (`civicmeet-transcode`) when the room system takes only H.264.
+//! Keyframe requests cross over both ways: the router's PLI becomes RTCP
+//! PLI/FIR and a SIP INFO picture_fast_update to the room system; its
+//! PLI/FIR/INFO becomes a PLI to the shown track's publisher (or an IDR
+//! of our own encoder when we transcode).
+//!
 //! Logs name the call (`call-N`) and the meeting's short id only: no
 //! numbers, names or addresses of callers.
 //!
-//! Not yet: video (H.264 m-lines are answered with port 0), SIP over
-//! TCP/TLS and SRTP, a configurable RTP port range, hearings (their notice cannot be
-//! acknowledged on a keypad: such calls are told they were not let in).
+//! Not yet: a configurable RTP port range, video added by a re-INVITE
+//! after the call joined, H.264 to a VP8-only system, hearings (their
+//! notice cannot be acknowledged on a keypad: such calls are told they
+//! were not let in).
 
 mod audio_in;
 mod audio_out;
@@ -37,11 +50,14 @@ mod call;
 mod caller;
 mod keypad;
 mod loopback_tls;
+mod media_ports;
 mod meeting_client;
+mod msid;
 mod pin;
 mod shell;
 mod tcp;
 mod track_queue;
+mod video;
 mod webrtc_leg;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

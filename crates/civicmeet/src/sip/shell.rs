@@ -44,6 +44,8 @@ pub enum Command {
     Reject { call: CallId, status: u16 },
     /// End the call from our side (BYE).
     HangUp { call: CallId },
+    /// Ask the room system for a keyframe (SIP INFO picture_fast_update).
+    PictureFastUpdate { call: CallId },
 }
 
 /// What the shell tells a call task.
@@ -55,6 +57,8 @@ pub enum CallInput {
     SessionChanged(MediaSession),
     /// A key press sent by SIP INFO.
     Dtmf(char),
+    /// The room system asked for a keyframe (SIP INFO picture_fast_update).
+    KeyframeWanted,
     /// The call is over, whoever ended it.
     Ended(EndReason),
 }
@@ -162,6 +166,9 @@ fn apply(endpoint: &mut Endpoint, routes: &mut HashMap<CallId, Route>, command: 
         }
         Command::Reject { call, status } => (call, endpoint.reject(now, call, status)),
         Command::HangUp { call } => (call, endpoint.hang_up(now, call)),
+        Command::PictureFastUpdate { call } => {
+            (call, endpoint.request_picture_fast_update(now, call))
+        }
     };
     // A call that ended meanwhile (the caller hung up first) refuses
     // these; its task hears the end anyway.
@@ -214,8 +221,7 @@ fn dispatch(
         CallEvent::Established { call, session } => (call, CallInput::Established(session)),
         CallEvent::SessionChanged { call, session } => (call, CallInput::SessionChanged(session)),
         CallEvent::Dtmf { call, digit } => (call, CallInput::Dtmf(digit)),
-        // No video on SIP legs yet: nothing to refresh.
-        CallEvent::KeyframeRequest { .. } => return,
+        CallEvent::KeyframeRequest { call } => (call, CallInput::KeyframeWanted),
         CallEvent::Ended { call, reason } => {
             if let Some(route) = routes.remove(&call) {
                 // The task may be gone already; then nobody needs to hear.

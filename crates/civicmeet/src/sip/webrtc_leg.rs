@@ -1,23 +1,28 @@
 //! The leg's WebRTC side: a str0m client (full ICE, DTLS-SRTP) on a UDP
 //! socket of its own, talking to the server's router like a browser.
 //!
-//! It publishes one Opus track (the phone's voice) and receives whatever
-//! the router offers (the others' audio; video m-lines are accepted but
-//! the leg reports no visible tiles, so the router sends no video).
+//! It publishes one Opus track (the phone's voice) and, when the SIP side
+//! has a camera, one video track (the room system's picture, in the codec
+//! it arrives in: VP8 or H.264). It receives whatever the router offers:
+//! the others' audio, and the video of the tiles the call reports visible
+//! (the one it shows the room system). The router's offers name each
+//! track's owner in the m-line's msid ([`super::msid`]).
 //! Nothing from the network ends it by panic: unreadable datagrams are
 //! skipped, str0m errors end this leg alone.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use civicmeet_wire::ParticipantId;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::Codec;
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::media::{Direction, Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 
 use super::SipError;
+use super::msid::{TrackOwner, track_owners};
 
 /// Audio samples per 20 ms frame at 48 kHz: the media time step.
 const FRAME_TICKS: u64 = 960;
@@ -29,8 +34,30 @@ pub enum LegEvent {
     Connected,
     /// An Opus frame of a received track (its mid).
     Audio { track: String, payload: Vec<u8> },
+    /// A whole video frame of a received track: VP8, or H.264 as Annex B.
+    Video(ReceivedVideo),
+    /// Someone in the meeting wants a keyframe of the room system's camera.
+    KeyframeWanted,
     /// ICE gave up: the router is unreachable.
     Disconnected,
+}
+
+/// A video frame the router forwarded to the leg.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedVideo {
+    pub mid: Mid,
+    pub codec: VideoCodec,
+    pub keyframe: bool,
+    pub data: Vec<u8>,
+    /// When it arrived (its capture times are the publisher's own clock).
+    pub arrived: Instant,
+}
+
+/// The video codecs that travel between a SIP leg and the meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoCodec {
+    Vp8,
+    H264,
 }
 
 pub struct WebRtcLeg {
@@ -38,6 +65,10 @@ pub struct WebRtcLeg {
     socket: UdpSocket,
     local: SocketAddr,
     audio_mid: Mid,
+    /// The room system's camera, when the call has one.
+    video_mid: Option<Mid>,
+    /// Whose each received track is, from the router's last offer.
+    owners: Vec<TrackOwner>,
     pending: Option<SdpPendingOffer>,
     next_timeout: Instant,
     /// The media time of the next frame we publish.
@@ -50,15 +81,17 @@ fn webrtc_error(e: impl std::fmt::Display) -> SipError {
 
 impl WebRtcLeg {
     /// A connection to the router at `media`, and the SDP offer (one
-    /// sendonly Opus track) to send in the meeting's `offer` message.
-    pub async fn new(media: SocketAddr) -> Result<(WebRtcLeg, String), SipError> {
+    /// sendonly Opus track, and a sendonly video track when `camera`) to
+    /// send in the meeting's `offer` message.
+    pub async fn new(media: SocketAddr, camera: bool) -> Result<(WebRtcLeg, String), SipError> {
         let socket = UdpSocket::bind(SocketAddr::new(media.ip(), 0))
             .await
             .map_err(webrtc_error)?;
         let local = socket.local_addr().map_err(webrtc_error)?;
         let now = Instant::now();
-        // Video codecs too, so the router's video m-lines are answered as
-        // a browser would; no video is sent or asked for.
+        // Both video codecs, so the router's video m-lines are answered as
+        // a browser's would be, and a room system's picture goes in as it
+        // comes.
         let mut rtc = Rtc::builder()
             .clear_codecs()
             .enable_opus(true, false)
@@ -74,6 +107,8 @@ impl WebRtcLeg {
         rtc.add_remote_candidate(Candidate::host(media, "udp").map_err(webrtc_error)?);
         let mut change = rtc.sdp_api();
         let audio_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        let video_mid = camera
+            .then(|| change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None));
         let (offer, pending) = change
             .apply()
             .ok_or_else(|| SipError::WebRtc("no offer to make".into()))?;
@@ -82,6 +117,8 @@ impl WebRtcLeg {
             socket,
             local,
             audio_mid,
+            video_mid,
+            owners: Vec::new(),
             pending: Some(pending),
             next_timeout: now,
             media_time: 0,
@@ -105,6 +142,7 @@ impl WebRtcLeg {
     /// The router's offer (others' tracks came or went); our answer.
     pub fn accept_offer(&mut self, sdp: &str) -> Result<String, SipError> {
         let offer = SdpOffer::from_sdp_string(sdp).map_err(webrtc_error)?;
+        self.owners = track_owners(sdp);
         let answer = self
             .rtc
             .sdp_api()
@@ -176,6 +214,53 @@ impl WebRtcLeg {
         }
     }
 
+    /// Publishes one frame of the room system's camera (VP8, or H.264 as
+    /// Annex B) with its RTP time (90 kHz, unwrapped); dropped while the
+    /// track cannot send yet or the router took no such codec.
+    pub fn write_video(&mut self, now: Instant, codec: VideoCodec, time: u64, frame: Vec<u8>) {
+        let Some(writer) = self.video_mid.and_then(|mid| self.rtc.writer(mid)) else {
+            return;
+        };
+        let Some(pt) = writer
+            .payload_params()
+            .find(|p| match codec {
+                VideoCodec::Vp8 => p.spec().codec == Codec::Vp8,
+                // Room systems send packetization mode 1 (non-interleaved).
+                VideoCodec::H264 => {
+                    p.spec().codec == Codec::H264 && p.spec().format.packetization_mode == Some(1)
+                }
+            })
+            .map(|p| p.pt())
+        else {
+            return;
+        };
+        let time = MediaTime::new(time, Frequency::NINETY_KHZ);
+        if let Err(e) = writer.write(pt, now, time, frame) {
+            tracing::debug!(error = %e, "a video frame was not sent");
+        }
+    }
+
+    /// The received track that carries `participant`'s camera (or screen).
+    pub fn video_track_of(&self, participant: ParticipantId, screen: bool) -> Option<Mid> {
+        self.owners
+            .iter()
+            .find(|owner| {
+                owner.kind == MediaKind::Video
+                    && owner.participant == participant
+                    && owner.screen == screen
+            })
+            .map(|owner| owner.mid)
+    }
+
+    /// Asks the publisher of a received video track for a keyframe.
+    pub fn request_keyframe(&mut self, mid: Mid) {
+        if let Some(mut writer) = self.rtc.writer(mid)
+            && let Err(e) = writer.request_keyframe(None, KeyframeRequestKind::Pli)
+        {
+            tracing::debug!(error = %e, "no keyframe request possible");
+        }
+    }
+
     /// Every tick, sent or not: the media clock runs on through silence,
     /// so receivers place the next frame at its real time.
     pub fn next_frame(&mut self) {
@@ -204,13 +289,33 @@ impl WebRtcLeg {
                     events.push(LegEvent::Disconnected);
                 }
                 Output::Event(Event::MediaData(data)) => {
-                    let audio =
-                        self.rtc.media(data.mid).map(|m| m.kind()) == Some(MediaKind::Audio);
-                    if audio && data.mid != self.audio_mid {
+                    let kind = self.rtc.media(data.mid).map(|m| m.kind());
+                    if data.mid == self.audio_mid || Some(data.mid) == self.video_mid {
+                        continue;
+                    }
+                    if kind == Some(MediaKind::Audio) {
                         events.push(LegEvent::Audio {
                             track: data.mid.to_string(),
                             payload: data.data.to_vec(),
                         });
+                    } else if kind == Some(MediaKind::Video) {
+                        let codec = match data.params.spec().codec {
+                            Codec::Vp8 => VideoCodec::Vp8,
+                            Codec::H264 => VideoCodec::H264,
+                            _ => continue,
+                        };
+                        events.push(LegEvent::Video(ReceivedVideo {
+                            mid: data.mid,
+                            codec,
+                            keyframe: data.is_keyframe(),
+                            arrived: data.network_time,
+                            data: data.data.to_vec(),
+                        }));
+                    }
+                }
+                Output::Event(Event::KeyframeRequest(request)) => {
+                    if Some(request.mid) == self.video_mid {
+                        events.push(LegEvent::KeyframeWanted);
                     }
                 }
                 Output::Event(_) => {}

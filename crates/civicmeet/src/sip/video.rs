@@ -1,0 +1,344 @@
+//! The room system's video both ways, sans-IO: its RTP in, whole frames
+//! for the leg's camera track out; the meeting's frames in, RTP to the
+//! room system out; keyframe requests bridged between the two.
+//!
+//! Into the meeting: RTP → depacketizer → a whole VP8 frame or H.264
+//! access unit, published in the codec it came in (browsers decode both).
+//! A lost packet drops frames until the next keyframe and asks the room
+//! system for one (RTCP PLI or FIR, as it said it takes; the call also
+//! sends a SIP INFO picture_fast_update, which older systems want).
+//!
+//! To the room system: it sees one picture, the active speaker's (or a
+//! shared screen): the call says which received track that is
+//! ([`PhoneVideo::show`]); its frames go out in one RTP stream of ours,
+//! stamped with the time they arrived, so a switch of speakers is no jump
+//! in the stream. A frame in the codec the room system agreed is
+//! forwarded as it is; VP8 to an H.264-only room system is transcoded
+//! ([`civicmeet_transcode`]), when this machine has libvpx.
+
+use std::time::{Duration, Instant};
+
+use civicmeet_sip::sdp::{VideoCodec as SdpVideoCodec, VideoStream};
+use civicmeet_sip_media::video::rtcp::{Feedback, fir, parse_feedback, pli};
+use civicmeet_sip_media::video::{Depacketized, Depacketizer, VideoFormat, VideoPacketizer};
+use civicmeet_sip_media::{RtpPacket, rtcp_packet_type};
+use str0m::media::Mid;
+
+use super::audio_out::StreamStart;
+use super::webrtc_leg::{ReceivedVideo, VideoCodec};
+
+/// RTP payloads we send stay below this (room systems' usual MTU, with
+/// room for the IP, UDP and RTP headers, and for a VPN).
+const MTU: usize = 1200;
+/// Keyframe requests to the room system are this far apart at least:
+/// an encoder asked on every lost packet makes nothing but keyframes.
+const KEYFRAME_REQUEST_GAP: Duration = Duration::from_millis(500);
+/// The RTP clock of video (RFC 3551).
+const VIDEO_CLOCK: u64 = 90_000;
+
+/// What one datagram from the room system asks of the call.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VideoIn {
+    Nothing,
+    /// A whole frame for the leg's camera track, with its unwrapped RTP
+    /// time (90 kHz).
+    Frame {
+        codec: VideoCodec,
+        time: u64,
+        data: Vec<u8>,
+    },
+    /// The room system asked for a keyframe of what it sees.
+    KeyframeWanted,
+    /// We lost some of its picture: ask it for a keyframe (see
+    /// [`PhoneVideo::keyframe_request`]).
+    Lost,
+}
+
+/// One SIP leg's video stream.
+pub struct PhoneVideo {
+    payload_type: u8,
+    codec: VideoCodec,
+    /// Whether the room system takes PLI (`nack pli`) or only FIR (`ccm fir`).
+    takes_pli: bool,
+    takes_fir: bool,
+    depacketizer: Depacketizer,
+    packetizer: VideoPacketizer,
+    /// The room system's SSRC, once it sent something.
+    peer_ssrc: Option<u32>,
+    /// The last RTP timestamp from the room system, unwrapped.
+    last_time: Option<u64>,
+    /// The received track the room system sees.
+    shown: Option<Mid>,
+    /// The first frame sent: our RTP times count from it.
+    first_sent: Option<Instant>,
+    timestamp_base: u32,
+    fir_sequence: u8,
+    last_request: Option<Instant>,
+    transcoder: Option<civicmeet_transcode::Vp8ToH264>,
+    /// Transcoding is impossible here (no libvpx): said once in the log.
+    cannot_transcode: bool,
+    /// The shown track needs a keyframe before it can be transcoded.
+    transcoder_needs_keyframe: bool,
+}
+
+/// The codec the leg and the meeting know for an agreed SDP codec.
+pub fn leg_codec(codec: SdpVideoCodec) -> VideoCodec {
+    match codec {
+        SdpVideoCodec::H264 => VideoCodec::H264,
+        SdpVideoCodec::Vp8 => VideoCodec::Vp8,
+    }
+}
+
+fn format_of(codec: VideoCodec) -> VideoFormat {
+    match codec {
+        VideoCodec::H264 => VideoFormat::H264,
+        VideoCodec::Vp8 => VideoFormat::Vp8,
+    }
+}
+
+impl PhoneVideo {
+    pub fn new(stream: &VideoStream, start: StreamStart) -> PhoneVideo {
+        let codec = leg_codec(stream.codec);
+        let takes = |name: &str| stream.feedback.iter().any(|f| f == name);
+        PhoneVideo {
+            payload_type: stream.payload_type,
+            codec,
+            takes_pli: takes("nack pli"),
+            takes_fir: takes("ccm fir"),
+            depacketizer: Depacketizer::new(format_of(codec)),
+            packetizer: VideoPacketizer::new(
+                format_of(codec),
+                stream.payload_type,
+                start.ssrc,
+                start.sequence,
+                MTU,
+            ),
+            peer_ssrc: None,
+            last_time: None,
+            shown: None,
+            first_sent: None,
+            timestamp_base: start.timestamp,
+            fir_sequence: 0,
+            last_request: None,
+            transcoder: None,
+            cannot_transcode: false,
+            transcoder_needs_keyframe: false,
+        }
+    }
+
+    /// Whether `bytes` is RTP of this stream (for learning where the room
+    /// system sends from).
+    pub fn is_ours(&self, bytes: &[u8]) -> bool {
+        RtpPacket::parse(bytes).is_ok_and(|p| p.payload_type == self.payload_type)
+    }
+
+    /// A datagram on the video port: RTP, or RTCP when multiplexed.
+    pub fn datagram(&mut self, bytes: &[u8]) -> VideoIn {
+        if rtcp_packet_type(bytes).is_some() {
+            return self.rtcp(bytes);
+        }
+        let Ok(packet) = RtpPacket::parse(bytes) else {
+            return VideoIn::Nothing;
+        };
+        if packet.payload_type != self.payload_type {
+            return VideoIn::Nothing;
+        }
+        if self.peer_ssrc != Some(packet.ssrc) {
+            // A new sender (a restarted encoder): its clock starts anew.
+            self.peer_ssrc = Some(packet.ssrc);
+            self.last_time = None;
+        }
+        let out = self.depacketizer.push(&packet);
+        self.video_in(out)
+    }
+
+    /// A second frame the last packet completed (rare: a late packet
+    /// finished an older frame too); call until `None` after [`Self::datagram`].
+    pub fn poll(&mut self) -> Option<VideoIn> {
+        let out = self.depacketizer.poll()?;
+        Some(self.video_in(out))
+    }
+
+    fn video_in(&mut self, out: Depacketized) -> VideoIn {
+        match out {
+            Depacketized::Nothing => VideoIn::Nothing,
+            Depacketized::Lost => VideoIn::Lost,
+            Depacketized::Frame(frame) => VideoIn::Frame {
+                codec: self.codec,
+                time: self.unwrap_time(frame.timestamp),
+                data: frame.data,
+            },
+        }
+    }
+
+    /// Whether the room system's picture is stuck until its next keyframe
+    /// (our request for one may have been lost: the call asks again).
+    pub fn waiting_for_keyframe(&self) -> bool {
+        self.depacketizer.waiting_for_keyframe()
+    }
+
+    /// RTCP from the room system (on the RTCP port, or muxed).
+    pub fn rtcp(&mut self, bytes: &[u8]) -> VideoIn {
+        let wants = parse_feedback(bytes)
+            .iter()
+            .any(|feedback| matches!(feedback, Feedback::Pli { .. } | Feedback::Fir { .. }));
+        if wants {
+            VideoIn::KeyframeWanted
+        } else {
+            VideoIn::Nothing
+        }
+    }
+
+    /// The RTP timestamp on a 64-bit line: the nearest of the candidates
+    /// around the last one, so a wrap of the 32-bit field goes on.
+    fn unwrap_time(&mut self, timestamp: u32) -> u64 {
+        let time = match self.last_time {
+            None => u64::from(timestamp) + (1 << 32),
+            Some(last) => {
+                let delta = timestamp.wrapping_sub(last as u32) as i32;
+                last.saturating_add_signed(i64::from(delta))
+            }
+        };
+        self.last_time = Some(time);
+        time
+    }
+
+    /// The RTCP packet that asks the room system for a keyframe, unless
+    /// one went out a moment ago or it takes neither PLI nor FIR.
+    pub fn keyframe_request(&mut self, now: Instant) -> Option<Vec<u8>> {
+        if self
+            .last_request
+            .is_some_and(|last| now.duration_since(last) < KEYFRAME_REQUEST_GAP)
+        {
+            return None;
+        }
+        let media = self.peer_ssrc?;
+        self.last_request = Some(now);
+        let ours = self.packetizer.ssrc();
+        if self.takes_pli || !self.takes_fir {
+            // PLI also when it listed neither: most systems take it.
+            Some(pli(ours, media))
+        } else {
+            self.fir_sequence = self.fir_sequence.wrapping_add(1);
+            Some(fir(ours, media, self.fir_sequence))
+        }
+    }
+
+    /// The received track the room system sees now. A change asks
+    /// nothing here: the call requests the new track's keyframe.
+    pub fn show(&mut self, mid: Option<Mid>) {
+        if self.shown != mid {
+            self.shown = mid;
+            self.transcoder_needs_keyframe = true;
+        }
+    }
+
+    pub fn shown(&self) -> Option<Mid> {
+        self.shown
+    }
+
+    /// The room system asked for a keyframe: when we transcode, our own
+    /// encoder makes it; `true` when the shown track's publisher must.
+    pub fn keyframe_wanted(&mut self) -> bool {
+        match &mut self.transcoder {
+            Some(transcoder) => {
+                transcoder.request_keyframe();
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// A frame the router forwarded: the RTP packets for the room system,
+    /// if it is of the shown track. `Err(())` when the shown track needs
+    /// a keyframe from its publisher (after a transcoding error).
+    pub fn meeting_frame(
+        &mut self,
+        now: Instant,
+        frame: &ReceivedVideo,
+        packets: &mut Vec<Vec<u8>>,
+    ) -> Result<(), NeedKeyframe> {
+        if self.shown != Some(frame.mid) {
+            return Ok(());
+        }
+        let timestamp = self.timestamp_at(frame.arrived.min(now));
+        if frame.codec == self.codec {
+            // The transcoder, if any, is for another speaker's codec.
+            self.transcoder = None;
+            packets.extend(self.packetizer.packetize(&frame.data, timestamp));
+            return Ok(());
+        }
+        if frame.codec != VideoCodec::Vp8 || self.codec != VideoCodec::H264 {
+            // H.264 to a VP8-only system: no transcoder that way yet.
+            return Ok(());
+        }
+        if self.transcoder().is_none() {
+            return Ok(());
+        }
+        if self.transcoder_needs_keyframe && !frame.keyframe {
+            return Err(NeedKeyframe);
+        }
+        self.transcoder_needs_keyframe = false;
+        let millis = timestamp_millis(self.first_sent, frame.arrived);
+        let Some(transcoder) = &mut self.transcoder else {
+            return Ok(());
+        };
+        match transcoder.push(&frame.data, frame.keyframe, millis) {
+            Ok(Some(h264)) => packets.extend(self.packetizer.packetize(&h264.data, timestamp)),
+            Ok(None) => {}
+            Err(e) => tracing::debug!(error = %e, "a frame was not transcoded"),
+        }
+        if transcoder.needs_input_keyframe() {
+            return Err(NeedKeyframe);
+        }
+        Ok(())
+    }
+
+    /// The transcoder, made on first use; `None` (said once) without libvpx.
+    fn transcoder(&mut self) -> Option<&mut civicmeet_transcode::Vp8ToH264> {
+        if self.transcoder.is_none() && !self.cannot_transcode {
+            match civicmeet_transcode::Vp8ToH264::new(transcode_config()) {
+                Ok(transcoder) => {
+                    self.transcoder = Some(transcoder);
+                    self.transcoder_needs_keyframe = true;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the room system sees no meeting video: VP8 cannot be transcoded to H.264 here");
+                    self.cannot_transcode = true;
+                }
+            }
+        }
+        self.transcoder.as_mut()
+    }
+
+    /// Our RTP timestamp for a frame that arrived at `at`: the time since
+    /// our first frame, on the video clock, from our random base.
+    fn timestamp_at(&mut self, at: Instant) -> u32 {
+        let first = *self.first_sent.get_or_insert(at);
+        let ticks =
+            at.saturating_duration_since(first).as_micros() as u64 * VIDEO_CLOCK / 1_000_000;
+        // The RTP timestamp is the low 32 bits by definition (RFC 3550).
+        self.timestamp_base.wrapping_add(ticks as u32)
+    }
+}
+
+/// The shown track's publisher must send a keyframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedKeyframe;
+
+fn timestamp_millis(first: Option<Instant>, at: Instant) -> u64 {
+    first.map_or(0, |first| {
+        at.saturating_duration_since(first).as_millis() as u64
+    })
+}
+
+/// What a room system gets: 720p at 30 frames per second, at a bit rate
+/// room systems of the last decade take without complaint.
+fn transcode_config() -> civicmeet_transcode::TranscodeConfig {
+    civicmeet_transcode::TranscodeConfig {
+        max_width: 1280,
+        max_height: 720,
+        bitrate_kbps: 1_500,
+        max_fps: 30,
+    }
+}

@@ -1,0 +1,92 @@
+// A video room system dials into a meeting over SIP (issue 7, part 4):
+// baresip with a synthetic camera (fakevideo) stands in for a Cisco or Poly
+// system. Two headless Chromium pages are in the meeting, sending VP8 from
+// their fake cameras. The room system's camera becomes a video track of
+// the meeting (both pages decode it: framesDecoded rising), and the room
+// system sees the meeting (baresip decodes frames of it: a snapshot of
+// what it received, at the size the pages send).
+//
+// Once with Opus + VP8 (the meeting's VP8 is forwarded as it is) and once
+// with G.711 + H.264 (the room system's H.264 goes into the meeting as
+// H.264, which Chromium decodes; the pages' VP8 is transcoded to H.264 for
+// the room system).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, createMeeting } from './lib/server.js';
+import { launchBrowser, openPage } from './lib/browser.js';
+import { startBaresip } from './lib/baresip.js';
+import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, sleep } from './lib/meeting.js';
+
+const env = { server: undefined, browser: undefined };
+before(async () => {
+  env.server = await startServer({ sip: true });
+  env.browser = await launchBrowser();
+});
+after(async () => {
+  await env.browser?.close();
+  await env.server?.stop();
+});
+
+/** Width and height of a PNG, from its IHDR chunk. */
+function pngSize(bytes) {
+  assert.equal(bytes.toString('ascii', 1, 4), 'PNG', 'a PNG file');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+for (const { audio, video, name, mime } of [
+  { audio: 'opus', video: 'vp8', name: 'Court Room', mime: 'video/VP8' },
+  { audio: 'g711', video: 'h264', name: 'Council Hall', mime: 'video/H264' },
+]) {
+  test(`a room system with ${audio} and ${video}: both pages decode its camera, and it decodes the meeting`, { timeout: 90_000 }, async (t) => {
+    const meeting = await createMeeting(env.server.url, { waiting_room: false });
+    const host = await openPage(env.browser);
+    const guest = await openPage(env.browser);
+    t.after(() => Promise.all([host.context().close(), guest.context().close()]));
+    await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
+    await joinThroughUi(guest, absolute(meeting.guest_url, env.server.url), 'Gustav');
+
+    const room = await startBaresip({ name, user: 'room', codecs: [audio], video });
+    t.after(() => room.stop());
+    const why = () => `\n${room.explain()}\ncivicmeet log (last 4000 characters):\n${env.server.logs().slice(-4_000)}`;
+    await room.dial(`sip:${meeting.dial_number}@127.0.0.1:${env.server.sipPort}`);
+    try {
+      await room.established({ timeoutMs: 15_000 });
+    } catch (error) {
+      assert.fail(`${error.message}\ncivicmeet log (last 4000 characters):\n${env.server.logs().slice(-4_000)}`);
+    }
+    const answer = room.sdp().at(-1) ?? '';
+    assert.match(answer, /^m=video [1-9]\d* /m, `the server took the video m-line${why()}`);
+
+    // Its camera: a tile on both pages that decodes video in its codec.
+    for (const page of [host, guest]) {
+      const tile = page.locator('#tiles .tile').filter({ hasText: name });
+      await tile.waitFor({ timeout: 10_000 }).catch((error) => assert.fail(`no tile for "${name}": ${error.message}${why()}`));
+      const id = await tile.getAttribute('data-participant-id');
+      const deadline = Date.now() + 15_000;
+      let first;
+      for (;;) {
+        first = (await inboundByParticipant(page))[id]?.video;
+        if (first?.framesDecoded > 0) break;
+        if (Date.now() > deadline) assert.fail(`the page decoded no video of the room system within 15 s: ${JSON.stringify(first)}${why()}`);
+        await sleep(250);
+      }
+      await sleep(1_500);
+      const second = (await inboundByParticipant(page))[id]?.video;
+      t.diagnostic(`${video}: a page decodes the room system at ${second?.frameWidth}x${second?.frameHeight} ${second?.codec}, ${second?.framesDecoded} frames`);
+      assert.ok(second?.framesDecoded > first.framesDecoded, `the room system's video stopped: ${JSON.stringify({ first, second })}${why()}`);
+      assert.equal(second.codec, mime, 'the room system\'s codec reaches the page unchanged');
+    }
+
+    // What it sees: frames of the meeting that baresip decodes.
+    const snapshot = await room.snapshot({ timeoutMs: 15_000 });
+    const size = pngSize(snapshot.bytes);
+    t.diagnostic(`${video}: baresip decoded the meeting at ${size.width}x${size.height}`);
+    assert.ok(size.width >= 160 && size.height >= 90, `a real picture, not a placeholder: ${JSON.stringify(size)}`);
+    assert.match(room.logs(), new RegExp(`Set video decoder: ${video === 'vp8' ? 'VP8' : 'H264'}`), `baresip decodes ${video}${why()}`);
+
+    await room.hangup();
+    await room.closed();
+    for (const page of [host, guest]) assertCleanPage(page, env.server.url);
+  });
+}
