@@ -342,3 +342,193 @@ fn transcode_config() -> civicmeet_transcode::TranscodeConfig {
         max_fps: 30,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civicmeet_sip::sdp::Direction;
+    use civicmeet_sip_media::video::rtcp::Feedback;
+
+    const PT: u8 = 97;
+
+    fn stream(codec: SdpVideoCodec, feedback: &[&str]) -> VideoStream {
+        VideoStream {
+            remote_rtp: Some("127.0.0.1:5004".parse().unwrap()),
+            remote_rtcp: None,
+            rtcp_mux: true,
+            codec,
+            payload_type: PT,
+            fmtp: None,
+            feedback: feedback.iter().map(|f| f.to_string()).collect(),
+            direction: Direction::SendRecv,
+            bandwidth_kbps: None,
+        }
+    }
+
+    fn start() -> StreamStart {
+        StreamStart {
+            ssrc: 0x1234_5678,
+            sequence: 100,
+            timestamp: 4_000_000_000,
+        }
+    }
+
+    /// A VP8 keyframe's first bytes (P bit 0) and some payload.
+    fn vp8_keyframe() -> Vec<u8> {
+        let mut frame = vec![0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00];
+        frame.resize(3000, 0x55);
+        frame
+    }
+
+    fn received(mid: &str, arrived: Instant, data: Vec<u8>) -> ReceivedVideo {
+        ReceivedVideo {
+            mid: Mid::from(mid),
+            codec: VideoCodec::Vp8,
+            keyframe: true,
+            data,
+            arrived,
+        }
+    }
+
+    fn timestamps(packets: &[Vec<u8>]) -> Vec<u32> {
+        packets
+            .iter()
+            .map(|p| RtpPacket::parse(p).unwrap().timestamp)
+            .collect()
+    }
+
+    #[test]
+    fn the_room_systems_rtp_becomes_whole_frames_on_a_clock_that_survives_the_wrap() {
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start());
+        let mut room = VideoPacketizer::new(VideoFormat::Vp8, PT, 99, 1, 1200);
+        let mut times = Vec::new();
+        // Starts just below the 32-bit wrap: the unwrapped time goes on.
+        for (i, timestamp) in [u32::MAX - 3000, u32::MAX, 2999].into_iter().enumerate() {
+            let frame = vp8_keyframe();
+            let packets = room.packetize(&frame, timestamp);
+            assert!(packets.len() > 1, "a frame of several packets");
+            let mut out = Vec::new();
+            for packet in &packets {
+                assert!(video.is_ours(packet));
+                out.push(video.datagram(packet));
+            }
+            let frames: Vec<_> = out.into_iter().filter(|o| *o != VideoIn::Nothing).collect();
+            let [VideoIn::Frame { codec, time, data }] = frames.as_slice() else {
+                panic!("frame {i}: one whole frame, got {frames:?}");
+            };
+            assert_eq!((*codec, data), (VideoCodec::Vp8, &frame));
+            times.push(*time);
+        }
+        assert_eq!(times[1] - times[0], 3000);
+        assert_eq!(times[2] - times[1], 3000, "across the wrap");
+        // Another payload type is someone else's.
+        let other = VideoPacketizer::new(VideoFormat::Vp8, 96, 99, 1, 1200).packetize(&[0x10], 1);
+        assert!(!video.is_ours(&other[0]));
+        assert_eq!(video.datagram(&other[0]), VideoIn::Nothing);
+        assert_eq!(video.datagram(b"not rtp"), VideoIn::Nothing);
+    }
+
+    #[test]
+    fn keyframe_requests_use_what_the_room_system_takes_and_are_spaced() {
+        let now = Instant::now();
+        let packet = |video: &mut PhoneVideo| {
+            let rtp = VideoPacketizer::new(VideoFormat::Vp8, PT, 0xabcd, 1, 1200)
+                .packetize(&vp8_keyframe(), 0);
+            for p in &rtp {
+                video.datagram(p);
+            }
+        };
+        // Nothing to ask before we know its SSRC.
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &["ccm fir"]), start());
+        assert_eq!(video.keyframe_request(now), None);
+        packet(&mut video);
+        let fir = video.keyframe_request(now).expect("a request");
+        assert!(matches!(
+            parse_feedback(&fir).as_slice(),
+            [Feedback::Fir {
+                media_ssrc: 0xabcd,
+                ..
+            }]
+        ));
+        assert_eq!(
+            video.keyframe_request(now + Duration::from_millis(100)),
+            None
+        );
+        assert!(video.keyframe_request(now + KEYFRAME_REQUEST_GAP).is_some());
+
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &["nack pli"]), start());
+        packet(&mut video);
+        let pli = video.keyframe_request(now).unwrap();
+        assert_eq!(
+            parse_feedback(&pli),
+            vec![Feedback::Pli { media_ssrc: 0xabcd }]
+        );
+        // Its own PLI asks for one of ours.
+        assert_eq!(video.datagram(&pli), VideoIn::KeyframeWanted);
+        assert_eq!(video.rtcp(&pli), VideoIn::KeyframeWanted);
+    }
+
+    #[test]
+    fn only_the_shown_track_goes_out_and_a_switch_is_no_jump_in_our_stream() {
+        let t0 = Instant::now();
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start());
+        let mut packets = Vec::new();
+        video
+            .meeting_frame(t0, &received("1", t0, vp8_keyframe()), &mut packets)
+            .unwrap();
+        assert!(packets.is_empty(), "nothing shown yet");
+
+        video.show(Some(Mid::from("1")));
+        let at = |ms| t0 + Duration::from_millis(ms);
+        for (mid, ms) in [("1", 0), ("2", 33), ("1", 66)] {
+            video
+                .meeting_frame(at(ms), &received(mid, at(ms), vp8_keyframe()), &mut packets)
+                .unwrap();
+        }
+        video.show(Some(Mid::from("2")));
+        video
+            .meeting_frame(
+                at(100),
+                &received("2", at(100), vp8_keyframe()),
+                &mut packets,
+            )
+            .unwrap();
+        let stamps = timestamps(&packets);
+        let mut frames: Vec<u32> = stamps.clone();
+        frames.dedup();
+        // Three frames: mid 1 at 0 and 66 ms, mid 2 at 100 ms (mid 2 at
+        // 33 ms was not shown), stamped by arrival on the 90 kHz clock.
+        let base = start().timestamp;
+        assert_eq!(
+            frames,
+            vec![base, base.wrapping_add(5940), base.wrapping_add(9000)]
+        );
+        let sequences: Vec<u16> = packets
+            .iter()
+            .map(|p| RtpPacket::parse(p).unwrap().sequence)
+            .collect();
+        assert!(
+            sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+            "one continuous stream: {sequences:?}"
+        );
+        assert!(
+            packets
+                .iter()
+                .all(|p| RtpPacket::parse(p).unwrap().ssrc == start().ssrc)
+        );
+    }
+
+    #[test]
+    fn h264_to_a_vp8_room_system_is_not_sent() {
+        let t0 = Instant::now();
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start());
+        video.show(Some(Mid::from("1")));
+        let mut frame = received("1", t0, vec![0, 0, 0, 1, 0x65, 1, 2, 3]);
+        frame.codec = VideoCodec::H264;
+        let mut packets = Vec::new();
+        assert_eq!(video.meeting_frame(t0, &frame, &mut packets), Ok(()));
+        assert!(packets.is_empty());
+        // Without a transcoder the room system's requests go to the publisher.
+        assert!(video.keyframe_wanted());
+    }
+}
