@@ -454,8 +454,12 @@ impl Leg {
     async fn on_input(&mut self, input: Option<CallInput>) -> Result<(), End> {
         match input {
             Some(CallInput::SessionChanged(session)) => {
+                let had_camera = self.has_camera();
                 self.apply_session(session, false);
-                Ok(())
+                if !had_camera && self.has_camera() {
+                    self.camera_added().await?;
+                }
+                self.choose_shown().await
             }
             Some(CallInput::Dtmf(key)) => self.on_key(key).await,
             Some(CallInput::KeyframeWanted) => {
@@ -828,6 +832,30 @@ impl Leg {
         }
         sockets.rtcp_peer = stream.remote_rtcp;
         sockets.rtcp_mux = stream.rtcp_mux;
+    }
+
+    /// A re-INVITE added the room system's camera: publish it on the
+    /// running connection and tell the meeting the camera is on.
+    async fn camera_added(&mut self) -> Result<(), End> {
+        if self.place != Place::Meeting {
+            // The connection made on admission will carry it.
+            return Ok(());
+        }
+        let mut offer = None;
+        self.with_webrtc(|leg| {
+            offer = leg.add_camera()?;
+            Ok(())
+        })?;
+        if let Some(sdp) = offer {
+            tracing::info!(call = %self.call, meeting = %self.short, "video added");
+            self.send(&ClientMessage::Offer { sdp, screen: None })
+                .await?;
+        }
+        let media = MediaState {
+            audio: !self.muted,
+            video: true,
+        };
+        self.send(&ClientMessage::MediaState { media }).await
     }
 
     /// The room system sends us its camera.

@@ -126,6 +126,23 @@ impl WebRtcLeg {
         Ok((leg, offer.to_sdp_string()))
     }
 
+    /// Adds the room system's camera to a running connection (its
+    /// re-INVITE added video): the offer to send, or `None` while another
+    /// offer of ours waits for its answer (the caller tries again later).
+    pub fn add_camera(&mut self) -> Result<Option<String>, SipError> {
+        if self.video_mid.is_some() || self.pending.is_some() {
+            return Ok(None);
+        }
+        let mut change = self.rtc.sdp_api();
+        let mid = change.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let (offer, pending) = change
+            .apply()
+            .ok_or_else(|| SipError::WebRtc("no offer to make".into()))?;
+        self.video_mid = Some(mid);
+        self.pending = Some(pending);
+        Ok(Some(offer.to_sdp_string()))
+    }
+
     /// The router's answer to our offer.
     pub fn accept_answer(&mut self, sdp: &str) -> Result<(), SipError> {
         let pending = self

@@ -99,8 +99,8 @@ impl Phone {
         self.rtp.local_addr().unwrap()
     }
 
-    /// A desk phone's offer (PCMU, telephone-event), with a video
-    /// m-line the gateway does not take yet.
+    /// A video phone's offer (PCMU, telephone-event, H.264), or with
+    /// `video` its re-offer that adds a VP8 camera sending from `video`.
     fn offer(&self) -> String {
         let rtp = self.rtp_addr();
         format!(
@@ -111,6 +111,23 @@ impl Phone {
              a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n",
             rtp.port(),
             rtp.port() + 2
+        )
+    }
+
+    /// An audio-only offer (a room system that starts without its camera).
+    fn audio_offer(&self) -> String {
+        let offer = self.offer();
+        offer[..offer.find("m=video").unwrap()].to_string()
+    }
+
+    /// The re-offer that adds a VP8 camera, sent from `video`.
+    fn video_offer(&self, version: u32, video: SocketAddr) -> String {
+        format!(
+            "{}m=video {} RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\na=rtcp-fb:97 nack pli\r\n\
+             a=rtcp-mux\r\na=sendrecv\r\n",
+            self.audio_offer()
+                .replace("o=- 1 1 ", &format!("o=- 1 {version} ")),
+            video.port()
         )
     }
 
@@ -185,7 +202,12 @@ impl Phone {
     /// The final response to an INVITE of `number` (after 100 Trying).
     async fn invite(&mut self, number: &str) -> Message {
         let offer = self.offer();
-        let invite = self.request("INVITE", number, self.cseq, Some(&offer));
+        self.invite_with(number, &offer).await
+    }
+
+    /// The final response to an INVITE (or re-INVITE) with `offer`.
+    async fn invite_with(&mut self, number: &str, offer: &str) -> Message {
+        let invite = self.request("INVITE", number, self.cseq, Some(offer));
         self.send(&invite).await;
         loop {
             let response = self.response().await;
@@ -206,7 +228,8 @@ impl Phone {
         assert_eq!(audio.kind, MediaKind::Audio);
         assert_eq!(audio.payloads[0].payload_type, 0, "PCMU taken");
         assert_eq!(answer.media[1].kind, MediaKind::Video);
-        assert_eq!(answer.media[1].port, 0, "no video yet");
+        assert_ne!(answer.media[1].port, 0, "video taken");
+        assert_eq!(answer.media[1].payloads[0].payload_type, 96, "H.264 taken");
         self.server_rtp = Some(SocketAddr::new(audio.connection.unwrap(), audio.port));
         let ack = self.request("ACK", number, self.cseq, None);
         self.send(&ack).await;
@@ -880,4 +903,109 @@ async fn a_host_mutes_the_phone_and_star_six_unmutes_it() {
     let updated = host.recv_type("participant_updated").await;
     assert_eq!(updated["participant"]["media"]["audio"], false);
     app.stop().await;
+}
+
+/// A room system that joined without video adds its camera by re-INVITE:
+/// the answer takes VP8, and the meeting receives the VP8 keyframes the
+/// room system sends as a new video track of the call's participant.
+#[tokio::test]
+async fn a_reinvite_adds_the_room_systems_camera_to_the_meeting() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let mut peer = tone_peer(&app, &meeting, "Ada").await;
+    let mut phone = Phone::new(sip, "camera").await;
+
+    let offer = phone.audio_offer();
+    let ok = phone.invite_with(&number, &offer).await;
+    assert_eq!(status(&ok), 200);
+    phone.to_tag = Some(
+        ok.header("To")
+            .unwrap()
+            .split(";tag=")
+            .nth(1)
+            .unwrap()
+            .to_string(),
+    );
+    let audio = &SessionDescription::parse(&ok.body).unwrap().media[0];
+    phone.server_rtp = Some(SocketAddr::new(audio.connection.unwrap(), audio.port));
+    let ack = phone.request("ACK", &number, phone.cseq, None);
+    phone.send(&ack).await;
+    let tone = send_tone(phone.rtp.clone(), phone.server_rtp.unwrap());
+
+    // The call is in the meeting once the peer hears of it.
+    let joined = Instant::now();
+    while !peer
+        .messages
+        .iter()
+        .any(|m| m["type"] == "participant_joined")
+    {
+        assert!(
+            joined.elapsed() < WAIT,
+            "the call never joined: {:?}",
+            peer.messages
+        );
+        peer.step().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let camera = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    phone.cseq += 1;
+    let reoffer = phone.video_offer(2, camera.local_addr().unwrap());
+    let ok = phone.invite_with(&number, &reoffer).await;
+    assert_eq!(status(&ok), 200, "{}", String::from_utf8_lossy(&ok.body));
+    let answer = SessionDescription::parse(&ok.body).unwrap();
+    let video = &answer.media[1];
+    assert_eq!(
+        (video.kind.clone(), video.payloads[0].payload_type),
+        (MediaKind::Video, 97)
+    );
+    assert_ne!(video.port, 0, "the camera is taken");
+    let ack = phone.request("ACK", &number, phone.cseq, None);
+    phone.send(&ack).await;
+    let server_video = SocketAddr::new(video.connection.or(answer.connection).unwrap(), video.port);
+
+    // Keyframes (the room system answers our PLI with one anyway).
+    let mut packetizer = civicmeet_sip_media::video::VideoPacketizer::new(
+        civicmeet_sip_media::video::VideoFormat::Vp8,
+        97,
+        0xc0ffee,
+        1,
+        1200,
+    );
+    let mut keyframe = vec![0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00];
+    keyframe.resize(2500, 0x42);
+    let started = Instant::now();
+    let mut frame = 0u32;
+    while peer.received_video.len() < 3 {
+        assert!(
+            started.elapsed() < WAIT,
+            "the meeting received no video of the room system: {} frames, messages {:?}",
+            peer.received_video.len(),
+            peer.messages
+        );
+        for packet in packetizer.packetize(&keyframe, frame * 3000) {
+            camera.send_to(&packet, server_video).await.unwrap();
+        }
+        frame += 1;
+        for _ in 0..3 {
+            peer.step().await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    let (codec, is_keyframe, payload) = &peer.received_video[0];
+    assert_eq!(*codec, str0m::format::Codec::Vp8);
+    assert!(*is_keyframe);
+    assert_eq!(
+        payload, &keyframe,
+        "the frame arrives as the room system sent it"
+    );
+    assert!(
+        peer.messages
+            .iter()
+            .any(|m| m["type"] == "participant_updated"
+                && m["participant"]["media"]["video"] == true),
+        "the meeting hears that the call's camera is on: {:?}",
+        peer.messages
+    );
+    tone.abort();
 }

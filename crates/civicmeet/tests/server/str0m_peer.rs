@@ -36,6 +36,8 @@ pub struct Str0mPeer {
     payload: Payload,
     /// Payloads of the audio frames received, in order.
     pub received: Vec<Vec<u8>>,
+    /// Video frames received: (codec, keyframe, payload), in order.
+    pub received_video: Vec<(Codec, bool, Vec<u8>)>,
     /// Server messages other than offers, in order.
     pub messages: Vec<Value>,
     /// The SDP of every offer the server sent.
@@ -83,6 +85,7 @@ impl Str0mPeer {
             next_audio: now,
             payload,
             received: Vec::new(),
+            received_video: Vec::new(),
             messages: Vec::new(),
             server_offers: Vec::new(),
         }
@@ -145,7 +148,16 @@ impl Str0mPeer {
                     self.connected = true;
                     self.next_audio = Instant::now();
                 }
-                Output::Event(Event::MediaData(data)) => self.received.push(data.data.to_vec()),
+                Output::Event(Event::MediaData(data)) => {
+                    if self.rtc.media(data.mid).map(|m| m.kind()) == Some(MediaKind::Video) {
+                        let codec = data.params.spec().codec;
+                        let keyframe = data.is_keyframe();
+                        self.received_video
+                            .push((codec, keyframe, data.data.to_vec()));
+                    } else {
+                        self.received.push(data.data.to_vec());
+                    }
+                }
                 Output::Event(_) => {}
             }
         }
