@@ -4,7 +4,9 @@
 // their fake cameras. The room system's camera becomes a video track of
 // the meeting (both pages decode it: framesDecoded rising), and the room
 // system sees the meeting (baresip decodes frames of it: a snapshot of
-// what it received, at the size the pages send).
+// what it received, at the size the pages send). Audio goes both ways in
+// the same call: both pages hear the room system's tone, and baresip's
+// recording of the meeting is not silence.
 //
 // Once with Opus + VP8 (the meeting's VP8 is forwarded as it is) and once
 // with G.711 + H.264 (the room system's H.264 goes into the meeting as
@@ -15,8 +17,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, createMeeting } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
-import { startBaresip } from './lib/baresip.js';
-import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, sleep } from './lib/meeting.js';
+import { startBaresip, audioLevel } from './lib/baresip.js';
+import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, assertHeard, sleep } from './lib/meeting.js';
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
@@ -76,6 +78,7 @@ for (const { audio, video, name, mime } of [
       t.diagnostic(`${video}: a page decodes the room system at ${second?.frameWidth}x${second?.frameHeight} ${second?.codec}, ${second?.framesDecoded} frames`);
       assert.ok(second?.framesDecoded > first.framesDecoded, `the room system's video stopped: ${JSON.stringify({ first, second })}${why()}`);
       assert.equal(second.codec, mime, 'the room system\'s codec reaches the page unchanged');
+      await assertHeard(page, id, { who: 'the room system', why });
     }
 
     // What it sees: frames of the meeting that baresip decodes.
@@ -87,6 +90,12 @@ for (const { audio, video, name, mime } of [
 
     await room.hangup();
     await room.closed();
+    // Its recording of the meeting: the pages' fake microphones beep.
+    const heard = (await room.recordings()).heard.at(-1);
+    assert.ok(heard, `baresip recorded nothing${why()}`);
+    const level = audioLevel(heard);
+    t.diagnostic(`${video}: baresip heard the meeting ${JSON.stringify(level)}`);
+    assert.equal(level.silent, false, `baresip's recording of the meeting is silence${why()}`);
     for (const page of [host, guest]) assertCleanPage(page, env.server.url);
   });
 }
