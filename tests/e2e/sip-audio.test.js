@@ -20,7 +20,7 @@ import dgram from 'node:dgram';
 import { startServer, createMeeting } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
 import { startBaresip, audioLevel } from './lib/baresip.js';
-import { joinThroughUi, guestAdmitted, absolute, assertHeard, assertCleanPage, sleep } from './lib/meeting.js';
+import { joinThroughUi, guestAdmitted, absolute, assertHeard, assertCleanPage, sleep, callerTileId } from './lib/meeting.js';
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
@@ -113,20 +113,7 @@ for (const { codec, name, decoder } of [
     assert.match(phone.codecs().decoder ?? '', decoder, `baresip decodes ${codec}${why()}`);
 
     // A third tile on both pages, named like the caller, with its audio.
-    let phoneId;
-    for (const page of [host, guest]) {
-      const tile = page.locator('#tiles .tile').filter({ hasText: name });
-      try {
-        await tile.waitFor({ timeout: 10_000 });
-      } catch (error) {
-        assert.fail(`no tile for "${name}": ${error.message}${why()}`);
-      }
-      assert.equal(await page.locator('#tiles .tile').count(), 3, 'host, guest and the phone');
-      const id = await tile.getAttribute('data-participant-id');
-      assert.ok(![hostId, guestId].includes(id), 'the phone is a participant of its own');
-      if (phoneId !== undefined) assert.equal(id, phoneId, 'both pages know the phone by the same id');
-      phoneId = id;
-    }
+    const phoneId = await callerTileId([host, guest], name, { others: [hostId, guestId], tiles: 3, why });
     for (const page of [host, guest]) await assertHeard(page, phoneId, { who: 'the phone', why });
 
     // Let baresip hear the meeting for a while, then hang up.

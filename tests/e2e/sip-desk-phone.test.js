@@ -17,7 +17,7 @@ import { startServer, createMeeting } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
 import { startBaresip } from './lib/baresip.js';
 import { startPjsua } from './lib/pjsua.js';
-import { joinThroughUi, absolute, assertHeard, assertCleanPage, sleep } from './lib/meeting.js';
+import { joinThroughUi, absolute, assertHeard, assertCleanPage, sleep, callerTileId } from './lib/meeting.js';
 
 const NAME = 'Desk Phone';
 /** PJSIP's G.711 codecs, the only ones the phone enables. */
@@ -114,20 +114,7 @@ test('a G.711-only desk phone (pjsua2) joins audio-only: the answer chooses PCMU
   t.diagnostic(`answer ${JSON.stringify(audio)}; pjsua2 ${phone.version} sends ${media.codec}/${media.clockRate}; connected ${Date.now() - dialedAt} ms after dialing`);
 
   // No waiting room: the phone's tile comes at once, on both pages.
-  let phoneId;
-  for (const page of [host, guest]) {
-    const tile = page.locator('#tiles .tile').filter({ hasText: NAME });
-    try {
-      await tile.waitFor({ timeout: 10_000 });
-    } catch (error) {
-      assert.fail(`no tile for "${NAME}": ${error.message}${why()}`);
-    }
-    assert.equal(await page.locator('#tiles .tile').count(), 3, 'host, guest and the phone');
-    const id = await tile.getAttribute('data-participant-id');
-    assert.ok(![hostId, guestId].includes(id), 'the phone is a participant of its own');
-    if (phoneId !== undefined) assert.equal(id, phoneId, 'both pages know the phone by the same id');
-    phoneId = id;
-  }
+  const phoneId = await callerTileId([host, guest], NAME, { others: [hostId, guestId], tiles: 3, why });
   const heardFrom = Date.now();
   for (const page of [host, guest]) await assertHeard(page, phoneId, { who: 'the desk phone', why });
 

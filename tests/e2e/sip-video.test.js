@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { startServer, createMeeting } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
 import { startBaresip, audioLevel } from './lib/baresip.js';
-import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, assertHeard, sleep } from './lib/meeting.js';
+import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, assertHeard, callerTileId, sleep } from './lib/meeting.js';
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
@@ -45,8 +45,8 @@ for (const { audio, video, name, mime } of [
     const host = await openPage(env.browser);
     const guest = await openPage(env.browser);
     t.after(() => Promise.all([host.context().close(), guest.context().close()]));
-    await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
-    await joinThroughUi(guest, absolute(meeting.guest_url, env.server.url), 'Gustav');
+    const hostId = await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
+    const guestId = await joinThroughUi(guest, absolute(meeting.guest_url, env.server.url), 'Gustav');
 
     const room = await startBaresip({ name, user: 'room', codecs: [audio], video });
     t.after(() => room.stop());
@@ -61,10 +61,8 @@ for (const { audio, video, name, mime } of [
     assert.match(answer, /^m=video [1-9]\d* /m, `the server took the video m-line${why()}`);
 
     // Its camera: a tile on both pages that decodes video in its codec.
+    const id = await callerTileId([host, guest], name, { others: [hostId, guestId], tiles: 3, why });
     for (const page of [host, guest]) {
-      const tile = page.locator('#tiles .tile').filter({ hasText: name });
-      await tile.waitFor({ timeout: 10_000 }).catch((error) => assert.fail(`no tile for "${name}": ${error.message}${why()}`));
-      const id = await tile.getAttribute('data-participant-id');
       const deadline = Date.now() + 15_000;
       let first;
       for (;;) {

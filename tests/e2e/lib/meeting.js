@@ -296,3 +296,27 @@ export function assertCleanPage(page, baseUrl) {
   assert.deepEqual(foreign, [], 'requests to other origins');
   assert.deepEqual(page.problems, [], 'page errors');
 }
+
+/**
+ * Waits for a caller's tile (a phone or room system, named `name`) on each
+ * of `pages`, and returns its participant id: one participant of its own
+ * (not one of `others`), known by the same id on every page. `tiles` is
+ * how many tiles each page then shows, if the test knows.
+ */
+export async function callerTileId(pages, name, { others = [], tiles, why = () => '' } = {}) {
+  let callerId;
+  for (const page of pages) {
+    const tile = page.locator('#tiles .tile').filter({ hasText: name });
+    try {
+      await tile.waitFor({ timeout: 10_000 });
+    } catch (error) {
+      assert.fail(`no tile for "${name}": ${error.message}${why()}`);
+    }
+    if (tiles !== undefined) assert.equal(await page.locator('#tiles .tile').count(), tiles, `${tiles} tiles with the caller's`);
+    const id = await tile.getAttribute('data-participant-id');
+    assert.ok(!others.includes(id), 'the caller is a participant of its own');
+    if (callerId !== undefined) assert.equal(id, callerId, 'every page knows the caller by the same id');
+    callerId = id;
+  }
+  return callerId;
+}
