@@ -41,6 +41,7 @@ use super::caller::display_name;
 use super::keypad::{Keypad, KeypadCommand};
 use super::meeting_client::MeetingClient;
 use super::pin::{AfterWrong, PinEntry};
+use super::rtp_socket::RtpSocket;
 use super::shell::{CallInput, Command};
 use super::webrtc_leg::{LegEvent, WebRtcLeg};
 use crate::prompts::Prompt;
@@ -87,7 +88,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
     };
     let short = meeting.id.get(..6).unwrap_or_default().to_string();
     let rtp = match UdpSocket::bind(SocketAddr::new(gateway.local_ip, 0)).await {
-        Ok(socket) => socket,
+        Ok(socket) => RtpSocket::new(socket),
         Err(e) => {
             tracing::error!(%call, error = %e, "cannot open an RTP port");
             command(Command::Reject { call, status: 503 });
@@ -98,6 +99,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
     let mut local = LocalMedia::new(gateway.public_ip, port);
     local.audio_codecs = supported_codecs();
     local.video_codecs = Vec::new();
+    local.security = super::media_security::for_new_call(gateway.plain_rtp);
     command(Command::Accept { call, local });
     tracing::info!(%call, meeting = %short, "call answered");
     let session = loop {
@@ -201,7 +203,8 @@ struct Leg {
     /// The display name in the meeting. Never logged.
     name: String,
     inputs: mpsc::Receiver<CallInput>,
-    rtp: UdpSocket,
+    /// RTP to and from the phone, SRTP when the call agreed keys.
+    rtp: RtpSocket,
     audio_in: Option<PhoneAudioIn>,
     audio_out: Option<PhoneAudioOut>,
     session: Option<MediaSession>,
@@ -420,6 +423,11 @@ impl Leg {
             };
             self.audio_in = PhoneAudioIn::new(audio);
             self.audio_out = PhoneAudioOut::new(audio, start);
+        }
+        self.rtp.set_keys(audio.srtp.as_ref());
+        if first {
+            let srtp = self.rtp.is_secure();
+            tracing::info!(call = %self.call, meeting = %self.short, srtp, "media agreed");
         }
         if first || moved {
             // A new address from the phone's SDP: learn its source anew.

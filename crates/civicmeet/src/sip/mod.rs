@@ -24,11 +24,17 @@
 //! and on (`keypad`), also after a host muted it. When the server speaks TLS, the leg's socket does too
 //! (`loopback_tls`: it trusts exactly the server's own certificate).
 //!
+//! SIP comes over UDP, TCP (`tcp`, same port) and TLS (`sip.tls_listen`,
+//! its certificate `tls`'s, its connections `tcp`'s). Calls over TLS that
+//! offer SRTP with SDES keys get it (`rtp_socket` protects and
+//! unprotects; `media_security` draws our keys); `sip.plain_rtp = false`
+//! refuses every other call with 488.
+//!
 //! Logs name the call (`call-N`) and the meeting's short id only: no
 //! numbers, names or addresses of callers.
 //!
-//! Not yet: video (H.264 m-lines are answered with port 0), SIP over
-//! TCP/TLS and SRTP, a configurable RTP port range, hearings (their notice cannot be
+//! Not yet: video (H.264 m-lines are answered with port 0), a
+//! configurable RTP port range, hearings (their notice cannot be
 //! acknowledged on a keypad: such calls are told they were not let in).
 
 mod audio_in;
@@ -37,10 +43,13 @@ mod call;
 mod caller;
 mod keypad;
 mod loopback_tls;
+mod media_security;
 mod meeting_client;
 mod pin;
+mod rtp_socket;
 mod shell;
 mod tcp;
+mod tls;
 mod track_queue;
 mod webrtc_leg;
 
@@ -70,6 +79,8 @@ pub(crate) struct Gateway {
     local_ip: IpAddr,
     /// The IP phones send RTP to (SDP `c=`).
     public_ip: IpAddr,
+    /// `sip.plain_rtp`: whether calls may carry plain RTP.
+    plain_rtp: bool,
     commands: mpsc::UnboundedSender<shell::Command>,
 }
 
@@ -81,6 +92,13 @@ pub enum SipError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot open the SIP TLS port {addr} (sip.tls_listen): {source}")]
+    BindTls {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("SIP TLS certificate: {0}")]
+    Certificate(String),
     #[error("the system random number generator failed")]
     Random,
     #[error("cannot trust the server's own certificate for SIP calls: {0}")]
@@ -98,6 +116,8 @@ pub struct SipSocket {
     listener: TcpListener,
     addr: SocketAddr,
     public_ip: IpAddr,
+    /// SIP over TLS: its listener and certificate, when on.
+    tls: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
 }
 
 impl SipSocket {
@@ -126,17 +146,36 @@ impl SipSocket {
                 Err(source) => return Err(SipError::Bind { addr, source }),
             }
         };
+        let tls = match (config.sip.tls_listen_addr(), tls::server_config(config)?) {
+            (Some(tls_listen), Some(server)) => {
+                let listener = TcpListener::bind(tls_listen)
+                    .await
+                    .map_err(|source| SipError::BindTls {
+                        addr: tls_listen,
+                        source,
+                    })?;
+                Some((listener, server))
+            }
+            _ => None,
+        };
         Ok(Some(SipSocket {
             socket,
             listener,
             addr,
             public_ip,
+            tls,
         }))
     }
 
     /// The bound address (the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The bound SIP TLS address; `None` when SIP TLS is off.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        let (listener, _) = self.tls.as_ref()?;
+        listener.local_addr().ok()
     }
 
     /// Starts serving SIP: calls join meetings through the server at
@@ -152,10 +191,12 @@ impl SipSocket {
         let mut seed = [0u8; 8];
         getrandom::fill(&mut seed).map_err(|_| SipError::Random)?;
         let public_addr = SocketAddr::new(self.public_ip, self.addr.port());
-        let endpoint = Endpoint::new(civicmeet_sip::Config::new(
-            public_addr,
-            u64::from_le_bytes(seed),
-        ));
+        let mut endpoint_config =
+            civicmeet_sip::Config::new(public_addr, u64::from_le_bytes(seed));
+        endpoint_config.tls_addr = self
+            .tls_addr()
+            .map(|tls| SocketAddr::new(self.public_ip, tls.port()));
+        let endpoint = Endpoint::new(endpoint_config);
         let (commands, receiver) = mpsc::unbounded_channel();
         let gateway = Arc::new(Gateway {
             store,
@@ -164,11 +205,19 @@ impl SipSocket {
             media: reachable(media),
             local_ip: self.addr.ip(),
             public_ip: self.public_ip,
+            plain_rtp: config.sip.plain_rtp,
             commands,
         });
         tracing::info!(addr = %self.addr, "sip listening (udp and tcp)");
         let (stream_events, stream_receiver) = mpsc::channel(tcp::MAX_CONNECTIONS);
-        tokio::spawn(tcp::accept(self.listener, stream_events));
+        if let Some(tls_addr) = self.tls_addr() {
+            tracing::info!(addr = %tls_addr, plain_rtp = config.sip.plain_rtp, "sip listening (tls)");
+        }
+        if let Some((listener, server)) = self.tls {
+            let acceptor = tokio_rustls::TlsAcceptor::from(server);
+            tokio::spawn(tcp::accept(listener, Some(acceptor), stream_events.clone()));
+        }
+        tokio::spawn(tcp::accept(self.listener, None, stream_events));
         Ok(tokio::spawn(shell::run(
             self.socket,
             stream_receiver,

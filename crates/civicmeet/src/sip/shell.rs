@@ -1,5 +1,6 @@
-//! The SIP shell: one UDP socket and the TCP connections on the same port
-//! ([`super::tcp`]), the sans-IO [`Endpoint`], and the routing of its
+//! The SIP shell: one UDP socket, the TCP connections on the same port and
+//! the TLS connections on the TLS port ([`super::tcp`]), the sans-IO
+//! [`Endpoint`], and the routing of its
 //! events to one task per call.
 //!
 //! This task only moves bytes, timers and events: datagrams go to
@@ -75,8 +76,9 @@ pub async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let mut routes: HashMap<CallId, Route> = HashMap::new();
-    // The write queue of each TCP connection, by the peer's address.
-    let mut connections: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
+    // The write queue of each TCP or TLS connection: what the endpoint
+    // sends to a stream source goes on that very connection.
+    let mut connections: HashMap<Source, mpsc::Sender<Vec<u8>>> = HashMap::new();
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
     loop {
         let timer = endpoint.poll_timeout();
@@ -91,14 +93,14 @@ pub async fn run(
                 Err(e) => tracing::debug!(error = %e, "sip socket receive failed"),
             },
             Some(event) = streams.recv() => match event {
-                StreamEvent::Opened { addr, writer } => {
-                    connections.insert(addr, writer);
+                StreamEvent::Opened { source, writer } => {
+                    connections.insert(source, writer);
                 }
-                StreamEvent::Message { addr, bytes } => {
-                    endpoint.handle_datagram(Instant::now(), Source::tcp(addr), &bytes);
+                StreamEvent::Message { source, bytes } => {
+                    endpoint.handle_datagram(Instant::now(), source, &bytes);
                 }
-                StreamEvent::Closed { addr } => {
-                    connections.remove(&addr);
+                StreamEvent::Closed { source } => {
+                    connections.remove(&source);
                 }
             },
             Some(command) = commands.recv() => {
@@ -124,20 +126,21 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 async fn flush(
     socket: &UdpSocket,
-    connections: &HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    connections: &HashMap<Source, mpsc::Sender<Vec<u8>>>,
     endpoint: &mut Endpoint,
 ) {
     while let Some((to, message)) = endpoint.poll_transmit_on() {
         match to.transport {
             Transport::Udp => send(socket, to.addr, &message).await,
-            // On the connection the peer opened; gone or full, the message
-            // is lost as a datagram would be (timers end what waits on it).
-            _ => {
+            // On the connection the peer opened (a phone behind NAT cannot
+            // be called back); gone or full, the message is lost as a
+            // datagram would be (timers end what waits on it).
+            Transport::Tcp | Transport::Tls => {
                 let queued = connections
-                    .get(&to.addr)
+                    .get(&to)
                     .is_some_and(|writer| writer.try_send(message).is_ok());
                 if !queued {
-                    tracing::debug!("sip tcp message dropped: no open connection or a full queue");
+                    tracing::debug!(transport = to.transport.via_name(), "sip stream message dropped: no open connection or a full queue");
                 }
             }
         }
