@@ -11,7 +11,7 @@ use crate::headers::{NameAddr, param};
 use crate::message::{Header, Message, Method, StartLine};
 use crate::sdp::{LocalMedia, LocalOrigin, MediaSession, SessionDescription};
 use crate::transaction::TransactionKey;
-use crate::transport::{Source, Transport};
+use crate::transport::Source;
 
 /// Our handle of a call (not the SIP Call-ID, which the caller chose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,9 +34,10 @@ pub enum CallEvent {
     /// INVITE without SDP (we offer in the 200, they answer in the ACK).
     Incoming {
         call: CallId,
-        /// How the INVITE came: the call's requests and answers go the
-        /// same way, and SDES is answered only over TLS.
-        transport: Transport,
+        /// Where and how the INVITE came: the call's requests and
+        /// answers go the same way (on a stream, that connection), and
+        /// SDES is answered only over TLS. Never logged.
+        source: Source,
         number: String,
         from_display: Option<String>,
         from_uri: String,

@@ -61,7 +61,7 @@ fn a_full_call_with_a_retransmitted_invite() {
     );
     let Some(CallEvent::Incoming {
         call,
-        transport,
+        source,
         number,
         from_display,
         from_uri,
@@ -70,7 +70,7 @@ fn a_full_call_with_a_retransmitted_invite() {
     else {
         panic!("Incoming")
     };
-    assert_eq!(transport, Transport::Udp);
+    assert_eq!(source.transport, Transport::Udp);
     assert_eq!(number, "123456789");
     assert_eq!(from_display.as_deref(), Some("Saal 3"));
     assert_eq!(from_uri, "sip:saal3@court.example");

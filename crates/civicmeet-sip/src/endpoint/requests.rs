@@ -198,7 +198,7 @@ impl Endpoint {
         self.calls.insert(id, call);
         self.events.push_back(CallEvent::Incoming {
             call: id,
-            transport: source.transport,
+            source,
             number,
             from_display,
             from_uri,

@@ -214,16 +214,24 @@ mod tests {
         // The web server's certificate, when it has one.
         let config = tls("127.0.0.1:5060", "", "");
         config.validate(true).unwrap();
-        assert_eq!(config.tls_listen_addr(), Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(
+            config.tls_listen_addr(),
+            Some("127.0.0.1:0".parse().unwrap())
+        );
         assert_eq!(config.own_certificate(), None);
         let err = config.validate(false).unwrap_err().to_string();
-        assert!(err.contains("sip.tls_listen") && err.contains("http.tls"), "{err}");
+        assert!(
+            err.contains("sip.tls_listen") && err.contains("http.tls"),
+            "{err}"
+        );
         // SIP's own, whatever the web server does.
         let config = tls("127.0.0.1:5060", "sip.pem", "sip.key");
         config.validate(false).unwrap();
         assert!(config.own_certificate().is_some());
         // Half a pair, TLS without SIP, a bad address.
-        let err = tls("127.0.0.1:5060", "sip.pem", "").validate(true).unwrap_err();
+        let err = tls("127.0.0.1:5060", "sip.pem", "")
+            .validate(true)
+            .unwrap_err();
         assert!(err.to_string().contains("sip.key_file"), "{err}");
         let err = tls("", "", "").validate(true).unwrap_err();
         assert!(err.to_string().contains("needs sip.listen"), "{err}");

@@ -5,8 +5,8 @@
 //! that did not come over TLS.
 
 use civicmeet_sip::sdp::MediaSecurity;
-use civicmeet_sip::sdp::crypto::{SDES_KEY_LEN, SdesKey};
 use civicmeet_sip::sdp::SdesKeys;
+use civicmeet_sip::sdp::crypto::{SDES_KEY_LEN, SdesKey};
 
 /// What a new call may agree to: SRTP with keys of its own, and plain RTP
 /// when `plain_rtp`. Without the OS generator there are no keys, so no

@@ -148,12 +148,13 @@ impl SipSocket {
         };
         let tls = match (config.sip.tls_listen_addr(), tls::server_config(config)?) {
             (Some(tls_listen), Some(server)) => {
-                let listener = TcpListener::bind(tls_listen)
-                    .await
-                    .map_err(|source| SipError::BindTls {
-                        addr: tls_listen,
-                        source,
-                    })?;
+                let listener =
+                    TcpListener::bind(tls_listen)
+                        .await
+                        .map_err(|source| SipError::BindTls {
+                            addr: tls_listen,
+                            source,
+                        })?;
                 Some((listener, server))
             }
             _ => None,
@@ -191,8 +192,7 @@ impl SipSocket {
         let mut seed = [0u8; 8];
         getrandom::fill(&mut seed).map_err(|_| SipError::Random)?;
         let public_addr = SocketAddr::new(self.public_ip, self.addr.port());
-        let mut endpoint_config =
-            civicmeet_sip::Config::new(public_addr, u64::from_le_bytes(seed));
+        let mut endpoint_config = civicmeet_sip::Config::new(public_addr, u64::from_le_bytes(seed));
         endpoint_config.tls_addr = self
             .tls_addr()
             .map(|tls| SocketAddr::new(self.public_ip, tls.port()));

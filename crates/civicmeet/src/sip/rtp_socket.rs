@@ -71,8 +71,7 @@ impl RtpSocket {
         };
         self.srtp = Some(Srtp {
             keys: keys.clone(),
-            sender: old_sender
-                .unwrap_or_else(|| SrtpSender::new(profile, &master(&keys.local))),
+            sender: old_sender.unwrap_or_else(|| SrtpSender::new(profile, &master(&keys.local))),
             receiver: old_receiver
                 .unwrap_or_else(|| SrtpReceiver::new(profile, &master(&keys.remote))),
         });
@@ -173,6 +172,13 @@ mod tests {
         header.to_bytes(&[0x55; 160])
     }
 
+    /// Sends once the socket is known writable (a fresh tokio socket's
+    /// `try_send_to` may say WouldBlock before).
+    async fn send(socket: &mut RtpSocket, packet: &[u8], to: SocketAddr) {
+        socket.socket.writable().await.unwrap();
+        socket.try_send_to(packet, to).unwrap();
+    }
+
     async fn receive(socket: &mut RtpSocket) -> Vec<u8> {
         let mut buffer = vec![0u8; 2048];
         let (len, _) = tokio::time::timeout(Duration::from_secs(2), socket.recv_from(&mut buffer))
@@ -192,7 +198,7 @@ mod tests {
         assert!(gateway.is_secure());
 
         // Encrypted on the wire, opened on arrival.
-        gateway.try_send_to(&packet(1), to_phone).unwrap();
+        send(&mut gateway, &packet(1), to_phone).await;
         let opened = receive(&mut phone).await;
         assert_eq!(opened, packet(1));
 
@@ -201,35 +207,45 @@ mod tests {
         let raw = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         raw.send_to(&packet(2), to_gateway).await.unwrap();
         let mut protected = Vec::new();
-        let mut sender = SrtpSender::new(SrtpProfile::AesCm128HmacSha1_80, &master(&keys(1, 2).local));
+        let mut sender =
+            SrtpSender::new(SrtpProfile::AesCm128HmacSha1_80, &master(&keys(1, 2).local));
         sender.protect_rtp(&packet(3), &mut protected).unwrap();
         raw.send_to(&protected, to_gateway).await.unwrap();
         raw.send_to(&protected, to_gateway).await.unwrap();
-        phone.try_send_to(&packet(4), to_gateway).unwrap();
+        send(&mut phone, &packet(4), to_gateway).await;
         assert_eq!(receive(&mut gateway).await, packet(3));
-        assert_eq!(receive(&mut gateway).await, packet(4), "replay and plain dropped");
+        assert_eq!(
+            receive(&mut gateway).await,
+            packet(4),
+            "replay and plain dropped"
+        );
 
         // The same keys again (a re-offer that kept them) keep the
         // contexts; a new remote key replaces the receiver only.
         gateway.set_keys(Some(&keys(2, 1)));
-        phone.try_send_to(&packet(5), to_gateway).unwrap();
+        send(&mut phone, &packet(5), to_gateway).await;
         assert_eq!(receive(&mut gateway).await, packet(5));
         gateway.set_keys(Some(&keys(2, 9)));
-        phone.try_send_to(&packet(6), to_gateway).unwrap();
+        send(&mut phone, &packet(6), to_gateway).await;
         let mut rekeyed = socket().await;
         rekeyed.set_keys(Some(&keys(9, 2)));
-        rekeyed.try_send_to(&packet(7), to_gateway).unwrap();
-        assert_eq!(receive(&mut gateway).await, packet(7), "the old key no longer opens");
+        send(&mut rekeyed, &packet(7), to_gateway).await;
+        assert_eq!(
+            receive(&mut gateway).await,
+            packet(7),
+            "the old key no longer opens"
+        );
         assert!(
-            gateway.try_send_to(&packet(1), to_phone).is_err(),
+            matches!(gateway.try_send_to(&packet(1), to_phone),
+                Err(e) if e.kind() == io::ErrorKind::Other),
             "the kept sender never protects an index twice"
         );
-        gateway.try_send_to(&packet(2), to_phone).unwrap();
+        send(&mut gateway, &packet(2), to_phone).await;
         assert_eq!(receive(&mut phone).await, packet(2), "the sender went on");
 
         // No keys: plain both ways.
         gateway.set_keys(None);
-        gateway.try_send_to(&packet(8), raw.local_addr().unwrap()).unwrap();
+        send(&mut gateway, &packet(8), raw.local_addr().unwrap()).await;
         let mut buffer = vec![0u8; 2048];
         let (len, _) = raw.recv_from(&mut buffer).await.unwrap();
         assert_eq!(&buffer[..len], packet(8));

@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use civicmeet_sip::sdp::{LocalMedia, MediaSession};
@@ -65,6 +66,15 @@ struct Route {
     inputs: mpsc::Sender<CallInput>,
     /// Our media once accepted, to answer re-offers with.
     local: Option<LocalMedia>,
+    /// The call count of the TCP or TLS connection the call came on: it
+    /// stays open while the call lasts.
+    connection: Option<Arc<AtomicUsize>>,
+}
+
+/// An open TCP or TLS connection.
+struct Connection {
+    writer: mpsc::Sender<Vec<u8>>,
+    calls: Arc<AtomicUsize>,
 }
 
 /// Runs the SIP socket until the process stops.
@@ -78,7 +88,7 @@ pub async fn run(
     let mut routes: HashMap<CallId, Route> = HashMap::new();
     // The write queue of each TCP or TLS connection: what the endpoint
     // sends to a stream source goes on that very connection.
-    let mut connections: HashMap<Source, mpsc::Sender<Vec<u8>>> = HashMap::new();
+    let mut connections: HashMap<Source, Connection> = HashMap::new();
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
     loop {
         let timer = endpoint.poll_timeout();
@@ -93,8 +103,8 @@ pub async fn run(
                 Err(e) => tracing::debug!(error = %e, "sip socket receive failed"),
             },
             Some(event) = streams.recv() => match event {
-                StreamEvent::Opened { source, writer } => {
-                    connections.insert(source, writer);
+                StreamEvent::Opened { source, writer, calls } => {
+                    connections.insert(source, Connection { writer, calls });
                 }
                 StreamEvent::Message { source, bytes } => {
                     endpoint.handle_datagram(Instant::now(), source, &bytes);
@@ -110,7 +120,7 @@ pub async fn run(
         }
         flush(&socket, &connections, &mut endpoint).await;
         while let Some(event) = endpoint.poll_event() {
-            dispatch(&mut endpoint, &mut routes, &gateway, event);
+            dispatch(&mut endpoint, &mut routes, &connections, &gateway, event);
         }
         // Answering a re-offer in `dispatch` may have queued more.
         flush(&socket, &connections, &mut endpoint).await;
@@ -126,7 +136,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 async fn flush(
     socket: &UdpSocket,
-    connections: &HashMap<Source, mpsc::Sender<Vec<u8>>>,
+    connections: &HashMap<Source, Connection>,
     endpoint: &mut Endpoint,
 ) {
     while let Some((to, message)) = endpoint.poll_transmit_on() {
@@ -138,9 +148,12 @@ async fn flush(
             Transport::Tcp | Transport::Tls => {
                 let queued = connections
                     .get(&to)
-                    .is_some_and(|writer| writer.try_send(message).is_ok());
+                    .is_some_and(|c| c.writer.try_send(message).is_ok());
                 if !queued {
-                    tracing::debug!(transport = to.transport.via_name(), "sip stream message dropped: no open connection or a full queue");
+                    tracing::debug!(
+                        transport = to.transport.via_name(),
+                        "sip stream message dropped: no open connection or a full queue"
+                    );
                 }
             }
         }
@@ -176,22 +189,29 @@ fn apply(endpoint: &mut Endpoint, routes: &mut HashMap<CallId, Route>, command: 
 fn dispatch(
     endpoint: &mut Endpoint,
     routes: &mut HashMap<CallId, Route>,
+    connections: &HashMap<Source, Connection>,
     gateway: &Arc<Gateway>,
     event: CallEvent,
 ) {
     let (call, input) = match event {
         CallEvent::Incoming {
             call,
+            source,
             number,
             from_display,
             ..
         } => {
             let (inputs, receiver) = mpsc::channel(CALL_QUEUE);
+            let connection = connections.get(&source).map(|c| {
+                c.calls.fetch_add(1, Ordering::Relaxed);
+                c.calls.clone()
+            });
             routes.insert(
                 call,
                 Route {
                     inputs,
                     local: None,
+                    connection,
                 },
             );
             let incoming = Incoming {
@@ -221,6 +241,9 @@ fn dispatch(
         CallEvent::KeyframeRequest { .. } => return,
         CallEvent::Ended { call, reason } => {
             if let Some(route) = routes.remove(&call) {
+                if let Some(calls) = &route.connection {
+                    calls.fetch_sub(1, Ordering::Relaxed);
+                }
                 // The task may be gone already; then nobody needs to hear.
                 let _ = route.inputs.try_send(CallInput::Ended(reason));
             }

@@ -9,10 +9,12 @@
 //! pings answered with a pong), and hands each message to the shell as a
 //! [`StreamEvent`]; what the endpoint sends on a stream goes back through
 //! the connection's bounded write queue. A connection that sends what
-//! cannot be framed, stays silent too long or exceeds the limits is
-//! closed; the shell and the other calls carry on.
+//! cannot be framed, stays silent too long (unless a call is on it: our
+//! BYE must still reach the phone at the end of a long meeting) or
+//! exceeds the limits is closed; the shell and the other calls carry on.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use civicmeet_sip::{PONG, Source, StreamFramer, StreamItem};
@@ -27,8 +29,8 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// Messages queued for writing on one connection; a peer that does not
 /// read loses messages beyond, like a UDP peer whose buffer is full.
 const WRITE_QUEUE: usize = 64;
-/// A connection with no bytes for this long is closed (RFC 5626 peers send
-/// a keep-alive every two minutes or so).
+/// A connection with no bytes for this long is closed, unless calls are on
+/// it (RFC 5626 peers send a keep-alive every two minutes or so).
 const IDLE: Duration = Duration::from_secs(10 * 60);
 const READ_BUFFER: usize = 16 * 1024;
 
@@ -37,9 +39,12 @@ const READ_BUFFER: usize = 16 * 1024;
 #[derive(Debug)]
 pub enum StreamEvent {
     /// A connection from `source`; what goes to it goes into `writer`.
+    /// `calls` counts the calls on it, kept by the shell: while any is,
+    /// silence does not close it.
     Opened {
         source: Source,
         writer: mpsc::Sender<Vec<u8>>,
+        calls: Arc<AtomicUsize>,
     },
     /// One whole message from `source`.
     Message { source: Source, bytes: Vec<u8> },
@@ -97,10 +102,12 @@ where
 {
     let (mut reader, mut writer) = tokio::io::split(stream);
     let (queue, mut outgoing) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
+    let calls = Arc::new(AtomicUsize::new(0));
     if events
         .send(StreamEvent::Opened {
             source,
             writer: queue.clone(),
+            calls: calls.clone(),
         })
         .await
         .is_err()
@@ -119,7 +126,9 @@ where
     let mut buffer = vec![0u8; READ_BUFFER];
     'read: loop {
         let read = match tokio::time::timeout(IDLE, reader.read(&mut buffer)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Err(_) if calls.load(Ordering::Relaxed) == 0 => break,
+            Err(_) => continue,
             Ok(Ok(read)) => read,
         };
         framer.push(buffer.get(..read).unwrap_or_default());

@@ -15,8 +15,8 @@ use civicmeet_sip::StreamFramer;
 use civicmeet_sip::sdp::Protocol;
 use civicmeet_sip::sdp::crypto::{CryptoSuite, parse_crypto};
 use civicmeet_sip_media::{
-    AudioDecoder, AudioEncoder, Codec, MasterKey, Packetizer, RtpPacket, SrtpProfile,
-    SrtpReceiver, SrtpSender,
+    AudioDecoder, AudioEncoder, Codec, MasterKey, Packetizer, RtpPacket, SrtpProfile, SrtpReceiver,
+    SrtpSender,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -65,7 +65,10 @@ fn pem(label: &str, der: &[u8]) -> String {
         .chunks(64)
         .map(|line| std::str::from_utf8(line).unwrap())
         .collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }
 
 /// A TLS connection to `server` that trusts exactly the certificate in
@@ -129,7 +132,12 @@ fn server_receiver(phone: &Phone) -> SrtpReceiver {
     let answer = phone.answer.as_ref().expect("an answer");
     let audio = &answer.media[0];
     assert_eq!(audio.protocol, Protocol::RtpSavp, "SRTP answered");
-    assert_eq!(audio.crypto.len(), 1, "one a=crypto line: {:?}", audio.crypto);
+    assert_eq!(
+        audio.crypto.len(),
+        1,
+        "one a=crypto line: {:?}",
+        audio.crypto
+    );
     let line = parse_crypto(&audio.crypto[0]).expect("our a=crypto line reads");
     assert_eq!(
         (line.tag, line.suite),
@@ -185,7 +193,10 @@ async fn a_phone_over_tls_with_srtp_joins_hears_and_is_heard_and_leaves_with_bye
     tone_task.abort();
     assert!(peer.connected);
     assert!(packets > 100, "{packets} packets in three seconds");
-    assert_eq!(opened, packets, "every packet is SRTP under the answer's key");
+    assert_eq!(
+        opened, packets,
+        "every packet is SRTP under the answer's key"
+    );
 
     // The meeting hears the phone: its 440 Hz, decrypted by the server.
     let heard = heard(&peer);
@@ -286,7 +297,11 @@ async fn the_web_servers_certificate_serves_and_our_bye_comes_over_tls() {
     let mut phone = Phone::with_signalling(tls_signalling(tls, &pem).await, tls, "guesser").await;
     phone.call(&number).await;
     let answer = phone.answer.as_ref().unwrap();
-    assert_eq!(answer.media[0].protocol, Protocol::RtpAvp, "plain RTP taken");
+    assert_eq!(
+        answer.media[0].protocol,
+        Protocol::RtpAvp,
+        "plain RTP taken"
+    );
     assert!(answer.media[0].crypto.is_empty());
     assert!(
         is_speech(&phone.listen(Duration::from_secs(1)).await),
