@@ -184,7 +184,9 @@ enum End {
     Meeting(&'static str),
 }
 
-/// What woke the call's loop.
+/// What woke the call's loop. One lives for one turn of the loop, on the
+/// stack: a session with SRTP keys makes `Input` large, not worth a Box.
+#[allow(clippy::large_enum_variant)]
 enum Wake {
     Input(Option<CallInput>),
     Server(Option<ServerMessage>),
