@@ -8,7 +8,9 @@
 // meeting (its recording of the pages' beeping fake microphones is not
 // silence). When baresip hangs up, its tile goes on both pages. Once with
 // Opus and once with G.711, each forced by loading only that codec module
-// into baresip.
+// into baresip, and once over SIP TLS with SRTP (SDES keys, baresip's srtp
+// module, mandatory): both SDPs are RTP/SAVP with a=crypto, the server
+// logs the call's media as SRTP, and the audio still gets through both ways.
 //
 // The first test checks the harness alone, without civicmeet: baresip
 // calling baresip, so a failure further down is the server's, not the
@@ -24,7 +26,7 @@ import { joinThroughUi, guestAdmitted, absolute, assertHeard, assertCleanPage, s
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
-  env.server = await startServer({ sip: true });
+  env.server = await startServer({ sip: true, sipTls: true });
   env.browser = await launchBrowser();
 });
 after(async () => {
@@ -74,11 +76,12 @@ test('harness self-check: baresip records another baresip\'s 440 Hz tone as not 
   await caller.hangup();
 });
 
-for (const { codec, name, decoder } of [
+for (const { codec, name, decoder, tls = false } of [
   { codec: 'opus', name: 'Council Room', decoder: /^opus 48000Hz/ },
   { codec: 'g711', name: 'Desk Phone', decoder: /^PCM[UA] 8000Hz/ },
+  { codec: 'g711', name: 'Secure Room', decoder: /^PCM[UA] 8000Hz/, tls: true },
 ]) {
-  test(`a phone dials in with ${codec}: the host admits it, both pages hear it, it hears the meeting, and its tile goes when it hangs up`, { timeout: 60_000 }, async (t) => {
+  test(`a phone dials in with ${codec}${tls ? ' over TLS with SRTP' : ''}: the host admits it, both pages hear it, it hears the meeting, and its tile goes when it hangs up`, { timeout: 60_000 }, async (t) => {
     const meeting = await createMeeting(env.server.url, { waiting_room: true });
     assert.match(meeting.dial_number, /^\d{9}$/);
     const host = await openPage(env.browser);
@@ -87,9 +90,11 @@ for (const { codec, name, decoder } of [
     const hostId = await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
     const guestId = await guestAdmitted(host, guest, 'Gustav', { link: absolute(meeting.guest_url, env.server.url) });
 
-    const phone = await startBaresip({ name, user: 'room', codecs: [codec] });
+    const phone = await startBaresip({ name, user: 'room', codecs: [codec], tls: tls ? { caFile: env.server.sipCertFile } : undefined });
     t.after(() => phone.stop());
-    const number = `sip:${meeting.dial_number}@127.0.0.1:${env.server.sipPort}`;
+    const number = tls
+      ? `sip:${meeting.dial_number}@127.0.0.1:${env.server.sipTlsPort};transport=tls`
+      : `sip:${meeting.dial_number}@127.0.0.1:${env.server.sipPort}`;
     // Why a step failed: what baresip saw and sent, and the server's log.
     const why = () => `\n${phone.explain()}\ncivicmeet log (last 4000 characters):\n${env.server.logs().slice(-4_000)}`;
     const dialedAt = Date.now();
@@ -111,6 +116,16 @@ for (const { codec, name, decoder } of [
     }
     t.diagnostic(`${codec}: admitted ${admittedAt - dialedAt} ms after dialing; baresip uses ${JSON.stringify(phone.codecs())}`);
     assert.match(phone.codecs().decoder ?? '', decoder, `baresip decodes ${codec}${why()}`);
+    if (tls) {
+      // Signalling over TLS, the offer and our answer SRTP with SDES keys.
+      assert.ok(phone.sipTrace().some((m) => m.route.startsWith('TLS')), `SIP went over TLS${why()}`);
+      const [offer, answer] = phone.sdp();
+      for (const [sdp, whose] of [[offer, 'baresip\'s offer'], [answer, 'our answer']]) {
+        assert.match(sdp ?? '', /m=audio \d+ RTP\/SAVP /, `${whose} is SRTP${why()}`);
+        assert.match(sdp ?? '', /a=crypto:\d+ AES_CM_128_HMAC_SHA1_(80|32) inline:/, `${whose} carries a key${why()}`);
+      }
+      assert.match(env.server.logs(), /media agreed.*srtp=true/, `the server's leg uses SRTP${why()}`);
+    }
 
     // A third tile on both pages, named like the caller, with its audio.
     const phoneId = await callerTileId([host, guest], name, { others: [hostId, guestId], tiles: 3, why });

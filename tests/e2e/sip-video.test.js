@@ -8,10 +8,11 @@
 // the same call: both pages hear the room system's tone, and baresip's
 // recording of the meeting is not silence.
 //
-// Once with Opus + VP8 (the meeting's VP8 is forwarded as it is) and once
+// Once with Opus + VP8 (the meeting's VP8 is forwarded as it is), once
 // with G.711 + H.264 (the room system's H.264 goes into the meeting as
 // H.264, which Chromium decodes; the pages' VP8 is transcoded to H.264 for
-// the room system).
+// the room system), and once with Opus + VP8 over SIP TLS, where audio and
+// video both are SRTP with SDES keys.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,7 @@ import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, assertH
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
-  env.server = await startServer({ sip: true });
+  env.server = await startServer({ sip: true, sipTls: true });
   env.browser = await launchBrowser();
 });
 after(async () => {
@@ -36,11 +37,12 @@ function pngSize(bytes) {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
-for (const { audio, video, name, mime } of [
+for (const { audio, video, name, mime, tls = false } of [
   { audio: 'opus', video: 'vp8', name: 'Court Room', mime: 'video/VP8' },
   { audio: 'g711', video: 'h264', name: 'Council Hall', mime: 'video/H264' },
+  { audio: 'opus', video: 'vp8', name: 'Secure Hall', mime: 'video/VP8', tls: true },
 ]) {
-  test(`a room system with ${audio} and ${video}: both pages decode its camera, and it decodes the meeting`, { timeout: 90_000 }, async (t) => {
+  test(`a room system with ${audio} and ${video}${tls ? ' over TLS with SRTP' : ''}: both pages decode its camera, and it decodes the meeting`, { timeout: 90_000 }, async (t) => {
     const meeting = await createMeeting(env.server.url, { waiting_room: false });
     const host = await openPage(env.browser);
     const guest = await openPage(env.browser);
@@ -48,10 +50,12 @@ for (const { audio, video, name, mime } of [
     const hostId = await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
     const guestId = await joinThroughUi(guest, absolute(meeting.guest_url, env.server.url), 'Gustav');
 
-    const room = await startBaresip({ name, user: 'room', codecs: [audio], video });
+    const room = await startBaresip({ name, user: 'room', codecs: [audio], video, tls: tls ? { caFile: env.server.sipCertFile } : undefined });
     t.after(() => room.stop());
     const why = () => `\n${room.explain()}\ncivicmeet log (last 4000 characters):\n${env.server.logs().slice(-4_000)}`;
-    await room.dial(`sip:${meeting.dial_number}@127.0.0.1:${env.server.sipPort}`);
+    await room.dial(tls
+      ? `sip:${meeting.dial_number}@127.0.0.1:${env.server.sipTlsPort};transport=tls`
+      : `sip:${meeting.dial_number}@127.0.0.1:${env.server.sipPort}`);
     try {
       await room.established({ timeoutMs: 15_000 });
     } catch (error) {
@@ -59,6 +63,10 @@ for (const { audio, video, name, mime } of [
     }
     const answer = room.sdp().at(-1) ?? '';
     assert.match(answer, /^m=video [1-9]\d* /m, `the server took the video m-line${why()}`);
+    if (tls) {
+      assert.match(answer, /^m=video \d+ RTP\/SAVP /m, `the video is SRTP${why()}`);
+      assert.equal(answer.match(/^a=crypto:/gm)?.length, 2, `a key for audio and one for video${why()}`);
+    }
 
     // Its camera: a tile on both pages that decodes video in its codec.
     const id = await callerTileId([host, guest], name, { others: [hostId, guestId], tiles: 3, why });

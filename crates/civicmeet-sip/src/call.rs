@@ -35,6 +35,10 @@ pub enum CallEvent {
     /// INVITE without SDP (we offer in the 200, they answer in the ACK).
     Incoming {
         call: CallId,
+        /// Where and how the INVITE came: the call's requests and
+        /// answers go the same way (on a stream, that connection), and
+        /// SDES is answered only over TLS. Never logged.
+        source: Source,
         number: String,
         from_display: Option<String>,
         from_uri: String,

@@ -60,6 +60,8 @@ pub struct Application {
     media_addr: SocketAddr,
     /// `None`: SIP is off.
     sip_addr: Option<SocketAddr>,
+    /// `None`: SIP TLS is off.
+    sip_tls_addr: Option<SocketAddr>,
     state: AppState,
     media_task: tokio::task::JoinHandle<()>,
     jobs_task: tokio::task::JoinHandle<()>,
@@ -117,15 +119,16 @@ impl Application {
         let media_task = tokio::spawn(media_task.run());
         // SIP calls join meetings through the HTTP and media ports above,
         // like browsers.
-        let (sip_addr, sip_task) = match crate::sip::SipSocket::bind(&config).await? {
+        let (sip_addr, sip_tls_addr, sip_task) = match crate::sip::SipSocket::bind(&config).await? {
             Some(sip) => {
-                let addr = sip.local_addr();
+                let (addr, tls_addr) = (sip.local_addr(), sip.tls_addr());
                 (
                     Some(addr),
+                    tls_addr,
                     Some(sip.start(&config, store.clone(), http_addr, media_addr)?),
                 )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
 
         let public_url: Arc<str> = config.public_url(http_addr).into();
@@ -162,6 +165,7 @@ impl Application {
             http_addr,
             media_addr,
             sip_addr,
+            sip_tls_addr,
             state,
             media_task,
             jobs_task,
@@ -212,6 +216,12 @@ impl Application {
     /// The bound SIP UDP address; `None` when SIP is off.
     pub fn sip_addr(&self) -> Option<SocketAddr> {
         self.sip_addr
+    }
+
+    /// The bound SIP TLS address (the real port when 0 was asked for);
+    /// `None` when SIP TLS is off.
+    pub fn sip_tls_addr(&self) -> Option<SocketAddr> {
+        self.sip_tls_addr
     }
 
     /// Serves until the HTTP server fails.

@@ -49,6 +49,9 @@ async fn main() -> ExitCode {
     if let Some(sip) = app.sip_addr() {
         println!("sip on udp {sip}");
     }
+    if let Some(sip_tls) = app.sip_tls_addr() {
+        println!("sip on tls {sip_tls}");
+    }
     if let Some(password) = app.generated_admin_password() {
         // Shown this once; it is kept in the data folder for later starts.
         println!(

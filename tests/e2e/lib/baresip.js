@@ -104,8 +104,11 @@ function sipTrace(output) {
  * answers. The phone answers incoming calls at once (answermode=auto).
  * `video` ('vp8' or 'h264') makes it a room system: a synthetic camera
  * (fakevideo) in that codec, and what it receives decoded (snapshot()).
+ * `tls: {caFile}` makes it a phone for SIP over TLS with mandatory SRTP
+ * (SDES, the srtp module; `mediaenc=srtp-mand`), trusting `caFile` (a
+ * server's PEM certificate); dial it `sip:...;transport=tls`.
  */
-export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120, video } = {}) {
+export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120, video, tls } = {}) {
   if (!codecs.length || codecs.some((codec) => !CODEC_MODULES[codec])) {
     throw new Error(`codecs must be some of ${Object.keys(CODEC_MODULES).join(', ')}, not ${JSON.stringify(codecs)}`);
   }
@@ -129,6 +132,8 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     `module_path\t${MODULE_PATH}`,
     ...codecs.map((codec) => `module\t${CODEC_MODULES[codec]}`),
     toneHz ? 'module\tausine.so' : 'module\taufile.so',
+    // SDES-keyed SRTP; baresip 1.0 trusts the CA file for SIP TLS.
+    ...(tls ? ['module\tsrtp.so', `sip_cafile\t${tls.caFile}`] : []),
     'module\tsndfile.so',
     `snd_path\t${dir}`,
     ...(video ? [
@@ -150,7 +155,10 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     '',
   ].join('\n');
   await writeFile(path.join(dir, 'config'), config);
-  await writeFile(path.join(dir, 'accounts'), `"${name}" <sip:${user}@${HOST}:${sipPort}>;regint=0;answermode=auto\n`);
+  const account = tls
+    ? `"${name}" <sip:${user}@${HOST}:${sipPort};transport=tls>;regint=0;answermode=auto;mediaenc=srtp-mand`
+    : `"${name}" <sip:${user}@${HOST}:${sipPort}>;regint=0;answermode=auto`;
+  await writeFile(path.join(dir, 'accounts'), `${account}\n`);
   await writeFile(path.join(dir, 'contacts'), '');
   if (!toneHz) await writeFile(path.join(dir, 'silence.wav'), silentWav(maxSeconds));
 

@@ -3,7 +3,8 @@
 //
 // The binary is $CIVICMEET_BIN, else target/debug/civicmeet of this repo.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,9 +66,12 @@ function freeUdpPort(host) {
  * (lib/netns.js). `mediaTcp` also opens a TCP media port (ICE-TCP) there.
  * `sip` turns the SIP gateway on (`CIVICMEET_SIP_LISTEN`) on a port free
  * for UDP and TCP alike; phones dial `sip:<dial_number>@<host>:<sipPort>`.
- * @returns {Promise<{url: string, httpPort: number, mediaPort: number, mediaTcpPort?: number, sipPort?: number, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
+ * `sipTls` (with `sip`) also opens SIP over TLS on `sipTlsPort` with a
+ * self-signed certificate made here for `host` (`sipCertFile`, the PEM a
+ * phone may trust); phones dial `sip:<dial_number>@<host>:<sipTlsPort>;transport=tls`.
+ * @returns {Promise<{url: string, httpPort: number, mediaPort: number, mediaTcpPort?: number, sipPort?: number, sipTlsPort?: number, sipCertFile?: string, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = false, sip = false } = {}) {
+export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = false, sip = false, sipTls = false } = {}) {
   // Only loopback, or the benchmark range lib/netns.js gives a test
   // namespace's veth: a test server is never reachable from another machine.
   if (!/^(127\.\d+|198\.1[89])\.\d+\.\d+$/.test(host)) {
@@ -81,6 +85,18 @@ export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = fal
   if (mediaTcp) env = { CIVICMEET_MEDIA_TCP_PORT: String(mediaTcpPort), ...env };
   const sipPort = sip ? await freeSipPort(host) : undefined;
   if (sip) env = { CIVICMEET_SIP_LISTEN: `${host}:${sipPort}`, ...env };
+  const sipTlsPort = sip && sipTls ? await freeTcpPort(host) : undefined;
+  const sipCertFile = sipTlsPort ? path.join(dataDir, 'sip-cert.pem') : undefined;
+  if (sipTlsPort) {
+    const keyFile = path.join(dataDir, 'sip-key.pem');
+    await makeCertificate(host, sipCertFile, keyFile);
+    env = {
+      CIVICMEET_SIP_TLS_LISTEN: `${host}:${sipTlsPort}`,
+      CIVICMEET_SIP_CERT_FILE: sipCertFile,
+      CIVICMEET_SIP_KEY_FILE: keyFile,
+      ...env,
+    };
+  }
   const url = `http://${host}:${httpPort}`;
   const child = spawn(binary, [
     '--http-listen', `${host}:${httpPort}`,
@@ -115,6 +131,8 @@ export async function startServer({ env = {}, host = '127.0.0.1', mediaTcp = fal
     mediaPort,
     mediaTcpPort,
     sipPort,
+    sipTlsPort,
+    sipCertFile,
     /** The server's data folder (mails land in its mail/ as .eml files). */
     dataDir,
     logs: () => output,
@@ -148,4 +166,13 @@ export async function createMeeting(baseUrl, options) {
   const res = await fetch(`${baseUrl}/api/meetings`, init);
   if (res.status !== 201) throw new Error(`POST /api/meetings answered ${res.status}: ${await res.text()}`);
   return res.json();
+}
+
+/** A self-signed certificate for `host` (an IP address), valid a day, with its key (openssl). */
+async function makeCertificate(host, certFile, keyFile) {
+  await promisify(execFile)('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', keyFile, '-out', certFile, '-days', '1',
+    '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`,
+  ]);
 }

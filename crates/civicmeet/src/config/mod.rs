@@ -262,7 +262,7 @@ impl Config {
         self.accounts.validate()?;
         self.oidc.validate()?;
         self.audit.validate()?;
-        self.sip.validate()?;
+        self.sip.validate(self.http.tls != TlsMode::Off)?;
         if self.http.tls == TlsMode::Files
             && (self.http.cert_file.as_os_str().is_empty()
                 || self.http.key_file.as_os_str().is_empty())

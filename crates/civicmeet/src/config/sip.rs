@@ -1,18 +1,26 @@
 //! `[sip]`: the SIP gateway that lets phones and room systems dial into
-//! meetings (issue 7). Off unless `listen` names an address.
+//! meetings (issue 7). Off unless `listen` names an address; SIP over TLS
+//! (with SRTP keyed by SDES) on `tls_listen` besides.
 //!
-//! Both keys are strings so that "empty" can mean "off" or "the default";
-//! [`SipConfig::listen_addr`] and [`SipConfig::public_ip`] give them typed,
-//! and [`SipConfig::validate`] refuses what cannot work before anything
+//! The address keys are strings so that "empty" can mean "off" or "the
+//! default"; [`SipConfig::listen_addr`], [`SipConfig::tls_listen_addr`]
+//! and [`SipConfig::public_ip`] give them typed, and
+//! [`SipConfig::validate`] refuses what cannot work before anything
 //! binds.
+//!
+//! SIP TLS serves the web server's certificate unless `cert_file` and
+//! `key_file` name one of its own: one certificate to renew where the
+//! server speaks HTTPS itself, and SIP TLS still possible where a
+//! reverse proxy holds the web certificate (`http.tls = "off"`).
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SipConfig {
     /// The address SIP listens on, UDP and TCP alike, e.g. `0.0.0.0:5060`
@@ -21,6 +29,30 @@ pub struct SipConfig {
     /// The IP address phones reach this server at, written into SDP `c=`
     /// lines and our Contact. Empty: the listen address's IP.
     pub public_address: String,
+    /// The address SIP over TLS listens on, e.g. `0.0.0.0:5061` (port 0:
+    /// any free port). Empty: no SIP TLS. Needs `listen`.
+    pub tls_listen: String,
+    /// PEM certificate chain for SIP TLS. Empty (with `key_file`): the web
+    /// server's certificate (`http.tls` must then not be "off").
+    pub cert_file: PathBuf,
+    /// PEM private key for SIP TLS, with `cert_file`.
+    pub key_file: PathBuf,
+    /// Whether calls may carry plain RTP. `false`: only SRTP with SDES
+    /// keys over SIP TLS; any other call is refused with 488.
+    pub plain_rtp: bool,
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig {
+            listen: String::new(),
+            public_address: String::new(),
+            tls_listen: String::new(),
+            cert_file: PathBuf::new(),
+            key_file: PathBuf::new(),
+            plain_rtp: true,
+        }
+    }
 }
 
 impl SipConfig {
@@ -28,6 +60,20 @@ impl SipConfig {
     /// [`SipConfig::validate`]; an unreadable value reads as off.
     pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.listen.trim().parse().ok()
+    }
+
+    /// The SIP TLS address, or `None` when SIP TLS is off (or SIP is).
+    /// Call after [`SipConfig::validate`].
+    pub fn tls_listen_addr(&self) -> Option<SocketAddr> {
+        self.listen_addr()?;
+        self.tls_listen.trim().parse().ok()
+    }
+
+    /// SIP's own certificate and key files, `None` for the web server's.
+    pub fn own_certificate(&self) -> Option<(PathBuf, PathBuf)> {
+        let empty = |p: &PathBuf| p.as_os_str().is_empty();
+        (!empty(&self.cert_file) && !empty(&self.key_file))
+            .then(|| (self.cert_file.clone(), self.key_file.clone()))
     }
 
     /// The address announced to phones: `public_address`, else the listen
@@ -40,7 +86,10 @@ impl SipConfig {
         }
     }
 
-    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+    /// Refuses what cannot work; `web_tls` says whether the web server
+    /// has a certificate SIP TLS could serve.
+    pub(super) fn validate(&self, web_tls: bool) -> Result<(), ConfigError> {
+        self.validate_tls(web_tls)?;
         let listen = self.listen.trim();
         if listen.is_empty() {
             return Ok(());
@@ -79,6 +128,47 @@ impl SipConfig {
     }
 }
 
+impl SipConfig {
+    fn validate_tls(&self, web_tls: bool) -> Result<(), ConfigError> {
+        let tls_listen = self.tls_listen.trim();
+        let (cert, key) = (
+            self.cert_file.as_os_str().is_empty(),
+            self.key_file.as_os_str().is_empty(),
+        );
+        if cert != key {
+            return Err(ConfigError::Invalid(
+                "sip.cert_file and sip.key_file go together: set both, or neither for the \
+                 web server's certificate"
+                    .into(),
+            ));
+        }
+        if tls_listen.is_empty() {
+            return Ok(());
+        }
+        tls_listen.parse::<SocketAddr>().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "sip.tls_listen must be an IP address with a port, such as \"0.0.0.0:5061\", \
+                 or empty for no SIP TLS; not {:?}",
+                self.tls_listen
+            ))
+        })?;
+        if self.listen.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "sip.tls_listen needs sip.listen: SIP over TLS is part of the SIP gateway".into(),
+            ));
+        }
+        if cert && !web_tls {
+            return Err(ConfigError::Invalid(
+                "sip.tls_listen is set but there is no certificate for it: the web server has \
+                 none (http.tls = \"off\"); set http.tls to \"files\" or \"self-signed\", or \
+                 give SIP its own with sip.cert_file and sip.key_file"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,13 +177,14 @@ mod tests {
         SipConfig {
             listen: listen.into(),
             public_address: public_address.into(),
+            ..SipConfig::default()
         }
     }
 
     #[test]
     fn empty_is_off() {
         let config = SipConfig::default();
-        config.validate().unwrap();
+        config.validate(false).unwrap();
         assert_eq!(config.listen_addr(), None);
         assert_eq!(config.public_ip(), None);
     }
@@ -101,15 +192,59 @@ mod tests {
     #[test]
     fn the_public_address_defaults_to_the_listen_ip() {
         let config = sip("192.0.2.7:5060", "");
-        config.validate().unwrap();
+        config.validate(false).unwrap();
         assert_eq!(
             config.listen_addr(),
             Some("192.0.2.7:5060".parse().unwrap())
         );
         assert_eq!(config.public_ip(), Some("192.0.2.7".parse().unwrap()));
         let config = sip("0.0.0.0:5060", "198.51.100.1");
-        config.validate().unwrap();
+        config.validate(false).unwrap();
         assert_eq!(config.public_ip(), Some("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn sip_tls_needs_a_certificate_and_sip() {
+        let tls = |listen: &str, cert: &str, key: &str| SipConfig {
+            tls_listen: "127.0.0.1:0".into(),
+            cert_file: cert.into(),
+            key_file: key.into(),
+            ..sip(listen, "")
+        };
+        // The web server's certificate, when it has one.
+        let config = tls("127.0.0.1:5060", "", "");
+        config.validate(true).unwrap();
+        assert_eq!(
+            config.tls_listen_addr(),
+            Some("127.0.0.1:0".parse().unwrap())
+        );
+        assert_eq!(config.own_certificate(), None);
+        let err = config.validate(false).unwrap_err().to_string();
+        assert!(
+            err.contains("sip.tls_listen") && err.contains("http.tls"),
+            "{err}"
+        );
+        // SIP's own, whatever the web server does.
+        let config = tls("127.0.0.1:5060", "sip.pem", "sip.key");
+        config.validate(false).unwrap();
+        assert!(config.own_certificate().is_some());
+        // Half a pair, TLS without SIP, a bad address.
+        let err = tls("127.0.0.1:5060", "sip.pem", "")
+            .validate(true)
+            .unwrap_err();
+        assert!(err.to_string().contains("sip.key_file"), "{err}");
+        let err = tls("", "", "").validate(true).unwrap_err();
+        assert!(err.to_string().contains("needs sip.listen"), "{err}");
+        let config = SipConfig {
+            tls_listen: "5061".into(),
+            ..sip("127.0.0.1:5060", "")
+        };
+        let err = config.validate(true).unwrap_err();
+        assert!(err.to_string().contains("sip.tls_listen"), "{err}");
+        // Off by default; plain RTP allowed by default.
+        let config = SipConfig::default();
+        assert_eq!(config.tls_listen_addr(), None);
+        assert!(config.plain_rtp);
     }
 
     #[test]
@@ -128,7 +263,7 @@ mod tests {
                 "sip.public_address",
             ),
         ] {
-            let err = config.validate().unwrap_err().to_string();
+            let err = config.validate(false).unwrap_err().to_string();
             assert!(err.contains(key), "{config:?}: {err}");
         }
     }

@@ -27,7 +27,7 @@ pub const CERT_FILE: &str = "cert.pem";
 pub const KEY_FILE: &str = "key.pem";
 
 /// A client that has not finished its handshake by then is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Finished handshakes waiting for axum to take them.
 const ACCEPT_QUEUE: usize = 64;
@@ -51,33 +51,50 @@ pub enum TlsError {
 
 /// The server's TLS configuration, or `None` for plain HTTP.
 pub fn server_config(config: &Config) -> Result<Option<Arc<ServerConfig>>, TlsError> {
-    let (cert_path, key_path) = match config.http.tls {
-        TlsMode::Off => return Ok(None),
-        TlsMode::Files => (config.http.cert_file.clone(), config.http.key_file.clone()),
-        TlsMode::SelfSigned => self_signed(config)?,
+    let Some((cert_path, key_path)) = certificate_files(config)? else {
+        return Ok(None);
     };
+    let mut server = load(&cert_path, &key_path)?;
+    // axum here speaks HTTP/1.1 only, which the signalling WebSocket needs.
+    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Some(Arc::new(server)))
+}
+
+/// The web server's certificate chain and key files (the self-signed pair
+/// made now if it is missing); `None` for plain HTTP.
+pub fn certificate_files(config: &Config) -> Result<Option<(PathBuf, PathBuf)>, TlsError> {
+    match config.http.tls {
+        TlsMode::Off => Ok(None),
+        TlsMode::Files => Ok(Some((
+            config.http.cert_file.clone(),
+            config.http.key_file.clone(),
+        ))),
+        TlsMode::SelfSigned => self_signed(config).map(Some),
+    }
+}
+
+/// A TLS 1.2 and 1.3 server configuration for a PEM certificate chain and
+/// key, with no ALPN (the caller names its protocol).
+pub fn load(cert_path: &Path, key_path: &Path) -> Result<ServerConfig, TlsError> {
     let read_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| TlsError::Read { path, source }
     };
-    let certs = CertificateDer::pem_file_iter(&cert_path)
-        .map_err(read_error(&cert_path))?
+    let certs = CertificateDer::pem_file_iter(cert_path)
+        .map_err(read_error(cert_path))?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(read_error(&cert_path))?;
+        .map_err(read_error(cert_path))?;
     if certs.is_empty() {
-        return Err(TlsError::NoCertificate(cert_path));
+        return Err(TlsError::NoCertificate(cert_path.to_path_buf()));
     }
-    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(read_error(&key_path))?;
+    let key = PrivateKeyDer::from_pem_file(key_path).map_err(read_error(key_path))?;
     // rustls implements only TLS 1.2 and 1.3 (nothing older exists in it);
     // naming both keeps 1.2 for older clients (the `tls12` feature is on).
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut server = ServerConfig::builder_with_provider(provider)
+    Ok(ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()
-        .with_single_cert(certs, key)?;
-    // axum here speaks HTTP/1.1 only, which the signalling WebSocket needs.
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Some(Arc::new(server)))
+        .with_single_cert(certs, key)?)
 }
 
 /// The paths of the self-signed certificate and key, made now unless an

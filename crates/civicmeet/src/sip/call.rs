@@ -46,6 +46,7 @@ use super::keypad::{Keypad, KeypadCommand};
 use super::media_ports::VideoSockets;
 use super::meeting_client::MeetingClient;
 use super::pin::{AfterWrong, PinEntry};
+use super::rtp_socket::RtpSocket;
 use super::shell::{CallInput, Command};
 use super::video::{PhoneVideo, VideoIn};
 use super::webrtc_leg::{LegEvent, ReceivedVideo, WebRtcLeg};
@@ -96,7 +97,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
     };
     let short = meeting.id.get(..6).unwrap_or_default().to_string();
     let rtp = match UdpSocket::bind(SocketAddr::new(gateway.local_ip, 0)).await {
-        Ok(socket) => socket,
+        Ok(socket) => RtpSocket::new(socket),
         Err(e) => {
             tracing::error!(%call, error = %e, "cannot open an RTP port");
             command(Command::Reject { call, status: 503 });
@@ -122,6 +123,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
             None
         }
     };
+    local.security = super::media_security::for_new_call(gateway.plain_rtp);
     command(Command::Accept { call, local });
     tracing::info!(%call, meeting = %short, "call answered");
     let session = loop {
@@ -213,7 +215,9 @@ enum End {
     Meeting(&'static str),
 }
 
-/// What woke the call's loop.
+/// What woke the call's loop. One lives for one turn of the loop, on the
+/// stack: a session with SRTP keys makes `Input` large, not worth a Box.
+#[allow(clippy::large_enum_variant)]
 enum Wake {
     Input(Option<CallInput>),
     Server(Option<ServerMessage>),
@@ -234,7 +238,8 @@ struct Leg {
     /// The display name in the meeting. Never logged.
     name: String,
     inputs: mpsc::Receiver<CallInput>,
-    rtp: UdpSocket,
+    /// RTP to and from the phone, SRTP when the call agreed keys.
+    rtp: RtpSocket,
     /// The video ports, kept while the call may have video.
     video_sockets: Option<VideoSockets>,
     video: Option<PhoneVideo>,
@@ -352,12 +357,16 @@ impl Leg {
         let mut events = Vec::new();
         loop {
             let webrtc_timeout = self.webrtc.as_ref().map(WebRtcLeg::next_timeout);
+            let (video_rtp, video_rtcp) = match &mut self.video_sockets {
+                Some(sockets) => (Some(&mut sockets.rtp), Some(&mut sockets.rtcp)),
+                None => (None, None),
+            };
             let wake = tokio::select! {
                 input = self.inputs.recv() => Wake::Input(input),
                 message = recv_server(&mut self.client) => Wake::Server(message),
                 received = self.rtp.recv_from(&mut rtp_buffer) => Wake::Rtp(received),
-                received = recv_on(self.video_sockets.as_ref().map(|v| &v.rtp), &mut video_buffer) => Wake::VideoRtp(received),
-                received = recv_on(self.video_sockets.as_ref().map(|v| &v.rtcp), &mut rtcp_buffer) => Wake::VideoRtcp(received),
+                received = recv_on(video_rtp, &mut video_buffer) => Wake::VideoRtp(received),
+                received = recv_on(video_rtcp, &mut rtcp_buffer) => Wake::VideoRtcp(received),
                 received = recv_webrtc(&self.webrtc, &mut webrtc_buffer) => Wake::WebRtc(received),
                 _ = tick.tick() => Wake::Tick,
                 () = sleep_until(webrtc_timeout) => Wake::WebRtcTimeout,
@@ -491,6 +500,11 @@ impl Leg {
             };
             self.audio_in = PhoneAudioIn::new(audio);
             self.audio_out = PhoneAudioOut::new(audio, start);
+        }
+        self.rtp.set_keys(audio.srtp.as_ref());
+        if first {
+            let srtp = self.rtp.is_secure();
+            tracing::info!(call = %self.call, meeting = %self.short, srtp, "media agreed");
         }
         if first || moved {
             // A new address from the phone's SDP: learn its source anew.
@@ -832,6 +846,7 @@ impl Leg {
         }
         sockets.rtcp_peer = stream.remote_rtcp;
         sockets.rtcp_mux = stream.rtcp_mux;
+        sockets.set_keys(stream.srtp.as_ref());
     }
 
     /// A re-INVITE added the room system's camera: publish it on the
@@ -971,7 +986,7 @@ impl Leg {
     /// of the room system's camera: RTCP, and a SIP INFO for systems that
     /// only listen to that.
     fn ask_phone_for_keyframe(&mut self, now: Instant) {
-        let (Some(video), Some(sockets)) = (&mut self.video, &self.video_sockets) else {
+        let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
             return;
         };
         if let Some(request) = video.keyframe_request(now) {
@@ -988,7 +1003,7 @@ impl Leg {
         if !self.shows_video() || self.place != Place::Meeting {
             return;
         }
-        let (Some(video), Some(sockets)) = (&mut self.video, &self.video_sockets) else {
+        let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
             return;
         };
         let mut packets = Vec::new();
@@ -1030,7 +1045,7 @@ async fn recv_server(client: &mut Option<MeetingClient>) -> Option<ServerMessage
 
 /// Receives on a socket the call may not have.
 async fn recv_on(
-    socket: Option<&UdpSocket>,
+    socket: Option<&mut RtpSocket>,
     buffer: &mut [u8],
 ) -> std::io::Result<(usize, SocketAddr)> {
     match socket {

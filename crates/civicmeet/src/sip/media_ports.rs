@@ -5,7 +5,10 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 
+use civicmeet_sip::sdp::SrtpKeys;
 use tokio::net::UdpSocket;
+
+use super::rtp_socket::RtpSocket;
 
 /// Tries for a free even/odd pair this many times before giving up.
 const ATTEMPTS: usize = 16;
@@ -27,10 +30,11 @@ pub async fn bind_pair(ip: IpAddr) -> io::Result<(UdpSocket, UdpSocket)> {
     Err(last)
 }
 
-/// A call's video sockets and where the room system's video comes from.
+/// A call's video sockets (SRTP when the call agreed keys for its video)
+/// and where the room system's video comes from.
 pub struct VideoSockets {
-    pub rtp: UdpSocket,
-    pub rtcp: UdpSocket,
+    pub rtp: RtpSocket,
+    pub rtcp: RtpSocket,
     /// Where its RTP comes from, learnt from the first packet of its
     /// stream (symmetric RTP, for systems behind NAT), else its SDP's.
     pub peer: Option<SocketAddr>,
@@ -43,8 +47,8 @@ pub struct VideoSockets {
 impl VideoSockets {
     pub fn new(rtp: UdpSocket, rtcp: UdpSocket) -> VideoSockets {
         VideoSockets {
-            rtp,
-            rtcp,
+            rtp: RtpSocket::new(rtp),
+            rtcp: RtpSocket::new(rtcp),
             peer: None,
             latched: false,
             rtcp_peer: None,
@@ -54,21 +58,27 @@ impl VideoSockets {
 
     /// Sends RTP to the room system; a full buffer or an unreachable
     /// system loses this packet only.
-    pub fn send_rtp(&self, packet: &[u8]) {
+    /// Takes the keys the video m-line agreed (`None`: plain RTP).
+    pub fn set_keys(&mut self, keys: Option<&SrtpKeys>) {
+        self.rtp.set_keys(keys);
+        self.rtcp.set_keys(keys);
+    }
+
+    pub fn send_rtp(&mut self, packet: &[u8]) {
         if let Some(peer) = self.peer {
             let _ = self.rtp.try_send_to(packet, peer);
         }
     }
 
     /// Sends RTCP: on the RTP port when multiplexed, else to its RTCP port.
-    pub fn send_rtcp(&self, packet: &[u8]) {
+    pub fn send_rtcp(&mut self, packet: &[u8]) {
         let (socket, to) = if self.rtcp_mux {
-            (&self.rtp, self.peer)
+            (&mut self.rtp, self.peer)
         } else {
-            (&self.rtcp, self.rtcp_peer)
+            (&mut self.rtcp, self.rtcp_peer)
         };
         if let Some(to) = to {
-            let _ = socket.try_send_to(packet, to);
+            let _ = socket.try_send_rtcp_to(packet, to);
         }
     }
 }

@@ -24,6 +24,12 @@
 //! and on (`keypad`), also after a host muted it. When the server speaks TLS, the leg's socket does too
 //! (`loopback_tls`: it trusts exactly the server's own certificate).
 //!
+//! SIP comes over UDP, TCP (`tcp`, same port) and TLS (`sip.tls_listen`,
+//! its certificate `tls`'s, its connections `tcp`'s). Calls over TLS that
+//! offer SRTP with SDES keys get it (`rtp_socket` protects and
+//! unprotects; `media_security` draws our keys); `sip.plain_rtp = false`
+//! refuses every other call with 488.
+//!
 //! Video (`video`, sans-IO, and `media_ports`): a room system's camera
 //! (VP8 or H.264 RTP) is depacketized into whole frames and published as
 //! the leg's video track in its own codec; the room system sees one
@@ -39,10 +45,10 @@
 //! Logs name the call (`call-N`) and the meeting's short id only: no
 //! numbers, names or addresses of callers.
 //!
-//! Not yet: a configurable RTP port range, video added by a re-INVITE
-//! after the call joined, H.264 to a VP8-only system, hearings (their
-//! notice cannot be acknowledged on a keypad: such calls are told they
-//! were not let in).
+//! Not yet: a configurable RTP port range, video SRTP (a video m-line's
+//! keys are agreed but its RTP is plain), H.264 to a VP8-only system,
+//! hearings (their notice cannot be acknowledged on a keypad: such calls
+//! are told they were not let in).
 
 mod audio_in;
 mod audio_out;
@@ -51,11 +57,14 @@ mod caller;
 mod keypad;
 mod loopback_tls;
 mod media_ports;
+mod media_security;
 mod meeting_client;
 mod msid;
 mod pin;
+mod rtp_socket;
 mod shell;
 mod tcp;
+mod tls;
 mod track_queue;
 mod video;
 mod webrtc_leg;
@@ -86,6 +95,8 @@ pub(crate) struct Gateway {
     local_ip: IpAddr,
     /// The IP phones send RTP to (SDP `c=`).
     public_ip: IpAddr,
+    /// `sip.plain_rtp`: whether calls may carry plain RTP.
+    plain_rtp: bool,
     commands: mpsc::UnboundedSender<shell::Command>,
 }
 
@@ -97,6 +108,13 @@ pub enum SipError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot open the SIP TLS port {addr} (sip.tls_listen): {source}")]
+    BindTls {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("SIP TLS certificate: {0}")]
+    Certificate(String),
     #[error("the system random number generator failed")]
     Random,
     #[error("cannot trust the server's own certificate for SIP calls: {0}")]
@@ -114,6 +132,8 @@ pub struct SipSocket {
     listener: TcpListener,
     addr: SocketAddr,
     public_ip: IpAddr,
+    /// SIP over TLS: its listener and certificate, when on.
+    tls: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
 }
 
 impl SipSocket {
@@ -142,17 +162,37 @@ impl SipSocket {
                 Err(source) => return Err(SipError::Bind { addr, source }),
             }
         };
+        let tls = match (config.sip.tls_listen_addr(), tls::server_config(config)?) {
+            (Some(tls_listen), Some(server)) => {
+                let listener =
+                    TcpListener::bind(tls_listen)
+                        .await
+                        .map_err(|source| SipError::BindTls {
+                            addr: tls_listen,
+                            source,
+                        })?;
+                Some((listener, server))
+            }
+            _ => None,
+        };
         Ok(Some(SipSocket {
             socket,
             listener,
             addr,
             public_ip,
+            tls,
         }))
     }
 
     /// The bound address (the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The bound SIP TLS address; `None` when SIP TLS is off.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        let (listener, _) = self.tls.as_ref()?;
+        listener.local_addr().ok()
     }
 
     /// Starts serving SIP: calls join meetings through the server at
@@ -168,10 +208,11 @@ impl SipSocket {
         let mut seed = [0u8; 8];
         getrandom::fill(&mut seed).map_err(|_| SipError::Random)?;
         let public_addr = SocketAddr::new(self.public_ip, self.addr.port());
-        let endpoint = Endpoint::new(civicmeet_sip::Config::new(
-            public_addr,
-            u64::from_le_bytes(seed),
-        ));
+        let mut endpoint_config = civicmeet_sip::Config::new(public_addr, u64::from_le_bytes(seed));
+        endpoint_config.tls_addr = self
+            .tls_addr()
+            .map(|tls| SocketAddr::new(self.public_ip, tls.port()));
+        let endpoint = Endpoint::new(endpoint_config);
         let (commands, receiver) = mpsc::unbounded_channel();
         let gateway = Arc::new(Gateway {
             store,
@@ -180,11 +221,19 @@ impl SipSocket {
             media: reachable(media),
             local_ip: self.addr.ip(),
             public_ip: self.public_ip,
+            plain_rtp: config.sip.plain_rtp,
             commands,
         });
         tracing::info!(addr = %self.addr, "sip listening (udp and tcp)");
         let (stream_events, stream_receiver) = mpsc::channel(tcp::MAX_CONNECTIONS);
-        tokio::spawn(tcp::accept(self.listener, stream_events));
+        if let Some(tls_addr) = self.tls_addr() {
+            tracing::info!(addr = %tls_addr, plain_rtp = config.sip.plain_rtp, "sip listening (tls)");
+        }
+        if let Some((listener, server)) = self.tls {
+            let acceptor = tokio_rustls::TlsAcceptor::from(server);
+            tokio::spawn(tcp::accept(listener, Some(acceptor), stream_events.clone()));
+        }
+        tokio::spawn(tcp::accept(self.listener, None, stream_events));
         Ok(tokio::spawn(shell::run(
             self.socket,
             stream_receiver,

@@ -1,5 +1,6 @@
-//! The SIP shell: one UDP socket and the TCP connections on the same port
-//! ([`super::tcp`]), the sans-IO [`Endpoint`], and the routing of its
+//! The SIP shell: one UDP socket, the TCP connections on the same port and
+//! the TLS connections on the TLS port ([`super::tcp`]), the sans-IO
+//! [`Endpoint`], and the routing of its
 //! events to one task per call.
 //!
 //! This task only moves bytes, timers and events: datagrams go to
@@ -17,6 +18,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use civicmeet_sip::sdp::{LocalMedia, MediaSession};
@@ -68,6 +70,15 @@ struct Route {
     inputs: mpsc::Sender<CallInput>,
     /// Our media once accepted, to answer re-offers with.
     local: Option<LocalMedia>,
+    /// The call count of the TCP or TLS connection the call came on: it
+    /// stays open while the call lasts.
+    connection: Option<Arc<AtomicUsize>>,
+}
+
+/// An open TCP or TLS connection.
+struct Connection {
+    writer: mpsc::Sender<Vec<u8>>,
+    calls: Arc<AtomicUsize>,
 }
 
 /// Runs the SIP socket until the process stops.
@@ -79,8 +90,9 @@ pub async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let mut routes: HashMap<CallId, Route> = HashMap::new();
-    // The write queue of each TCP connection, by the peer's address.
-    let mut connections: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> = HashMap::new();
+    // The write queue of each TCP or TLS connection: what the endpoint
+    // sends to a stream source goes on that very connection.
+    let mut connections: HashMap<Source, Connection> = HashMap::new();
     let mut buffer = vec![0u8; RECEIVE_BUFFER];
     loop {
         let timer = endpoint.poll_timeout();
@@ -95,14 +107,14 @@ pub async fn run(
                 Err(e) => tracing::debug!(error = %e, "sip socket receive failed"),
             },
             Some(event) = streams.recv() => match event {
-                StreamEvent::Opened { addr, writer } => {
-                    connections.insert(addr, writer);
+                StreamEvent::Opened { source, writer, calls } => {
+                    connections.insert(source, Connection { writer, calls });
                 }
-                StreamEvent::Message { addr, bytes } => {
-                    endpoint.handle_datagram(Instant::now(), Source::tcp(addr), &bytes);
+                StreamEvent::Message { source, bytes } => {
+                    endpoint.handle_datagram(Instant::now(), source, &bytes);
                 }
-                StreamEvent::Closed { addr } => {
-                    connections.remove(&addr);
+                StreamEvent::Closed { source } => {
+                    connections.remove(&source);
                 }
             },
             Some(command) = commands.recv() => {
@@ -112,7 +124,7 @@ pub async fn run(
         }
         flush(&socket, &connections, &mut endpoint).await;
         while let Some(event) = endpoint.poll_event() {
-            dispatch(&mut endpoint, &mut routes, &gateway, event);
+            dispatch(&mut endpoint, &mut routes, &connections, &gateway, event);
         }
         // Answering a re-offer in `dispatch` may have queued more.
         flush(&socket, &connections, &mut endpoint).await;
@@ -128,20 +140,24 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 async fn flush(
     socket: &UdpSocket,
-    connections: &HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    connections: &HashMap<Source, Connection>,
     endpoint: &mut Endpoint,
 ) {
     while let Some((to, message)) = endpoint.poll_transmit_on() {
         match to.transport {
             Transport::Udp => send(socket, to.addr, &message).await,
-            // On the connection the peer opened; gone or full, the message
-            // is lost as a datagram would be (timers end what waits on it).
-            _ => {
+            // On the connection the peer opened (a phone behind NAT cannot
+            // be called back); gone or full, the message is lost as a
+            // datagram would be (timers end what waits on it).
+            Transport::Tcp | Transport::Tls => {
                 let queued = connections
-                    .get(&to.addr)
-                    .is_some_and(|writer| writer.try_send(message).is_ok());
+                    .get(&to)
+                    .is_some_and(|c| c.writer.try_send(message).is_ok());
                 if !queued {
-                    tracing::debug!("sip tcp message dropped: no open connection or a full queue");
+                    tracing::debug!(
+                        transport = to.transport.via_name(),
+                        "sip stream message dropped: no open connection or a full queue"
+                    );
                 }
             }
         }
@@ -180,22 +196,29 @@ fn apply(endpoint: &mut Endpoint, routes: &mut HashMap<CallId, Route>, command: 
 fn dispatch(
     endpoint: &mut Endpoint,
     routes: &mut HashMap<CallId, Route>,
+    connections: &HashMap<Source, Connection>,
     gateway: &Arc<Gateway>,
     event: CallEvent,
 ) {
     let (call, input) = match event {
         CallEvent::Incoming {
             call,
+            source,
             number,
             from_display,
             ..
         } => {
             let (inputs, receiver) = mpsc::channel(CALL_QUEUE);
+            let connection = connections.get(&source).map(|c| {
+                c.calls.fetch_add(1, Ordering::Relaxed);
+                c.calls.clone()
+            });
             routes.insert(
                 call,
                 Route {
                     inputs,
                     local: None,
+                    connection,
                 },
             );
             let incoming = Incoming {
@@ -224,6 +247,9 @@ fn dispatch(
         CallEvent::KeyframeRequest { call } => (call, CallInput::KeyframeWanted),
         CallEvent::Ended { call, reason } => {
             if let Some(route) = routes.remove(&call) {
+                if let Some(calls) = &route.connection {
+                    calls.fetch_sub(1, Ordering::Relaxed);
+                }
                 // The task may be gone already; then nobody needs to hear.
                 let _ = route.inputs.try_send(CallInput::Ended(reason));
             }

@@ -362,6 +362,7 @@ mod tests {
             feedback: feedback.iter().map(|f| f.to_string()).collect(),
             direction: Direction::SendRecv,
             bandwidth_kbps: None,
+            srtp: None,
         }
     }
 

@@ -22,7 +22,7 @@ use tokio::net::UdpSocket;
 const FAREWELL: Duration = Duration::from_secs(15);
 
 /// A server with SIP on a free loopback port.
-async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
+pub(crate) async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
     let temp = tempfile::tempdir().expect("temp dir");
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
@@ -37,7 +37,7 @@ async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
 }
 
 /// A meeting made through the API, with its dial-in number.
-async fn meeting_with_number(app: &TestApp, request: Value) -> (TestMeeting, String) {
+pub(crate) async fn meeting_with_number(app: &TestApp, request: Value) -> (TestMeeting, String) {
     let response = app.post_json("/api/meetings", &request.to_string()).await;
     assert_eq!(response.status, 201, "{}", response.body);
     let body = response.json();
@@ -56,10 +56,81 @@ async fn meeting_with_number(app: &TestApp, request: Value) -> (TestMeeting, Str
     (meeting, number)
 }
 
+/// How a phone's SIP travels: datagrams, or one TLS connection whose
+/// stream is cut into messages as the server cuts ours.
+pub(crate) enum Signalling {
+    Udp(UdpSocket),
+    Tls {
+        stream: Box<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
+        framer: StreamFramer,
+    },
+}
+
+impl Signalling {
+    fn local_addr(&self) -> SocketAddr {
+        match self {
+            Signalling::Udp(socket) => socket.local_addr().unwrap(),
+            Signalling::Tls { stream, .. } => stream.get_ref().0.local_addr().unwrap(),
+        }
+    }
+
+    /// The Via transport and the Contact's `transport` parameter.
+    fn names(&self) -> (&'static str, &'static str) {
+        match self {
+            Signalling::Udp(_) => ("UDP", ""),
+            Signalling::Tls { .. } => ("TLS", ";transport=tls"),
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8], to: SocketAddr) {
+        use tokio::io::AsyncWriteExt;
+        match self {
+            Signalling::Udp(socket) => {
+                socket.send_to(bytes, to).await.unwrap();
+            }
+            Signalling::Tls { stream, .. } => {
+                stream.write_all(bytes).await.unwrap();
+                stream.flush().await.unwrap();
+            }
+        }
+    }
+
+    /// The next message before `deadline` (keep-alives skipped).
+    async fn recv(&mut self, deadline: tokio::time::Instant) -> Message {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = vec![0u8; 65_536];
+        match self {
+            Signalling::Udp(socket) => {
+                let (len, _) = tokio::time::timeout_at(deadline, socket.recv_from(&mut buffer))
+                    .await
+                    .expect("a SIP message in time")
+                    .unwrap();
+                civicmeet_sip::parse(&buffer[..len]).expect("the server sends valid SIP")
+            }
+            Signalling::Tls { stream, framer } => loop {
+                if let Some(item) = framer.next_item() {
+                    match item.expect("what the server sends frames") {
+                        StreamItem::Message(bytes) => {
+                            return civicmeet_sip::parse(&bytes).expect("valid SIP");
+                        }
+                        StreamItem::Ping => continue,
+                    }
+                }
+                let read = tokio::time::timeout_at(deadline, stream.read(&mut buffer))
+                    .await
+                    .expect("a SIP message in time")
+                    .expect("the TLS connection stays open");
+                assert!(read > 0, "the server closed the TLS connection");
+                framer.push(&buffer[..read]);
+            },
+        }
+    }
+}
+
 /// A SIP phone on loopback: plain-text requests, one call at a time.
-struct Phone {
-    sip: UdpSocket,
-    rtp: Arc<UdpSocket>,
+pub(crate) struct Phone {
+    pub(crate) sip: Signalling,
+    pub(crate) rtp: Arc<UdpSocket>,
     server: SocketAddr,
     call_id: String,
     from_tag: String,
@@ -67,17 +138,28 @@ struct Phone {
     cseq: u32,
     branches: u32,
     /// Where the server wants our RTP (from its answer).
-    server_rtp: Option<SocketAddr>,
+    pub(crate) server_rtp: Option<SocketAddr>,
     /// Requests the server sent us (BYE), answered already.
-    requests: Vec<Message>,
+    pub(crate) requests: Vec<Message>,
     /// Keys pressed so far by RTP.
     presses: u32,
+    /// The phone's SDES key (key and salt): its offer is then RTP/SAVP
+    /// with this key in an `a=crypto` line.
+    pub(crate) sdes: Option<[u8; 30]>,
+    /// The server's answer to the last INVITE.
+    pub(crate) answer: Option<SessionDescription>,
 }
 
 impl Phone {
-    async fn new(server: SocketAddr, name: &str) -> Phone {
+    pub(crate) async fn new(server: SocketAddr, name: &str) -> Phone {
+        let sip = Signalling::Udp(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        Phone::with_signalling(sip, server, name).await
+    }
+
+    /// A phone whose SIP goes over `sip` to `server`.
+    pub(crate) async fn with_signalling(sip: Signalling, server: SocketAddr, name: &str) -> Phone {
         Phone {
-            sip: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+            sip,
             rtp: Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap()),
             server,
             call_id: format!("{name}-{}@127.0.0.1", std::process::id()),
@@ -88,27 +170,40 @@ impl Phone {
             server_rtp: None,
             requests: Vec::new(),
             presses: 0,
+            sdes: None,
+            answer: None,
         }
     }
 
     fn sip_addr(&self) -> SocketAddr {
-        self.sip.local_addr().unwrap()
+        self.sip.local_addr()
     }
 
     fn rtp_addr(&self) -> SocketAddr {
         self.rtp.local_addr().unwrap()
     }
 
-    /// A video phone's offer (PCMU, telephone-event, H.264), or with
-    /// `video` its re-offer that adds a VP8 camera sending from `video`.
+    /// A video phone's offer (PCMU, telephone-event, H.264); SRTP with
+    /// its SDES key when it has one.
     fn offer(&self) -> String {
+        use base64::Engine;
         let rtp = self.rtp_addr();
+        let (protocol, crypto) = match &self.sdes {
+            Some(key) => (
+                "RTP/SAVP",
+                format!(
+                    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{}\r\n",
+                    base64::engine::general_purpose::STANDARD.encode(key)
+                ),
+            ),
+            None => ("RTP/AVP", String::new()),
+        };
         format!(
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-             m=audio {} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n\
-             a=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n\
-             m=video {} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
-             a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n",
+             m=audio {} {protocol} 0 101\r\na=rtpmap:101 telephone-event/8000\r\n\
+             a=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n{crypto}\
+             m=video {} {protocol} 96\r\na=rtpmap:96 H264/90000\r\n\
+             a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n{crypto}",
             rtp.port(),
             rtp.port() + 2
         )
@@ -131,7 +226,13 @@ impl Phone {
         )
     }
 
-    fn request(&mut self, method: &str, number: &str, cseq: u32, body: Option<&str>) -> String {
+    pub(crate) fn request(
+        &mut self,
+        method: &str,
+        number: &str,
+        cseq: u32,
+        body: Option<&str>,
+    ) -> String {
         self.branches += 1;
         let to_tag = self
             .to_tag
@@ -142,15 +243,16 @@ impl Phone {
             Some(body) => ("Content-Type: application/sdp\r\n", body),
             None => ("", ""),
         };
+        let (via, transport) = self.sip.names();
         format!(
             "{method} sip:{number}@{server} SIP/2.0\r\n\
-             Via: SIP/2.0/UDP {me};branch=z9hG4bK{tag}{n};rport\r\n\
+             Via: SIP/2.0/{via} {me};branch=z9hG4bK{tag}{n};rport\r\n\
              Max-Forwards: 70\r\n\
              From: \"Saal 3\" <sip:saal3@127.0.0.1>;tag={tag}\r\n\
              To: <sip:{number}@{server}>{to_tag}\r\n\
              Call-ID: {call_id}\r\n\
              CSeq: {cseq} {method}\r\n\
-             Contact: <sip:saal3@{me}>\r\n\
+             Contact: <sip:saal3@{me}{transport}>\r\n\
              {content_type}Content-Length: {len}\r\n\r\n{body}",
             server = self.server,
             me = self.sip_addr(),
@@ -161,16 +263,13 @@ impl Phone {
         )
     }
 
-    async fn send(&self, text: &str) {
-        self.sip
-            .send_to(text.as_bytes(), self.server)
-            .await
-            .unwrap();
+    pub(crate) async fn send(&mut self, text: &str) {
+        self.sip.send(text.as_bytes(), self.server).await;
     }
 
     /// The next SIP response; requests of the server (its BYE) are
     /// answered 200 and kept.
-    async fn response(&mut self) -> Message {
+    pub(crate) async fn response(&mut self) -> Message {
         loop {
             let message = self.next_message().await;
             match &message.start {
@@ -181,26 +280,18 @@ impl Phone {
     }
 
     async fn next_message(&mut self) -> Message {
-        let mut buffer = vec![0u8; 65_536];
-        let (len, _) = tokio::time::timeout(WAIT, self.sip.recv_from(&mut buffer))
-            .await
-            .expect("a SIP message in time")
-            .unwrap();
-        civicmeet_sip::parse(&buffer[..len]).expect("the server sends valid SIP")
+        self.sip.recv(tokio::time::Instant::now() + WAIT).await
     }
 
     async fn answer_request(&mut self, request: Message) {
         let mut response = request.response(200, "OK", None);
         response.body.clear();
-        self.sip
-            .send_to(&response.to_bytes(), self.server)
-            .await
-            .unwrap();
+        self.sip.send(&response.to_bytes(), self.server).await;
         self.requests.push(request);
     }
 
     /// The final response to an INVITE of `number` (after 100 Trying).
-    async fn invite(&mut self, number: &str) -> Message {
+    pub(crate) async fn invite(&mut self, number: &str) -> Message {
         let offer = self.offer();
         self.invite_with(number, &offer).await
     }
@@ -217,8 +308,9 @@ impl Phone {
         }
     }
 
-    /// Calls `number`, checks the 200 and its answer, sends the ACK.
-    async fn call(&mut self, number: &str) {
+    /// Calls `number`, checks the 200 and its answer, sends the ACK;
+    /// the 200 comes back.
+    pub(crate) async fn call(&mut self, number: &str) -> Message {
         let ok = self.invite(number).await;
         assert_eq!(status(&ok), 200);
         let to = ok.header("To").unwrap();
@@ -231,11 +323,13 @@ impl Phone {
         assert_ne!(answer.media[1].port, 0, "video taken");
         assert_eq!(answer.media[1].payloads[0].payload_type, 96, "H.264 taken");
         self.server_rtp = Some(SocketAddr::new(audio.connection.unwrap(), audio.port));
+        self.answer = Some(answer);
         let ack = self.request("ACK", number, self.cseq, None);
         self.send(&ack).await;
+        ok
     }
 
-    async fn bye(&mut self, number: &str) -> Message {
+    pub(crate) async fn bye(&mut self, number: &str) -> Message {
         self.cseq += 1;
         let bye = self.request("BYE", number, self.cseq, None);
         self.send(&bye).await;
@@ -244,9 +338,8 @@ impl Phone {
 
     /// Waits for the server's BYE (answering it); farewell prompts play
     /// first, a few seconds.
-    async fn expect_bye(&mut self) {
+    pub(crate) async fn expect_bye(&mut self) {
         let deadline = tokio::time::Instant::now() + FAREWELL;
-        let mut buffer = vec![0u8; 65_536];
         loop {
             if self
                 .requests
@@ -255,11 +348,7 @@ impl Phone {
             {
                 return;
             }
-            let (len, _) = tokio::time::timeout_at(deadline, self.sip.recv_from(&mut buffer))
-                .await
-                .expect("a BYE from the server in time")
-                .unwrap();
-            let message = civicmeet_sip::parse(&buffer[..len]).expect("valid SIP");
+            let message = self.sip.recv(deadline).await;
             if let StartLine::Request { .. } = message.start {
                 self.answer_request(message).await;
             }
@@ -268,7 +357,7 @@ impl Phone {
 
     /// Presses `keys` as RFC 4733 telephone-events (payload type 101):
     /// four packets a key, the last with the end bit.
-    async fn press_rtp(&mut self, keys: &str) {
+    pub(crate) async fn press_rtp(&mut self, keys: &str) {
         let to = self.server_rtp.unwrap();
         for key in keys.chars() {
             // Each press its own timestamp: a repeated one is the same press.
@@ -299,7 +388,7 @@ impl Phone {
     }
 
     /// Presses `keys` by SIP INFO (application/dtmf-relay), each answered.
-    async fn press_info(&mut self, number: &str, keys: &str) {
+    pub(crate) async fn press_info(&mut self, number: &str, keys: &str) {
         for key in keys.chars() {
             self.cseq += 1;
             let body = format!("Signal={key}\r\nDuration=160\r\n");
@@ -313,7 +402,7 @@ impl Phone {
 
     /// What the phone hears for `duration` (decoded PCMU), after
     /// dropping what was queued before.
-    async fn listen(&self, duration: Duration) -> Vec<i16> {
+    pub(crate) async fn listen(&self, duration: Duration) -> Vec<i16> {
         let mut buffer = vec![0u8; 2048];
         while self.rtp.try_recv_from(&mut buffer).is_ok() {}
         let mut decoder = AudioDecoder::new(Codec::Pcmu).unwrap();
@@ -331,12 +420,12 @@ impl Phone {
 }
 
 /// Whether the audio holds speech rather than silence.
-fn is_speech(pcm: &[i16]) -> bool {
+pub(crate) fn is_speech(pcm: &[i16]) -> bool {
     let loud = pcm.iter().filter(|s| s.unsigned_abs() > 1000).count();
     loud > pcm.len() / 20
 }
 
-fn status(message: &Message) -> u16 {
+pub(crate) fn status(message: &Message) -> u16 {
     match message.start {
         StartLine::Response { status, .. } => status,
         StartLine::Request { .. } => 0,
@@ -596,7 +685,7 @@ async fn a_host_removes_the_phone_and_ends_the_meeting_with_bye() {
 }
 
 /// A meeting participant publishing a 1 kHz Opus tone.
-async fn tone_peer(app: &TestApp, meeting: &TestMeeting, name: &str) -> Str0mPeer {
+pub(crate) async fn tone_peer(app: &TestApp, meeting: &TestMeeting, name: &str) -> Str0mPeer {
     let mut encoder = AudioEncoder::new(Codec::Opus).unwrap();
     let payload = Box::new(move |_id: u64, frame: u64| {
         let pcm = tone(1000.0, 48_000, frame as usize * 960, 960);
@@ -608,7 +697,7 @@ async fn tone_peer(app: &TestApp, meeting: &TestMeeting, name: &str) -> Str0mPee
 }
 
 /// Everything `peer` received, decoded (48 kHz).
-fn heard(peer: &Str0mPeer) -> Vec<i16> {
+pub(crate) fn heard(peer: &Str0mPeer) -> Vec<i16> {
     let mut decoder = AudioDecoder::new(Codec::Opus).unwrap();
     let mut heard = Vec::new();
     for frame in &peer.received {
@@ -618,7 +707,7 @@ fn heard(peer: &Str0mPeer) -> Vec<i16> {
 }
 
 /// `len` samples of a sine at `freq` from sample `start`, amplitude 8000.
-fn tone(freq: f64, rate: u32, start: usize, len: usize) -> Vec<i16> {
+pub(crate) fn tone(freq: f64, rate: u32, start: usize, len: usize) -> Vec<i16> {
     (start..start + len)
         .map(|n| {
             let t = n as f64 / f64::from(rate);
@@ -628,7 +717,7 @@ fn tone(freq: f64, rate: u32, start: usize, len: usize) -> Vec<i16> {
 }
 
 /// The power of `samples` at `freq` (Goertzel), per sample.
-fn power_at(samples: &[i16], freq: f64, rate: u32) -> f64 {
+pub(crate) fn power_at(samples: &[i16], freq: f64, rate: u32) -> f64 {
     let w = 2.0 * std::f64::consts::PI * freq / f64::from(rate);
     let (mut s1, mut s2) = (0.0, 0.0);
     for &x in samples {
@@ -809,7 +898,7 @@ async fn the_waiting_room_holds_phones_until_a_host_decides() {
 }
 
 /// A JSON POST over TLS to `app`, trusting the certificate in `pem`.
-async fn https_post_json(app: SocketAddr, pem: &[u8], path: &str, body: &str) -> Value {
+pub(crate) async fn https_post_json(app: SocketAddr, pem: &[u8], path: &str, body: &str) -> Value {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     roots

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub media: SocketAddr,
     /// The SIP port (UDP and TCP), when the config turned SIP on.
     pub sip: Option<SocketAddr>,
+    /// The SIP TLS port, when the config turned it on.
+    pub sip_tls: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// The clock of logins and sessions: tests move it forward.
     pub clock: civicmeet::accounts::Clock,
@@ -61,6 +63,7 @@ pub async fn spawn_app_with_config(config: Config) -> TestApp {
         .await
         .expect("application builds");
     let (http, media, sip) = (app.http_addr(), app.media_addr(), app.sip_addr());
+    let sip_tls = app.sip_tls_addr();
     let clock = app.accounts_clock();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -74,6 +77,7 @@ pub async fn spawn_app_with_config(config: Config) -> TestApp {
         http,
         media,
         sip,
+        sip_tls,
         data_dir: data_dir.to_path_buf(),
         clock,
         stop: Some(stop),
