@@ -15,15 +15,18 @@ pub enum Prompt {
     Ended,
     /// You were not let in; goodbye.
     Refused,
+    /// A court hearing: recording is forbidden; press 1 to confirm.
+    Notice,
 }
 
 impl Prompt {
-    pub const ALL: [Prompt; 5] = [
+    pub const ALL: [Prompt; 6] = [
         Prompt::Pin,
         Prompt::PinWrong,
         Prompt::Waiting,
         Prompt::Ended,
         Prompt::Refused,
+        Prompt::Notice,
     ];
 
     /// The clips to play, in order: German, then English.
@@ -42,6 +45,7 @@ impl Prompt {
             Prompt::Waiting => clips!("waiting"),
             Prompt::Ended => clips!("ended"),
             Prompt::Refused => clips!("refused"),
+            Prompt::Notice => clips!("notice"),
         }
     }
 }
@@ -60,7 +64,8 @@ mod tests {
                     .map(|p| i16::from_le_bytes([p[0], p[1]]))
                     .collect();
                 let seconds = samples.len() as f64 / 16_000.0;
-                assert!((1.0..8.0).contains(&seconds), "{prompt:?}: {seconds:.1} s");
+                // The hearing's legal notice is the longest (about 11 s).
+                assert!((1.0..15.0).contains(&seconds), "{prompt:?}: {seconds:.1} s");
                 let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>()
                     / samples.len() as f64)
                     .sqrt();

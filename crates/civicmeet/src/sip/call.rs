@@ -5,7 +5,8 @@
 //! call (revoked when it ends), the meeting WebSocket, WebRTC to the
 //! router. What the server says decides what happens to the call:
 //! `welcome` → media flows; `waiting` → the call stays up, silent, until
-//! a host admits it; `pin_required` / `pin_wrong` → keys typed on the
+//! a host admits it; `notice_required` (a hearing) → the notice is read
+//! and `1` confirms it; `pin_required` / `pin_wrong` → keys typed on the
 //! phone become the PIN, three wrong ones end the call; a fatal error
 //! (rejected, removed, meeting ended) or a closed socket → BYE. A BYE or
 //! CANCEL from the phone → `leave`.
@@ -59,6 +60,10 @@ const DATAGRAM: usize = 2048;
 /// The picture height the room system's tile asks of the router: the
 /// 720p we send it.
 const ROOM_SYSTEM_HEIGHT: u32 = 720;
+/// How often a hearing's notice is read again while the caller has not
+/// confirmed it, and how many times in all before the call ends.
+const NOTICE_REPEAT: Duration = Duration::from_secs(20);
+const NOTICE_PLAYS: u8 = 3;
 /// How often the waiting prompt is played again while a caller waits.
 const WAITING_REPEAT: Duration = Duration::from_secs(30);
 /// The longest a farewell prompt may hold up the hang-up (the prompts
@@ -165,6 +170,9 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         opus: AudioEncoder::new(Codec::Opus).ok(),
         others: BTreeSet::new(),
         waiting_prompt_due: None,
+        notice_acknowledged: false,
+        notice_due: None,
+        notice_plays: 0,
         closing: None,
         keypad: Keypad::new(),
         muted: false,
@@ -189,8 +197,8 @@ pub fn supported_codecs() -> Vec<AudioCodec> {
 /// follows from it.
 const REFUSED: &str = "not let in";
 const WRONG_PINS: &str = "three wrong PINs";
-/// A hearing's notice cannot be acknowledged on a keypad yet.
-const NOTICE: &str = "a hearing needs its notice acknowledged";
+/// A hearing's notice was read three times and never confirmed.
+const NOTICE: &str = "the hearing's notice was not confirmed";
 const ENDED: &str = "the meeting ended the call";
 
 /// Where the leg is in the meeting.
@@ -198,6 +206,8 @@ const ENDED: &str = "the meeting ended the call";
 enum Place {
     /// `join` sent, no answer yet.
     Joining,
+    /// A hearing: its notice is read, `1` confirms it.
+    Notice,
     /// The server asked for a PIN: keys are collected.
     Pin,
     /// In the waiting room.
@@ -270,6 +280,13 @@ struct Leg {
     others: BTreeSet<ParticipantId>,
     /// While waiting: when the waiting prompt plays again.
     waiting_prompt_due: Option<Instant>,
+    /// The caller confirmed a hearing's notice (key `1`); every later
+    /// `join` says so.
+    notice_acknowledged: bool,
+    /// While the notice waits for `1`: when it is read again, and how
+    /// often it was read.
+    notice_due: Option<Instant>,
+    notice_plays: u8,
     /// The meeting side ended the call: a farewell prompt plays, then we
     /// hang up (at the latest at the instant given).
     closing: Option<(&'static str, Instant)>,
@@ -339,7 +356,7 @@ impl Leg {
             },
             key: key.clone(),
             pin,
-            notice_acknowledged: false,
+            notice_acknowledged: self.notice_acknowledged,
             resume: None,
         };
         self.place = Place::Joining;
@@ -546,6 +563,21 @@ impl Leg {
                 None => Ok(()),
             };
         }
+        if self.place == Place::Notice {
+            if key != '1' {
+                return Ok(());
+            }
+            tracing::info!(call = %self.call, meeting = %self.short, "notice confirmed");
+            if let Some(out) = &mut self.audio_out {
+                out.stop_prompt();
+            }
+            self.notice_acknowledged = true;
+            self.notice_due = None;
+            return self
+                .send_join(None)
+                .await
+                .map_err(|_| End::Meeting("the meeting socket failed"));
+        }
         if self.place != Place::Pin {
             return Ok(());
         }
@@ -679,8 +711,15 @@ impl Leg {
                     AfterWrong::GiveUp => Err(End::Meeting(WRONG_PINS)),
                 }
             }
-            // A hearing's notice cannot be acknowledged on a keypad yet.
-            ErrorCode::NoticeRequired => Err(End::Meeting(NOTICE)),
+            // A hearing: the caller hears the notice and confirms with 1.
+            ErrorCode::NoticeRequired => {
+                tracing::info!(%call, meeting = %self.short, "hearing notice");
+                self.place = Place::Notice;
+                self.play(Prompt::Notice);
+                self.notice_plays = 1;
+                self.notice_due = Some(Instant::now() + NOTICE_REPEAT);
+                Ok(())
+            }
             ErrorCode::Rejected | ErrorCode::PinBlocked => {
                 tracing::info!(%call, meeting = %self.short, ?code, "not let in");
                 Err(End::Meeting(REFUSED))
@@ -788,6 +827,19 @@ impl Leg {
         {
             self.play(Prompt::Waiting);
             self.waiting_prompt_due = Some(now + WAITING_REPEAT);
+        }
+        if self.place == Place::Notice
+            && self.closing.is_none()
+            && self.notice_due.is_some_and(|due| now >= due)
+        {
+            if self.notice_plays >= NOTICE_PLAYS {
+                // Not confirmed: say goodbye (the loop hangs up after it).
+                let _ = self.farewell(now, NOTICE);
+            } else {
+                self.play(Prompt::Notice);
+                self.notice_plays += 1;
+                self.notice_due = Some(now + NOTICE_REPEAT);
+            }
         }
         // A keyframe request to the room system may have been lost: ask
         // again (at most every half second) while its picture is stuck.

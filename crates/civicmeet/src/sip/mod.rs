@@ -45,10 +45,10 @@
 //! Logs name the call (`call-N`) and the meeting's short id only: no
 //! numbers, names or addresses of callers.
 //!
-//! Not yet: a configurable RTP port range, video SRTP (a video m-line's
-//! keys are agreed but its RTP is plain), H.264 to a VP8-only system,
-//! hearings (their notice cannot be acknowledged on a keypad: such calls
-//! are told they were not let in).
+//! A hearing's recording notice is read to the caller, who confirms it
+//! with `1` (read three times, then the call ends unconfirmed).
+//!
+//! Not yet: a configurable RTP port range, H.264 to a VP8-only system.
 
 mod audio_in;
 mod audio_out;

@@ -1098,3 +1098,37 @@ async fn a_reinvite_adds_the_room_systems_camera_to_the_meeting() {
     );
     tone.abort();
 }
+
+/// A court hearing over the phone: the caller hears the recording
+/// notice read out, other keys do nothing, `1` confirms it and the call
+/// enters the hearing.
+#[tokio::test]
+async fn a_phone_confirms_a_hearings_notice_with_one_and_enters() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, number) =
+        meeting_with_number(&app, json!({"kind": "hearing", "waiting_room": false})).await;
+    let mut join = common::join_message(meeting.judge.as_deref().unwrap(), "Judge");
+    join["notice_acknowledged"] = json!(true);
+    let (mut judge, welcome) = app.join_with_message(&meeting, join).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+
+    let mut phone = Phone::new(sip, "hearing").await;
+    phone.call(&number).await;
+    assert!(
+        is_speech(&phone.listen(Duration::from_secs(1)).await),
+        "the notice is read out"
+    );
+    phone.press_rtp("2#").await;
+    let early = tokio::time::timeout(
+        Duration::from_millis(500),
+        judge.recv_type("participant_joined"),
+    )
+    .await;
+    assert!(early.is_err(), "other keys do not confirm: {early:?}");
+    phone.press_rtp("1").await;
+    let joined = judge.recv_type("participant_joined").await;
+    assert_eq!(joined["participant"]["name"], "Saal 3");
+    assert_eq!(joined["participant"]["role"], "guest");
+    assert_eq!(status(&phone.bye(&number).await), 200);
+    app.stop().await;
+}
