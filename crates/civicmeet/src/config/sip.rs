@@ -40,6 +40,9 @@ pub struct SipConfig {
     /// Whether calls may carry plain RTP. `false`: only SRTP with SDES
     /// keys over SIP TLS; any other call is refused with 488.
     pub plain_rtp: bool,
+    /// The UDP ports calls' RTP and RTCP use, e.g. `"20000-20999"`, for a
+    /// firewall to open. Empty: any port the system picks.
+    pub rtp_ports: String,
 }
 
 impl Default for SipConfig {
@@ -51,6 +54,7 @@ impl Default for SipConfig {
             cert_file: PathBuf::new(),
             key_file: PathBuf::new(),
             plain_rtp: true,
+            rtp_ports: String::new(),
         }
     }
 }
@@ -67,6 +71,13 @@ impl SipConfig {
     pub fn tls_listen_addr(&self) -> Option<SocketAddr> {
         self.listen_addr()?;
         self.tls_listen.trim().parse().ok()
+    }
+
+    /// The RTP port range, first and last port; `None`: any port. Call
+    /// after [`SipConfig::validate`].
+    pub fn rtp_port_range(&self) -> Option<(u16, u16)> {
+        let (first, last) = self.rtp_ports.trim().split_once('-')?;
+        Some((first.trim().parse().ok()?, last.trim().parse().ok()?))
     }
 
     /// SIP's own certificate and key files, `None` for the web server's.
@@ -90,6 +101,7 @@ impl SipConfig {
     /// has a certificate SIP TLS could serve.
     pub(super) fn validate(&self, web_tls: bool) -> Result<(), ConfigError> {
         self.validate_tls(web_tls)?;
+        self.validate_rtp_ports()?;
         let listen = self.listen.trim();
         if listen.is_empty() {
             return Ok(());
@@ -129,6 +141,27 @@ impl SipConfig {
 }
 
 impl SipConfig {
+    /// A call needs three ports (audio, and video's RTP/RTCP pair): a
+    /// range must hold a few calls' worth, starting even (RTP on even
+    /// ports, RFC 3550 §11).
+    fn validate_rtp_ports(&self) -> Result<(), ConfigError> {
+        if self.rtp_ports.trim().is_empty() {
+            return Ok(());
+        }
+        let invalid = || {
+            ConfigError::Invalid(format!(
+                "sip.rtp_ports must be a range of UDP ports such as \"20000-20999\" \
+                 (at least 16 ports, above 1023), or empty for any port; not {:?}",
+                self.rtp_ports
+            ))
+        };
+        let (first, last) = self.rtp_port_range().ok_or_else(invalid)?;
+        if first < 1024 || last < first || last - first < 15 {
+            return Err(invalid());
+        }
+        Ok(())
+    }
+
     fn validate_tls(&self, web_tls: bool) -> Result<(), ConfigError> {
         let tls_listen = self.tls_listen.trim();
         let (cert, key) = (
@@ -201,6 +234,29 @@ mod tests {
         let config = sip("0.0.0.0:5060", "198.51.100.1");
         config.validate(false).unwrap();
         assert_eq!(config.public_ip(), Some("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_rtp_port_range_is_a_real_range_of_a_few_calls() {
+        let ports = |range: &str| SipConfig {
+            rtp_ports: range.into(),
+            ..sip("192.0.2.7:5060", "")
+        };
+        let config = ports(" 20000 - 20999 ");
+        config.validate(false).unwrap();
+        assert_eq!(config.rtp_port_range(), Some((20000, 20999)));
+        assert_eq!(ports("").rtp_port_range(), None);
+        for bad in [
+            "20000",
+            "20999-20000",
+            "20000-20010",
+            "80-1000",
+            "a-b",
+            "20000-70000",
+        ] {
+            let error = ports(bad).validate(false).unwrap_err().to_string();
+            assert!(error.contains("sip.rtp_ports"), "{bad}: {error}");
+        }
     }
 
     #[test]

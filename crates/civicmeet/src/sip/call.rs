@@ -35,7 +35,6 @@ use civicmeet_store::LinkRole;
 use civicmeet_wire::{
     ClientMessage, ErrorCode, MediaState, PROTOCOL_VERSION, ParticipantId, ServerMessage, TileView,
 };
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
@@ -101,7 +100,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         }
     };
     let short = meeting.id.get(..6).unwrap_or_default().to_string();
-    let rtp = match UdpSocket::bind(SocketAddr::new(gateway.local_ip, 0)).await {
+    let rtp = match super::media_ports::bind_one(gateway.local_ip, gateway.rtp_ports).await {
         Ok(socket) => RtpSocket::new(socket),
         Err(e) => {
             tracing::error!(%call, error = %e, "cannot open an RTP port");
@@ -115,19 +114,20 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
     // VP8 first: browsers send it, so a room system that takes it gets
     // the meeting forwarded rather than transcoded.
     local.video_codecs = vec![SdpVideoCodec::Vp8, SdpVideoCodec::H264];
-    let video_sockets = match super::media_ports::bind_pair(gateway.local_ip).await {
-        Ok((rtp, rtcp)) => {
-            if let Ok(addr) = rtp.local_addr() {
-                local = local.with_video(addr.port());
+    let video_sockets =
+        match super::media_ports::bind_pair(gateway.local_ip, gateway.rtp_ports).await {
+            Ok((rtp, rtcp)) => {
+                if let Ok(addr) = rtp.local_addr() {
+                    local = local.with_video(addr.port());
+                }
+                Some(VideoSockets::new(rtp, rtcp))
             }
-            Some(VideoSockets::new(rtp, rtcp))
-        }
-        Err(e) => {
-            // Audio still works: the video m-line is refused (port 0).
-            tracing::warn!(%call, error = %e, "cannot open video ports");
-            None
-        }
-    };
+            Err(e) => {
+                // Audio still works: the video m-line is refused (port 0).
+                tracing::warn!(%call, error = %e, "cannot open video ports");
+                None
+            }
+        };
     local.security = super::media_security::for_new_call(gateway.plain_rtp);
     command(Command::Accept { call, local });
     tracing::info!(%call, meeting = %short, "call answered");

@@ -48,7 +48,10 @@
 //! A hearing's recording notice is read to the caller, who confirms it
 //! with `1` (read three times, then the call ends unconfirmed).
 //!
-//! Not yet: a configurable RTP port range, H.264 to a VP8-only system.
+//! Calls' RTP ports come from `sip.rtp_ports` when it is set
+//! (`media_ports`), for a firewall to open.
+//!
+//! Not yet: H.264 to a VP8-only system.
 
 mod audio_in;
 mod audio_out;
@@ -97,6 +100,8 @@ pub(crate) struct Gateway {
     public_ip: IpAddr,
     /// `sip.plain_rtp`: whether calls may carry plain RTP.
     plain_rtp: bool,
+    /// `sip.rtp_ports`: where calls' RTP sockets bind.
+    rtp_ports: media_ports::PortRange,
     commands: mpsc::UnboundedSender<shell::Command>,
 }
 
@@ -222,6 +227,7 @@ impl SipSocket {
             local_ip: self.addr.ip(),
             public_ip: self.public_ip,
             plain_rtp: config.sip.plain_rtp,
+            rtp_ports: media_ports::PortRange::from_config(config.sip.rtp_port_range()),
             commands,
         });
         tracing::info!(addr = %self.addr, "sip listening (udp and tcp)");

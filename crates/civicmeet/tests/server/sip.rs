@@ -23,6 +23,13 @@ const FAREWELL: Duration = Duration::from_secs(15);
 
 /// A server with SIP on a free loopback port.
 pub(crate) async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) {
+    spawn_sip_app_with(|_| {}).await
+}
+
+/// The same, with `change` made to its config first.
+async fn spawn_sip_app_with(
+    change: impl FnOnce(&mut Config),
+) -> (TestApp, SocketAddr, tempfile::TempDir) {
     let temp = tempfile::tempdir().expect("temp dir");
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().unwrap();
@@ -31,6 +38,7 @@ pub(crate) async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) 
     config.booking.seed_demo = false;
     // Port 0: the server finds a port free for UDP and TCP alike.
     config.sip.listen = "127.0.0.1:0".to_owned();
+    change(&mut config);
     let app = common::spawn_app_with_config(config).await;
     let sip = app.sip.expect("SIP is on");
     (app, sip, temp)
@@ -1129,6 +1137,28 @@ async fn a_phone_confirms_a_hearings_notice_with_one_and_enters() {
     let joined = judge.recv_type("participant_joined").await;
     assert_eq!(joined["participant"]["name"], "Saal 3");
     assert_eq!(joined["participant"]["role"], "guest");
+    assert_eq!(status(&phone.bye(&number).await), 200);
+    app.stop().await;
+}
+
+/// With `sip.rtp_ports`, a call's audio and video ports (what the answer
+/// tells the phone) are within the range, video on an even port.
+#[tokio::test]
+async fn calls_take_their_ports_from_the_configured_range() {
+    let (app, sip, _temp) = spawn_sip_app_with(|config| {
+        config.sip.rtp_ports = "41000-41099".to_owned();
+    })
+    .await;
+    let (_meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let mut phone = Phone::new(sip, "ports").await;
+    phone.call(&number).await;
+    let answer = phone.answer.clone().expect("an answer");
+    let (audio, video) = (answer.media[0].port, answer.media[1].port);
+    assert!((41000..=41099).contains(&audio), "audio on {audio}");
+    assert!(
+        (41000..=41098).contains(&video) && video % 2 == 0,
+        "video on {video}"
+    );
     assert_eq!(status(&phone.bye(&number).await), 200);
     app.stop().await;
 }
