@@ -9,6 +9,7 @@ use openh264::encoder::{
     RateControlMode, SpsPpsStrategy, UsageType,
 };
 
+use crate::encoder_clock::EncoderClock;
 use crate::picture::Picture;
 use crate::{TranscodeConfig, TranscodeError};
 
@@ -28,37 +29,6 @@ pub(crate) struct H264Encoder {
     width: u32,
     height: u32,
     clock: EncoderClock,
-}
-
-/// The times openh264's rate control sees: from 0 at the first frame,
-/// never backwards. Capture times can jump back (a publisher's new
-/// timeline); rate control would read that as frames coming at once and
-/// drop them, so a jump back counts as one frame interval.
-#[derive(Debug, Clone)]
-struct EncoderClock {
-    frame_ms: u64,
-    last_input: Option<u64>,
-    now: u64,
-}
-
-impl EncoderClock {
-    fn new(max_fps: u32) -> Self {
-        Self {
-            frame_ms: 1000 / u64::from(max_fps.max(1)),
-            last_input: None,
-            now: 0,
-        }
-    }
-
-    fn advance(&mut self, time_ms: u64) -> Timestamp {
-        if let Some(last) = self.last_input {
-            let step = time_ms.checked_sub(last).unwrap_or(self.frame_ms);
-            // openh264 takes an i64: stay far below its end.
-            self.now = self.now.saturating_add(step).min(i64::MAX as u64 / 2);
-        }
-        self.last_input = Some(time_ms);
-        Timestamp::from_millis(self.now)
-    }
 }
 
 impl H264Encoder {
@@ -112,7 +82,7 @@ impl H264Encoder {
         time_ms: u64,
     ) -> Result<Option<H264Frame>, TranscodeError> {
         debug_assert_eq!((picture.width(), picture.height()), self.size());
-        let timestamp = self.clock.advance(time_ms);
+        let timestamp = Timestamp::from_millis(self.clock.advance(time_ms));
         if idr {
             self.encoder.force_intra_frame();
         }
@@ -130,22 +100,5 @@ impl H264Encoder {
             return Ok(None);
         }
         Ok(Some(H264Frame { data, keyframe }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_encoder_clock_starts_at_zero_and_never_goes_back() {
-        let mut clock = EncoderClock::new(30);
-        let times: Vec<u64> = [5_000, 5_033, 5_066, 100, 133, u64::MAX, 0]
-            .into_iter()
-            .map(|t| clock.advance(t).as_millis())
-            .collect();
-        assert_eq!(&times[..5], &[0, 33, 66, 99, 132]);
-        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
-        assert!(times[6] < i64::MAX as u64);
     }
 }

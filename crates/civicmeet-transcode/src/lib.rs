@@ -49,18 +49,30 @@
 //! build from source, H.264 patent licensing is the operator's matter.
 //! libvpx (VP8) is BSD-licensed with a royalty-free patent grant.
 
+mod codec;
 mod config;
+mod encoder_clock;
 mod error;
+mod h264_access_unit;
+mod h264_decoder;
 mod h264_encoder;
+mod h264_to_vp8;
 mod pacing;
 mod picture;
 mod scale;
 mod transcoder;
 mod vp8_decoder;
+mod vp8_encoder;
 mod vp8_header;
+mod vp8_to_h264;
 mod vpx_abi;
+mod vpx_encoder_abi;
+mod vpx_library;
 
 pub use config::TranscodeConfig;
 pub use error::TranscodeError;
 pub use h264_encoder::H264Frame;
-pub use transcoder::{PERIODIC_IDR_MS, Vp8ToH264};
+pub use h264_to_vp8::H264ToVp8;
+pub use transcoder::PERIODIC_IDR_MS;
+pub use vp8_encoder::{Vp8Encoder, Vp8Frame};
+pub use vp8_to_h264::Vp8ToH264;

@@ -1,37 +1,22 @@
-//! The VP8 decoder: libvpx, loaded at run time. Every `unsafe` of the
-//! crate is in this file.
+//! The VP8 decoder: libvpx, loaded at run time (`vpx_library.rs`). One of
+//! the three files with `unsafe` (with `vp8_encoder.rs` and
+//! `vpx_library.rs`).
 //!
-//! libvpx is not linked at build time, so that `cargo build` needs no
-//! system package; `Vp8Decoder::new` looks for the shared library and
-//! says which package to install when there is none. The layouts and
-//! constants it relies on are in `vpx_abi.rs`.
+//! `Vp8Decoder::new` says which package to install when libvpx is
+//! missing. The layouts and constants it relies on are in `vpx_abi.rs`.
 
-use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
+use std::ffi::{c_int, c_uint, c_void};
 
 use libloading::Library;
 
 use crate::TranscodeError;
 use crate::picture::Picture;
+use crate::vpx_library::{self, INSTALL_HINT, c_text, symbol};
 use crate::vpx_abi::{
     ControlFn, DecInitVerFn, DecodeFn, DestroyFn, ErrorFn, GetFrameFn, VP8D_GET_FRAME_CORRUPTED,
     VPX_CODEC_OK, VPX_DECODER_ABI_VERSION, VPX_IMG_FMT_I420, VersionStrFn, Vp8DxFn, VpxCodecCtx,
     VpxCodecDecCfg, VpxImage,
 };
-
-/// The sonames tried, newest first (libvpx9 is 1.15 in Debian 13, libvpx7
-/// is 1.12 in Debian 12); the unversioned name last, as a development
-/// package installs it.
-const LIBRARY_NAMES: [&str; 5] = [
-    "libvpx.so.9",
-    "libvpx.so.8",
-    "libvpx.so.7",
-    "libvpx.so.6",
-    "libvpx.so",
-];
-
-/// What to tell an operator whose machine lacks libvpx.
-pub(crate) const INSTALL_HINT: &str =
-    "install the libvpx shared library (Debian 12: `apt-get install libvpx7`, Debian 13: libvpx9)";
 
 /// No side of a decoded picture is larger than VP8 allows (14 bits).
 const MAX_SIDE: u32 = 16383;
@@ -68,7 +53,7 @@ unsafe impl Send for Vp8Decoder {}
 impl Vp8Decoder {
     /// Loads libvpx and starts a single-threaded VP8 decoder.
     pub(crate) fn new() -> Result<Self, TranscodeError> {
-        let (library, api) = load(&LIBRARY_NAMES)?;
+        let (library, api) = load(&vpx_library::LIBRARY_NAMES)?;
         let mut ctx = Box::new(VpxCodecCtx::zeroed());
         let cfg = VpxCodecDecCfg {
             threads: 1,
@@ -193,44 +178,19 @@ impl Drop for Vp8Decoder {
     }
 }
 
-/// Opens the first of `names` found and looks up every entry point.
+/// Opens libvpx and looks up every entry point the decoder needs.
 fn load(names: &[&str]) -> Result<(Library, Api), TranscodeError> {
-    let mut failures = Vec::new();
-    for &name in names {
-        // SAFETY: loading runs the library's initialisers; libvpx's only set
-        // up its CPU-feature tables.
-        match unsafe { Library::new(name) } {
-            Ok(library) => {
-                let api = entry_points(&library).map_err(|e| {
-                    TranscodeError::Unavailable(format!("{name} lacks {e}; {INSTALL_HINT}"))
-                })?;
-                return Ok((library, api));
-            }
-            Err(e) => failures.push(format!("{name}: {e}")),
-        }
-    }
-    Err(TranscodeError::Unavailable(format!(
-        "libvpx not found ({}); {INSTALL_HINT}",
-        failures.join("; ")
-    )))
+    let (library, name) = vpx_library::open(names)?;
+    let api = entry_points(&library).map_err(|e| {
+        TranscodeError::Unavailable(format!("{name} lacks {e}; {INSTALL_HINT}"))
+    })?;
+    Ok((library, api))
 }
 
 fn entry_points(library: &Library) -> Result<Api, String> {
-    /// Looks `name` up as a function of type `T`.
-    ///
-    /// SAFETY (for callers): `T` must be the function's real C type; each
-    /// type in `vpx_abi.rs` was written from the libvpx headers.
-    unsafe fn symbol<T: Copy>(library: &Library, name: &str) -> Result<T, String> {
-        // SAFETY: see above; the copied pointer is only used while the
-        // library stays loaded (it lives in the same `Vp8Decoder`).
-        unsafe {
-            library
-                .get::<T>(name)
-                .map(|s| *s)
-                .map_err(|_| name.to_string())
-        }
-    }
-    // SAFETY: each name is paired with its own signature from the headers.
+    // SAFETY: each name is paired with its own signature from the headers;
+    // the pointers are used only while the library stays loaded (it lives
+    // in the same `Vp8Decoder`).
     unsafe {
         Ok(Api {
             vp8_dx: symbol(library, "vpx_codec_vp8_dx")?,
@@ -315,32 +275,9 @@ fn copy_image(image: &VpxImage, out: &mut Picture) -> Result<(), TranscodeError>
     Ok(())
 }
 
-/// A C string as text, empty for null.
-///
-/// SAFETY (for callers): `text` is null or a NUL-terminated string valid
-/// for the call.
-unsafe fn c_text(text: *const c_char) -> String {
-    if text.is_null() {
-        return String::new();
-    }
-    // SAFETY: non-null and NUL-terminated per the caller's promise.
-    unsafe { CStr::from_ptr(text) }
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_machine_without_libvpx_is_told_what_to_install() {
-        let Err(TranscodeError::Unavailable(message)) = load(&["libvpx.so.0-not-here"]) else {
-            panic!("a library that does not exist loaded");
-        };
-        assert!(message.contains("libvpx7"), "{message}");
-        assert!(message.contains("libvpx.so.0-not-here"), "{message}");
-    }
 
     #[test]
     fn garbage_is_refused_by_libvpx_itself() {
