@@ -73,6 +73,8 @@ pub use config::TranscodeConfig;
 pub use error::TranscodeError;
 pub use h264_encoder::H264Frame;
 pub use h264_to_vp8::H264ToVp8;
+pub use picture::Picture;
 pub use transcoder::PERIODIC_IDR_MS;
+pub use vp8_decoder::Vp8Decoder;
 pub use vp8_encoder::{Vp8Encoder, Vp8Frame};
 pub use vp8_to_h264::Vp8ToH264;

@@ -35,8 +35,10 @@ struct Api {
     version_str: VersionStrFn,
 }
 
-/// One libvpx VP8 decoding context.
-pub(crate) struct Vp8Decoder {
+/// A single-threaded VP8 decoder (libvpx, loaded at run time): what
+/// [`Vp8ToH264`](crate::Vp8ToH264) decodes with, open for other uses (the
+/// tests read `H264ToVp8`'s output with it, as a browser would).
+pub struct Vp8Decoder {
     api: Api,
     /// Boxed: libvpx may keep pointers to the context, so it must not move.
     ctx: Box<VpxCodecCtx>,
@@ -51,8 +53,9 @@ pub(crate) struct Vp8Decoder {
 unsafe impl Send for Vp8Decoder {}
 
 impl Vp8Decoder {
-    /// Loads libvpx and starts a single-threaded VP8 decoder.
-    pub(crate) fn new() -> Result<Self, TranscodeError> {
+    /// Loads libvpx and starts a single-threaded VP8 decoder
+    /// (`Unavailable` without libvpx, naming the package).
+    pub fn new() -> Result<Self, TranscodeError> {
         let (library, api) = load(&vpx_library::LIBRARY_NAMES)?;
         let mut ctx = Box::new(VpxCodecCtx::zeroed());
         let cfg = VpxCodecDecCfg {
@@ -91,8 +94,10 @@ impl Vp8Decoder {
 
     /// Decodes one whole VP8 frame into `out` (resized to the picture).
     /// `Ok(false)`: the frame decoded but shows nothing (an invisible
-    /// frame, e.g. an alt-ref update).
-    pub(crate) fn decode(
+    /// frame, e.g. an alt-ref update). Nothing in a frame makes it panic,
+    /// but a keyframe's size is not bounded here (up to 16383x16383):
+    /// `Vp8ToH264` checks it first.
+    pub fn decode(
         &mut self,
         frame: &[u8],
         out: &mut Picture,

@@ -7,7 +7,8 @@ mod support;
 
 use civicmeet_transcode::{H264Frame, PERIODIC_IDR_MS, TranscodeConfig, TranscodeError, Vp8ToH264};
 use support::Rng;
-use support::h264::{Decoded, H264Decoder, nal_types, sps_profile};
+use support::h264::{H264Decoder, nal_types, sps_profile};
+use support::psnr;
 use support::pattern::{self, I420};
 use support::vp8_encoder::{Vp8Encoder, Vp8Frame};
 
@@ -77,33 +78,6 @@ fn transcoder(config: TranscodeConfig) -> Vp8ToH264 {
         Ok(t) => t,
         Err(e) => panic!("{e} (libvpx is needed by these tests: install libvpx7)"),
     }
-}
-
-/// The worst of the Y, U and V PSNRs of `decoded` against `source`
-/// (halved by 2x2 means when the decoded picture is half its size).
-fn psnr(source: &I420, decoded: &Decoded) -> f64 {
-    let (w, h) = (decoded.width, decoded.height);
-    let planes = [
-        (source.y(), &decoded.y, 1),
-        (source.u(), &decoded.u, 2),
-        (source.v(), &decoded.v, 2),
-    ];
-    planes
-        .into_iter()
-        .map(|(reference, decoded, sub)| {
-            let reference = if (source.width, source.height) == (w, h) {
-                reference.to_vec()
-            } else {
-                assert_eq!(
-                    (source.width / 2, source.height / 2),
-                    (w, h),
-                    "the tests scale 2:1 only"
-                );
-                pattern::halve(reference, source.width / sub, source.height / sub)
-            };
-            pattern::psnr(&reference, decoded)
-        })
-        .fold(f64::INFINITY, f64::min)
 }
 
 /// Runs `frames` frames of a `width` x `height` camera through a

@@ -86,3 +86,52 @@ pub fn sps_profile(access_unit: &[u8]) -> Option<(u8, u8)> {
         .find(|nal| nal.first().is_some_and(|h| h & 0x1f == 7))
         .and_then(|sps| Some((*sps.get(1)?, *sps.get(2)?)))
 }
+
+/// A room system stand-in: openh264's encoder at one size, constrained
+/// baseline, no frame skipping, IDRs only when asked (and the first).
+pub struct H264Camera {
+    encoder: openh264::encoder::Encoder,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl H264Camera {
+    pub fn new(width: u32, height: u32, bitrate_kbps: u32) -> Self {
+        use openh264::encoder::{
+            BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, RateControlMode,
+            UsageType,
+        };
+        let config = EncoderConfig::new()
+            .usage_type(UsageType::CameraVideoRealTime)
+            .rate_control_mode(RateControlMode::Bitrate)
+            .bitrate(BitRate::from_bps(bitrate_kbps * 1000))
+            .max_frame_rate(FrameRate::from_hz(30.0))
+            .skip_frames(false)
+            .intra_frame_period(IntraFramePeriod::from_num_frames(0))
+            .scene_change_detect(false);
+        let encoder = Encoder::with_api_config(openh264::OpenH264API::from_source(), config)
+            .expect("openh264 encoder");
+        Self {
+            encoder,
+            width,
+            height,
+        }
+    }
+
+    /// One access unit (Annex B) of an I420 picture (planes packed) at
+    /// `time_ms`, and whether it is an IDR.
+    pub fn encode(&mut self, i420: &[u8], time_ms: u64, idr: bool) -> (Vec<u8>, bool) {
+        use openh264::formats::YUVBuffer;
+        let picture = YUVBuffer::from_vec(i420.to_vec(), self.width as usize, self.height as usize);
+        if idr {
+            self.encoder.force_intra_frame();
+        }
+        let stream = self
+            .encoder
+            .encode_at(&picture, openh264::Timestamp::from_millis(time_ms))
+            .expect("H.264 encodes");
+        let data = stream.to_vec();
+        let keyframe = nal_types(&data).contains(&5);
+        (data, keyframe)
+    }
+}

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod h264;
+pub mod vp8_reader;
 pub mod pattern;
 pub mod vp8_encoder;
 
@@ -26,4 +27,31 @@ impl Rng {
     pub fn bytes(&mut self, len: usize) -> Vec<u8> {
         (0..len).map(|_| self.next() as u8).collect()
     }
+}
+
+/// The worst of the Y, U and V PSNRs of `decoded` against `source`
+/// (halved by 2x2 means when the decoded picture is half its size).
+pub fn psnr(source: &pattern::I420, decoded: &h264::Decoded) -> f64 {
+    let (w, h) = (decoded.width, decoded.height);
+    let planes = [
+        (source.y(), &decoded.y, 1),
+        (source.u(), &decoded.u, 2),
+        (source.v(), &decoded.v, 2),
+    ];
+    planes
+        .into_iter()
+        .map(|(reference, decoded, sub)| {
+            let reference = if (source.width, source.height) == (w, h) {
+                reference.to_vec()
+            } else {
+                assert_eq!(
+                    (source.width / 2, source.height / 2),
+                    (w, h),
+                    "the tests scale 2:1 only"
+                );
+                pattern::halve(reference, source.width / sub, source.height / sub)
+            };
+            pattern::psnr(&reference, decoded)
+        })
+        .fold(f64::INFINITY, f64::min)
 }
