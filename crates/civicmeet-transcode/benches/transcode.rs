@@ -1,6 +1,7 @@
 //! What transcoding costs: frames per CPU-second of `Vp8ToH264` (VP8
-//! decode, scale, H.264 encode) for a 640x360 and a 1280x720 camera, the
-//! median of several runs over the same VP8 frames. The CPU time is this
+//! decode, scale, H.264 encode) and of `H264ToVp8` (H.264 decode, scale,
+//! VP8 encode) for a 640x360 and a 1280x720 camera, the median of several
+//! runs over the same input frames. The CPU time is this
 //! thread's own (both codecs run on it), so other load on the machine
 //! counts less than in wall-clock time.
 //!
@@ -14,7 +15,8 @@ mod support;
 
 use std::time::Duration;
 
-use civicmeet_transcode::{TranscodeConfig, Vp8ToH264};
+use civicmeet_transcode::{H264ToVp8, TranscodeConfig, Vp8ToH264};
+use support::h264::H264Camera;
 use support::pattern;
 use support::vp8_encoder::{Vp8Encoder, Vp8Frame};
 
@@ -42,9 +44,108 @@ fn camera(width: u32, height: u32, frames: u32) -> Vec<(Vp8Frame, u64)> {
         .collect()
 }
 
+/// The same, as a room system's H.264.
+fn room_system(width: u32, height: u32, frames: u32) -> Vec<(Vec<u8>, bool, u64)> {
+    let mut camera = H264Camera::new(width, height, if width > 640 { 2500 } else { 1200 });
+    (0..frames)
+        .map(|n| {
+            let time = u64::from(n) * 1000 / 30;
+            let picture = pattern::frame(width, height, n);
+            let (h264, keyframe) = camera.encode(&picture.data, time, n == 0);
+            (h264, keyframe, time)
+        })
+        .collect()
+}
+
+/// Runs `input` through a fresh transcoder `runs` times; the median and
+/// range of frames per CPU-second, and how many frames came out.
+fn measure<T>(
+    runs: usize,
+    frames: u32,
+    mut start: impl FnMut() -> T,
+    mut push: impl FnMut(&mut T, usize) -> bool,
+) -> (f64, f64, f64, usize) {
+    let mut per_second = Vec::with_capacity(runs);
+    let mut outputs = 0;
+    for _ in 0..runs {
+        let mut transcoder = start();
+        outputs = 0;
+        let started = thread_cpu_time();
+        for i in 0..frames as usize {
+            if push(&mut transcoder, i) {
+                outputs += 1;
+            }
+        }
+        let spent = thread_cpu_time() - started;
+        per_second.push(f64::from(frames) / spent.as_secs_f64());
+    }
+    per_second.sort_by(f64::total_cmp);
+    (
+        per_second[runs / 2],
+        per_second[0],
+        per_second[runs - 1],
+        outputs,
+    )
+}
+
+fn report(name: &str, frames: u32, (median, low, high, outputs): (f64, f64, f64, usize)) {
+    println!(
+        "  {name:<22} {median:7.1} frames per CPU-second ({:.0} % of a core at 30 fps; \
+         runs {low:.1}..{high:.1}; {outputs}/{frames} frames out)",
+        100.0 * 30.0 / median,
+    );
+}
+
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let (frames, runs) = if measuring { (150, 5) } else { (6, 1) };
+    vp8_to_h264(frames, runs);
+    h264_to_vp8(frames, runs);
+}
+
+fn h264_to_vp8(frames: u32, runs: usize) {
+    let cases = [
+        (
+            "640x360 -> 640x360",
+            room_system(640, 360, frames),
+            (640, 360, 800),
+        ),
+        (
+            "1280x720 -> 640x360",
+            room_system(1280, 720, frames),
+            (640, 360, 800),
+        ),
+        (
+            "1280x720 -> 1280x720",
+            room_system(1280, 720, frames),
+            (1280, 720, 2000),
+        ),
+    ];
+    println!("H264ToVp8, {frames} frames a run, median of {runs} runs (thread CPU time):");
+    for (name, input, (max_width, max_height, bitrate_kbps)) in cases {
+        let config = TranscodeConfig {
+            max_width,
+            max_height,
+            bitrate_kbps,
+            max_fps: 30,
+        };
+        let result = measure(
+            runs,
+            frames,
+            || H264ToVp8::new(config).expect("libvpx (Debian: libvpx7) and openh264"),
+            |transcoder, i| {
+                let (h264, keyframe, time) = &input[i];
+                transcoder
+                    .push(h264, *keyframe, *time)
+                    .expect("transcodes")
+                    .is_some()
+            },
+        );
+        report(name, frames, result);
+    }
+}
+
+fn vp8_to_h264(frames: u32, runs: usize) {
     let cases = [
         (
             "640x360 -> 640x360",
@@ -70,33 +171,18 @@ fn main() {
             bitrate_kbps,
             max_fps: 30,
         };
-        let mut per_second = Vec::with_capacity(runs);
-        let mut outputs = 0;
-        for _ in 0..runs {
-            let mut transcoder =
-                Vp8ToH264::new(config).expect("libvpx (Debian: libvpx7) and openh264");
-            outputs = 0;
-            let started = thread_cpu_time();
-            for (vp8, time) in &input {
-                if transcoder
+        let result = measure(
+            runs,
+            frames,
+            || Vp8ToH264::new(config).expect("libvpx (Debian: libvpx7) and openh264"),
+            |transcoder, i| {
+                let (vp8, time) = &input[i];
+                transcoder
                     .push(&vp8.data, vp8.keyframe, *time)
                     .expect("transcodes")
                     .is_some()
-                {
-                    outputs += 1;
-                }
-            }
-            let spent = thread_cpu_time() - started;
-            per_second.push(f64::from(frames) / spent.as_secs_f64());
-        }
-        per_second.sort_by(f64::total_cmp);
-        let median = per_second[runs / 2];
-        println!(
-            "  {name:<22} {median:7.1} frames per CPU-second ({:.0} % of a core at 30 fps; \
-             runs {:.1}..{:.1}; {outputs}/{frames} frames out)",
-            100.0 * 30.0 / median,
-            per_second[0],
-            per_second[runs - 1],
+            },
         );
+        report(name, frames, result);
     }
 }

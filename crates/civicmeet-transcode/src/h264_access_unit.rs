@@ -49,7 +49,10 @@ mod tests {
             0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88,
         ];
         assert_eq!(kind(&idr), AccessUnitKind::Idr);
-        assert_eq!(kind(&[0, 0, 1, 0x41, 0x9a, 0, 0, 1, 0x41]), AccessUnitKind::Delta);
+        assert_eq!(
+            kind(&[0, 0, 1, 0x41, 0x9a, 0, 0, 1, 0x41]),
+            AccessUnitKind::Delta
+        );
         assert_eq!(kind(&[0, 0, 1, 0x67, 0x42]), AccessUnitKind::NoSlice);
         // A start code at the very end has no header; 00 01 is none.
         assert_eq!(kind(&[0x65, 0, 1, 0x65, 0, 0, 1]), AccessUnitKind::NoSlice);

@@ -65,9 +65,9 @@ impl<I: InputCodec, O: OutputCodec> Transcoder<I, O> {
         };
         match kind {
             FrameKind::Delta if keyframe => {
-                return Err(self.decode_failed(
-                    "a frame marked keyframe is none by its own header".into(),
-                ));
+                return Err(
+                    self.decode_failed("a frame marked keyframe is none by its own header".into())
+                );
             }
             FrameKind::Delta if self.awaiting_keyframe => return Ok(None),
             FrameKind::Delta | FrameKind::Keyframe => {}
@@ -129,11 +129,8 @@ impl<I: InputCodec, O: OutputCodec> Transcoder<I, O> {
         let periodic = self
             .last_keyframe_ms
             .is_none_or(|last| time_ms.abs_diff(last) >= PERIODIC_IDR_MS);
-        let frame = match encoder.encode(
-            &self.scaled,
-            self.keyframe_requested || periodic,
-            time_ms,
-        ) {
+        let frame = match encoder.encode(&self.scaled, self.keyframe_requested || periodic, time_ms)
+        {
             Ok(frame) => frame,
             Err(e) => {
                 self.encoder = None;

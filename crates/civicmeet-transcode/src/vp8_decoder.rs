@@ -11,12 +11,12 @@ use libloading::Library;
 
 use crate::TranscodeError;
 use crate::picture::Picture;
-use crate::vpx_library::{self, INSTALL_HINT, c_text, symbol};
 use crate::vpx_abi::{
     ControlFn, DecInitVerFn, DecodeFn, DestroyFn, ErrorFn, GetFrameFn, VP8D_GET_FRAME_CORRUPTED,
     VPX_CODEC_OK, VPX_DECODER_ABI_VERSION, VPX_IMG_FMT_I420, VersionStrFn, Vp8DxFn, VpxCodecCtx,
     VpxCodecDecCfg, VpxImage,
 };
+use crate::vpx_library::{self, INSTALL_HINT, c_text, symbol};
 
 /// No side of a decoded picture is larger than VP8 allows (14 bits).
 const MAX_SIDE: u32 = 16383;
@@ -97,11 +97,7 @@ impl Vp8Decoder {
     /// frame, e.g. an alt-ref update). Nothing in a frame makes it panic,
     /// but a keyframe's size is not bounded here (up to 16383x16383):
     /// `Vp8ToH264` checks it first.
-    pub fn decode(
-        &mut self,
-        frame: &[u8],
-        out: &mut Picture,
-    ) -> Result<bool, TranscodeError> {
+    pub fn decode(&mut self, frame: &[u8], out: &mut Picture) -> Result<bool, TranscodeError> {
         if frame.is_empty() {
             return Err(TranscodeError::Decode("empty frame".into()));
         }
@@ -186,9 +182,8 @@ impl Drop for Vp8Decoder {
 /// Opens libvpx and looks up every entry point the decoder needs.
 fn load(names: &[&str]) -> Result<(Library, Api), TranscodeError> {
     let (library, name) = vpx_library::open(names)?;
-    let api = entry_points(&library).map_err(|e| {
-        TranscodeError::Unavailable(format!("{name} lacks {e}; {INSTALL_HINT}"))
-    })?;
+    let api = entry_points(&library)
+        .map_err(|e| TranscodeError::Unavailable(format!("{name} lacks {e}; {INSTALL_HINT}")))?;
     Ok((library, api))
 }
 

@@ -17,14 +17,15 @@ use libloading::Library;
 
 use crate::encoder_clock::EncoderClock;
 use crate::picture::Picture;
-use crate::vpx_abi::{DestroyFn, ErrorFn, VPX_CODEC_OK, VPX_IMG_FMT_I420, ControlFn, VpxCodecCtx, VpxImage};
+use crate::vpx_abi::{
+    ControlFn, DestroyFn, ErrorFn, VPX_CODEC_OK, VPX_IMG_FMT_I420, VpxCodecCtx, VpxImage,
+};
 use crate::vpx_encoder_abi::{
     EncConfigDefaultFn, EncInitVerFn, EncodeFn, GetCxDataFn, VP8E_SET_CPUUSED,
     VP8E_SET_MAX_INTRA_BITRATE_PCT, VP8E_SET_NOISE_SENSITIVITY, VP8E_SET_STATIC_THRESHOLD,
     VP8E_SET_TOKEN_PARTITIONS, VPX_CBR, VPX_CODEC_CX_FRAME_PKT, VPX_DL_REALTIME,
     VPX_EFLAG_FORCE_KF, VPX_ERROR_RESILIENT_DEFAULT, VPX_FRAME_IS_KEY, VPX_KF_AUTO,
-    VPX_KF_DISABLED, VersionFn, Vp8CxFn, VpxCodecEncCfg, VpxRational,
-    encoder_abi_version,
+    VPX_KF_DISABLED, VersionFn, Vp8CxFn, VpxCodecEncCfg, VpxRational, encoder_abi_version,
 };
 use crate::vpx_library::{self, INSTALL_HINT, c_text, symbol};
 use crate::{TranscodeConfig, TranscodeError};
@@ -219,13 +220,14 @@ impl Vp8Encoder {
         // for the fields libvpx reads (checked above); `iface` came from
         // this library; the ABI version is this release's, which libvpx
         // checks.
-        let status =
-            unsafe { (api.enc_init_ver)(&mut *ctx, iface, &*cfg, 0, library.abi) };
+        let status = unsafe { (api.enc_init_ver)(&mut *ctx, iface, &*cfg, 0, library.abi) };
         if status != VPX_CODEC_OK {
             // SAFETY: a failed init leaves a context `vpx_codec_error` can
             // read (it returns a static string for the stored error).
             let why = unsafe { c_text((api.error)(&mut *ctx)) };
-            return Err(failed(format!("{width}x{height} refused: {why} (error {status})")));
+            return Err(failed(format!(
+                "{width}x{height} refused: {why} (error {status})"
+            )));
         }
         let mut encoder = Self {
             library: Arc::clone(library),
@@ -328,7 +330,9 @@ impl Vp8Encoder {
             || u.len() != chroma_width * chroma_height
             || v.len() != u.len()
         {
-            return Err(TranscodeError::Encode("VP8 encoder: planes of the wrong size".into()));
+            return Err(TranscodeError::Encode(
+                "VP8 encoder: planes of the wrong size".into(),
+            ));
         }
         let chroma_stride = chroma_width as c_int;
         // libvpx only reads the planes (`vpx_codec_encode` takes a const

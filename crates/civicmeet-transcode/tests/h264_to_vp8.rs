@@ -74,7 +74,12 @@ impl RoomSystem {
 
 /// Runs `frames` access units through a transcoder and a VP8 decoder;
 /// returns each output's keyframe flag and PSNR.
-fn run(config: TranscodeConfig, size: (u32, u32), frames: u32, expect: (u32, u32)) -> Vec<(bool, f64)> {
+fn run(
+    config: TranscodeConfig,
+    size: (u32, u32),
+    frames: u32,
+    expect: (u32, u32),
+) -> Vec<(bool, f64)> {
     let mut room = RoomSystem::new(size.0, size.1);
     let mut transcoder = transcoder(config);
     let mut browser = Vp8Reader::new();
@@ -100,10 +105,20 @@ fn h264_640x360_comes_out_as_vp8_at_its_own_size() {
     let results = run(config(1280, 720), (640, 360), 60, (640, 360));
     assert_eq!(results.len(), 60, "every frame out (VP8 drops none)");
     assert!(results[0].0, "the first output is a keyframe");
-    assert!(results[1..].iter().all(|(key, _)| !key), "no keyframe unasked");
+    assert!(
+        results[1..].iter().all(|(key, _)| !key),
+        "no keyframe unasked"
+    );
     let mean = results.iter().map(|r| r.1).sum::<f64>() / results.len() as f64;
-    println!("640x360: worst {:.2} dB, mean {mean:.2} dB", worst(&results));
-    assert!(worst(&results) > MIN_PSNR_DB, "worst frame {:.2} dB", worst(&results));
+    println!(
+        "640x360: worst {:.2} dB, mean {mean:.2} dB",
+        worst(&results)
+    );
+    assert!(
+        worst(&results) > MIN_PSNR_DB,
+        "worst frame {:.2} dB",
+        worst(&results)
+    );
 }
 
 #[test]
@@ -112,7 +127,11 @@ fn h264_1280x720_is_scaled_into_the_box() {
     assert_eq!(results.len(), 45);
     assert!(results[0].0);
     println!("1280x720 -> 640x360: worst {:.2} dB", worst(&results));
-    assert!(worst(&results) > MIN_PSNR_DB, "worst frame {:.2} dB", worst(&results));
+    assert!(
+        worst(&results) > MIN_PSNR_DB,
+        "worst frame {:.2} dB",
+        worst(&results)
+    );
 }
 
 #[test]
@@ -126,7 +145,10 @@ fn a_requested_keyframe_is_the_next_output_and_only_that() {
             transcoder.request_keyframe();
         }
         let (source, h264, keyframe, time) = room.next(false);
-        let vp8 = transcoder.push(&h264, keyframe, time).unwrap().expect("an output");
+        let vp8 = transcoder
+            .push(&h264, keyframe, time)
+            .unwrap()
+            .expect("an output");
         if vp8.keyframe {
             keyframes.push(n);
         }
@@ -156,7 +178,10 @@ fn a_new_input_size_starts_a_new_encoder_with_a_keyframe() {
         room.n = n;
         let (source, h264, keyframe, time) = room.next(false);
         assert_eq!(keyframe, n == 0 || n == 12, "frame {n}");
-        let vp8 = transcoder.push(&h264, keyframe, time).unwrap().expect("an output");
+        let vp8 = transcoder
+            .push(&h264, keyframe, time)
+            .unwrap()
+            .expect("an output");
         let decoded = browser.decode(&vp8.data);
         let quality = psnr(&source, &decoded);
         assert!(quality > MIN_PSNR_DB, "frame {n}: {quality:.2} dB");
@@ -207,7 +232,10 @@ fn a_decode_error_asks_for_an_idr_and_deltas_are_skipped_until_one() {
     // (a delta frame: the browser's decoder is fine).
     let (source, h264, keyframe, time) = room.next(true);
     assert!(keyframe);
-    let vp8 = transcoder.push(&h264, true, time).unwrap().expect("output resumes");
+    let vp8 = transcoder
+        .push(&h264, true, time)
+        .unwrap()
+        .expect("output resumes");
     assert!(!transcoder.needs_input_keyframe());
     let quality = psnr(&source, &browser.decode(&vp8.data));
     assert!(quality > MIN_PSNR_DB, "{quality:.2} dB");

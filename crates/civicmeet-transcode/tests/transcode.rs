@@ -8,8 +8,8 @@ mod support;
 use civicmeet_transcode::{H264Frame, PERIODIC_IDR_MS, TranscodeConfig, TranscodeError, Vp8ToH264};
 use support::Rng;
 use support::h264::{H264Decoder, nal_types, sps_profile};
-use support::psnr;
 use support::pattern::{self, I420};
+use support::psnr;
 use support::vp8_encoder::{Vp8Encoder, Vp8Frame};
 
 /// The worst PSNR (of Y, U and V) a frame may have after VP8 at

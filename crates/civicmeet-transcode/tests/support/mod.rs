@@ -5,9 +5,9 @@
 #![allow(dead_code)]
 
 pub mod h264;
-pub mod vp8_reader;
 pub mod pattern;
 pub mod vp8_encoder;
+pub mod vp8_reader;
 
 /// Xorshift64: deterministic "random" input.
 pub struct Rng(u64);
