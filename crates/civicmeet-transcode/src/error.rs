@@ -10,15 +10,17 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TranscodeError {
     /// A codec library is missing or refused to start (libvpx is loaded at
-    /// run time; the message names the package to install).
+    /// run time; the message names the package to install, or the libvpx
+    /// release whose encoder this build does not know).
     #[error("transcoder unavailable: {0}")]
     Unavailable(String),
-    /// The VP8 frame did not decode (or was refused before decoding, e.g.
-    /// a keyframe larger than the transcoder accepts).
-    #[error("VP8 decode failed: {0}")]
+    /// The input frame (VP8 or H.264) did not decode, or was refused
+    /// before decoding (e.g. a keyframe larger than the transcoder accepts,
+    /// or one called a keyframe that is none).
+    #[error("input frame did not decode: {0}")]
     Decode(String),
-    /// openh264 failed on a frame.
-    #[error("H.264 encode failed: {0}")]
+    /// The output encoder (openh264 or libvpx) failed on a frame.
+    #[error("output frame did not encode: {0}")]
     Encode(String),
     /// The [`TranscodeConfig`](crate::TranscodeConfig) cannot work (a zero
     /// rate, a box smaller than 16 pixels or larger than H.264 level 5.1).
