@@ -25,13 +25,14 @@ pub(crate) fn kind(access_unit: &[u8]) -> AccessUnitKind {
     let mut kind = AccessUnitKind::NoSlice;
     let mut zeros = 0;
     for (i, &byte) in access_unit.iter().enumerate() {
-        if byte == 1 && zeros >= 2 {
-            if let Some(header) = access_unit.get(i + 1) {
-                match header & 0x1f {
-                    IDR_SLICE => return AccessUnitKind::Idr,
-                    NON_IDR_SLICE | PARTITION_A => kind = AccessUnitKind::Delta,
-                    _ => {}
-                }
+        if byte == 1
+            && zeros >= 2
+            && let Some(header) = access_unit.get(i + 1)
+        {
+            match header & 0x1f {
+                IDR_SLICE => return AccessUnitKind::Idr,
+                NON_IDR_SLICE | PARTITION_A => kind = AccessUnitKind::Delta,
+                _ => {}
             }
         }
         zeros = if byte == 0 { zeros + 1 } else { 0 };
