@@ -12,7 +12,7 @@ use crate::headers::{NameAddr, param};
 use crate::message::{Header, Message, Method, StartLine};
 use crate::sdp::{LocalMedia, LocalOrigin, MediaSession, SessionDescription};
 use crate::transaction::TransactionKey;
-use crate::transport::Source;
+use crate::transport::{Source, Transport};
 
 /// Our handle of a call (not the SIP Call-ID, which the caller chose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,6 +35,9 @@ pub enum CallEvent {
     /// INVITE without SDP (we offer in the 200, they answer in the ACK).
     Incoming {
         call: CallId,
+        /// How the INVITE came: the call's requests and answers go the
+        /// same way, and SDES is answered only over TLS.
+        transport: Transport,
         number: String,
         from_display: Option<String>,
         from_uri: String,

@@ -53,11 +53,14 @@
 //! leaves on.
 //!
 //! [`sdp::crypto`] reads and writes SDES `a=crypto` lines (RFC 4568) for
-//! SRTP legs; the SRTP itself is `civicmeet-sip-media`'s.
+//! SRTP legs; [`sdp::answer`] takes an `RTP/SAVP` m-line when the layer
+//! above hands in fresh keys ([`sdp::MediaSecurity`]), and the endpoint
+//! uses them only for calls over TLS (RFC 4568 §8.3): an SRTP offer over
+//! UDP or TCP is answered 488. The SRTP itself is `civicmeet-sip-media`'s.
+//! Our Contact names the call's transport, and TLS calls name
+//! [`Config::tls_addr`].
 //!
-//! Not yet: the shell's TCP/TLS listeners, SDES wired into
-//! [`sdp::answer`] (an `RTP/SAVP` m-line is still refused with port 0),
-//! requests of ours other than BYE and INFO (no re-INVITE, no dial-out),
+//! Not yet: requests of ours other than BYE and INFO (no re-INVITE, no dial-out),
 //! session timers and 100rel.
 
 mod call;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use civicmeet_sip::sdp::{AudioCodec, Direction, LocalMedia};
 use civicmeet_sip::{
-    CallEvent, CallId, EndReason, Endpoint, Error, MAX_CALLS, StartLine, T1, parse,
+    CallEvent, CallId, EndReason, Endpoint, Error, MAX_CALLS, StartLine, T1, Transport, parse,
 };
 use common::*;
 
@@ -61,6 +61,7 @@ fn a_full_call_with_a_retransmitted_invite() {
     );
     let Some(CallEvent::Incoming {
         call,
+        transport,
         number,
         from_display,
         from_uri,
@@ -69,6 +70,7 @@ fn a_full_call_with_a_retransmitted_invite() {
     else {
         panic!("Incoming")
     };
+    assert_eq!(transport, Transport::Udp);
     assert_eq!(number, "123456789");
     assert_eq!(from_display.as_deref(), Some("Saal 3"));
     assert_eq!(from_uri, "sip:saal3@court.example");

@@ -267,7 +267,7 @@ fn hold_directions_are_answered() {
 }
 
 #[test]
-fn srtp_lines_are_kept_but_plain_rtp_is_taken() {
+fn without_keys_srtp_lines_are_kept_but_plain_rtp_is_taken() {
     let offer = "v=0\r\no=- 1 1 IN IP4 192.0.2.50\r\ns=-\r\nc=IN IP4 192.0.2.50\r\nt=0 0\r\n\
                  m=audio 6000 RTP/SAVP 8\r\n\
                  a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n\
@@ -279,18 +279,18 @@ fn srtp_lines_are_kept_but_plain_rtp_is_taken() {
     assert_eq!(
         media_sections(&answer.sdp)[0],
         "m=audio 0 RTP/SAVP 8",
-        "SAVP refused until SDES lands"
+        "SAVP refused without keys of ours"
     );
     assert_eq!(
         answer.session.audio.remote_rtp,
         Some("192.0.2.50:6002".parse().unwrap())
     );
-    // SAVP only: nothing to take.
+    // SAVP only: a codec in common, but nothing to take it on.
     let savp_only = offer.replace("m=audio 6002 RTP/AVP 8\r\n", "");
     let parsed = SessionDescription::parse(savp_only.as_bytes()).unwrap();
     assert_eq!(
         sdp::answer(&parsed, &local(), ORIGIN),
-        Err(SdpError::NoCommonCodec)
+        Err(SdpError::MediaSecurity)
     );
 }
 

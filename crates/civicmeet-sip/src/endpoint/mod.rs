@@ -28,7 +28,7 @@ use crate::message::{Message, Method, StartLine};
 use crate::parse::parse;
 use crate::sdp::{self, LocalMedia};
 use crate::transaction::{TransactionEvent, TransactionKey, Transactions};
-use crate::transport::Source;
+use crate::transport::{Source, Transport};
 
 /// Calls at once; an INVITE beyond is answered 503.
 pub const MAX_CALLS: usize = 256;
@@ -49,9 +49,12 @@ const SUPPORTED: &str = "";
 /// Settings of an [`Endpoint`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// The address peers reach our SIP port at: our Contact and the Via
-    /// of our requests.
+    /// The address peers reach our SIP port at (UDP and TCP): our
+    /// Contact and the Via of our requests.
     pub public_addr: SocketAddr,
+    /// The address peers reach our SIP TLS port at, for calls over TLS;
+    /// `None`: no TLS port of its own (`public_addr` is named).
+    pub tls_addr: Option<SocketAddr>,
     /// Server and User-Agent header value.
     pub user_agent: String,
     /// Seed for tags, branches and SDP session ids: drawn from the OS by
@@ -63,8 +66,33 @@ impl Config {
     pub fn new(public_addr: SocketAddr, seed: u64) -> Config {
         Config {
             public_addr,
+            tls_addr: None,
             user_agent: "civicmeet".to_string(),
             seed,
+        }
+    }
+}
+
+impl Config {
+    /// Our address on `transport`: where a peer reaches us on it.
+    pub fn addr_on(&self, transport: Transport) -> SocketAddr {
+        match (transport, self.tls_addr) {
+            (Transport::Tls, Some(addr)) => addr,
+            _ => self.public_addr,
+        }
+    }
+
+    /// Our Contact URI for a call over `transport` (RFC 3261 §8.1.1.8): it
+    /// names the transport, so the peer's in-dialog requests come back
+    /// the same way; `sips:` when the peer's request asked for it
+    /// (§12.1.1), which implies TLS.
+    pub fn contact(&self, transport: Transport, sips: bool) -> String {
+        let addr = self.addr_on(transport);
+        match transport {
+            Transport::Tls if sips => format!("<sips:{addr}>"),
+            Transport::Tls => format!("<sip:{addr};transport=tls>"),
+            Transport::Tcp => format!("<sip:{addr};transport=tcp>"),
+            Transport::Udp => format!("<sip:{addr}>"),
         }
     }
 }
@@ -182,10 +210,14 @@ impl Endpoint {
 
     /// Answers an [`CallEvent::Incoming`] call with 200 and our SDP: the
     /// answer to its offer, or our offer when it came without one. When
-    /// the offer has no audio codec in common with `local`, the call is
-    /// answered 488 and ends, and the error says why.
+    /// the offer has no audio codec in common with `local`, or none on an
+    /// m-line its media security takes, the call is answered 488 and
+    /// ends, and the error says why. SDES keys in `local` are used only
+    /// for calls over TLS.
     pub fn accept(&mut self, now: Instant, call: CallId, local: &LocalMedia) -> Result<(), Error> {
         let entry = self.calls.get_mut(&call).ok_or(Error::UnknownCall(call))?;
+        let secured = secured(local, entry.peer.transport);
+        let local = &secured;
         let (Phase::Offered { .. }, Some(pending)) = (entry.phase, entry.pending.take()) else {
             return Err(Error::WrongState {
                 call,
@@ -197,6 +229,7 @@ impl Endpoint {
             Some(offer) => {
                 sdp::answer(offer, local, origin).map(|a| (a.sdp, false, Some(a.session)))
             }
+            None if !local.security.allows_any() => Err(sdp::SdpError::MediaSecurity),
             None => Ok((sdp::offer(local, origin), true, None)),
         };
         let (sdp, late_offer, session) = match made {
@@ -288,6 +321,8 @@ impl Endpoint {
         local: &LocalMedia,
     ) -> Result<(), Error> {
         let entry = self.calls.get_mut(&call).ok_or(Error::UnknownCall(call))?;
+        let secured = secured(local, entry.peer.transport);
+        let local = &secured;
         let pending = match (&entry.phase, entry.pending.take()) {
             (Phase::Confirmed, Some(pending)) if pending.offer.is_some() => pending,
             (_, pending) => {
@@ -481,7 +516,7 @@ impl Endpoint {
         let bye = entry.request(
             Method::Bye,
             &branch,
-            self.config.public_addr,
+            self.config.addr_on(entry.peer.transport),
             &self.config.user_agent,
         );
         self.clients.send(now, entry.peer, &branch, &bye);
@@ -502,12 +537,16 @@ impl Endpoint {
     /// A 200 to an INVITE of `call`, with our SDP (§13.3.1.4): our
     /// Contact, the Record-Route copied (§12.1.1), what we allow.
     fn ok_with_sdp(&self, call: CallId, request: &Message, sdp: String) -> Message {
-        let tag = self.calls.get(&call).map(|c| c.local_tag.as_str());
+        let entry = self.calls.get(&call);
+        let tag = entry.map(|c| c.local_tag.as_str());
+        let transport = entry.map_or(Transport::Udp, |c| c.peer.transport);
         let mut response = request.response(200, "OK", tag);
         for route in request.headers_named("Record-Route") {
             response.push_header("Record-Route", route.to_string());
         }
-        response.push_header("Contact", format!("<sip:{}>", self.config.public_addr));
+        let sips = matches!(&request.start, StartLine::Request { uri, .. }
+            if uri.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("sips:")));
+        response.push_header("Contact", self.config.contact(transport, sips));
         self.capabilities(&mut response);
         response.set_body("application/sdp", sdp.into_bytes());
         response
@@ -520,6 +559,18 @@ impl Endpoint {
         response.push_header("Supported", SUPPORTED);
         response.push_header("Server", self.config.user_agent.clone());
     }
+}
+
+/// `local` as a call over `transport` may use it: SDES keys only over
+/// TLS. Keys in an SDP that crosses the network in clear text protect
+/// nothing (RFC 4568 §8.3), so over UDP and TCP an SRTP offer is refused
+/// rather than answered with a key anyone on the path can read.
+fn secured(local: &LocalMedia, transport: Transport) -> LocalMedia {
+    let mut local = local.clone();
+    if transport != Transport::Tls {
+        local.security.sdes = None;
+    }
+    local
 }
 
 /// The number of a request's CSeq (the parser checked it is one).

@@ -200,6 +200,7 @@ impl Endpoint {
         self.calls.insert(id, call);
         self.events.push_back(CallEvent::Incoming {
             call: id,
+            transport: source.transport,
             number,
             from_display,
             from_uri,

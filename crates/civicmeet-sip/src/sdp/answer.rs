@@ -1,14 +1,17 @@
 //! The answer to an offer (RFC 3264 §6): one audio codec and
 //! telephone-event, one video codec, every other m-line mirrored with
-//! port 0, in the offer's order.
+//! port 0, in the offer's order. Each taken m-line is plain RTP or SRTP
+//! with our SDES key, as [`LocalMedia::security`] allows (SRTP preferred
+//! where an offer has both).
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
+use super::crypto::{SdesAnswer, SdesKey, answer_crypto};
 use super::{
     Answer, AudioCodec, AudioStream, Direction, LocalMedia, LocalOrigin, MediaDescription,
-    MediaKind, MediaSession, PayloadFormat, SdpError, SessionDescription, TelephoneEvent,
-    VideoCodec, VideoStream,
+    MediaKind, MediaSession, PayloadFormat, SdpError, SessionDescription, SrtpKeys,
+    TelephoneEvent, VideoCodec, VideoStream,
 };
 
 /// RTCP feedback we take when offered (RFC 4585, RFC 5104): loss
@@ -18,13 +21,21 @@ const FEEDBACK: [&str; 3] = ["nack", "nack pli", "ccm fir"];
 /// The answer to `offer` with our `local` media, or
 /// [`SdpError::NoCommonCodec`] when no audio codec is in common (the call
 /// is then refused with 488: a meeting participant without audio makes
-/// no sense, and it could not even enter a PIN).
+/// no sense, and it could not even enter a PIN), or
+/// [`SdpError::MediaSecurity`] when there is one but only on m-lines the
+/// media security refuses.
 pub fn answer(
     offer: &SessionDescription,
     local: &LocalMedia,
     origin: LocalOrigin,
 ) -> Result<Answer, SdpError> {
-    let (audio_index, audio) = choose_audio(offer, local).ok_or(SdpError::NoCommonCodec)?;
+    let (audio_index, audio) = choose_audio(offer, local).ok_or_else(|| {
+        if codec_on_any_audio_line(offer, local) {
+            SdpError::MediaSecurity
+        } else {
+            SdpError::NoCommonCodec
+        }
+    })?;
     let video = local
         .video_port
         .and_then(|port| choose_video(offer, local).map(|v| (v, port)));
@@ -60,6 +71,8 @@ pub(super) struct AudioChoice {
     pub payload_type: u8,
     pub fmtp: Option<String>,
     pub telephone_event: Option<TelephoneEvent>,
+    /// SDES, when the m-line is SRTP.
+    pub srtp: Option<SdesAnswer>,
 }
 
 /// What was chosen for the video m-line.
@@ -70,38 +83,108 @@ pub(super) struct VideoChoice {
     /// The fmtp we answer with.
     pub fmtp: Option<String>,
     pub feedback: Vec<String>,
+    /// SDES, when the m-line is SRTP.
+    pub srtp: Option<SdesAnswer>,
 }
 
-/// Whether an m-line can carry media for us: in use, plain RTP, and with
-/// an address (checked by the parser for used lines, again here).
-fn usable(media: &MediaDescription, kind: &MediaKind) -> bool {
-    media.kind == *kind
-        && media.port != 0
-        && media.protocol.is_plain_rtp()
-        && media.connection.is_some()
+/// How a usable m-line's media would travel.
+enum Carriage {
+    Plain,
+    /// SRTP, with the answer to its `a=crypto` lines.
+    Srtp(SdesAnswer),
 }
 
-/// The first audio m-line that has a codec of ours, with our most wanted
-/// codec on it.
-fn choose_audio(offer: &SessionDescription, local: &LocalMedia) -> Option<(usize, AudioChoice)> {
-    offer.media.iter().enumerate().find_map(|(index, media)| {
-        if !usable(media, &MediaKind::Audio) {
-            return None;
+/// How an m-line can carry media for us, if it can: in use, with an
+/// address (checked by the parser for used lines, again here), and plain
+/// RTP where that is allowed or SRTP with an `a=crypto` line we take
+/// when we have a key for it.
+fn carriage(
+    media: &MediaDescription,
+    kind: &MediaKind,
+    local: &LocalMedia,
+    key: impl Fn(&super::SdesKeys) -> &SdesKey,
+) -> Option<Carriage> {
+    if media.kind != *kind || media.port == 0 || media.connection.is_none() {
+        return None;
+    }
+    if media.protocol.is_plain_rtp() {
+        return local.security.plain_rtp.then_some(Carriage::Plain);
+    }
+    if !media.protocol.is_secure_rtp() {
+        return None;
+    }
+    let key = key(local.security.sdes.as_ref()?);
+    answer_crypto(&media.crypto, key.bytes())
+        .ok()
+        .map(Carriage::Srtp)
+}
+
+/// The m-line of `kind` to take: among those `choose` finds something on,
+/// the first SRTP one, else the first.
+fn prefer_secure<T>(
+    offer: &SessionDescription,
+    kind: &MediaKind,
+    local: &LocalMedia,
+    key: impl Fn(&super::SdesKeys) -> &SdesKey,
+    choose: impl Fn(&MediaDescription, Option<SdesAnswer>) -> Option<T>,
+    is_secure: impl Fn(&T) -> bool,
+) -> Option<(usize, T)> {
+    let mut plain = None;
+    for (index, media) in offer.media.iter().enumerate() {
+        let srtp = match carriage(media, kind, local, &key) {
+            None => continue,
+            Some(Carriage::Plain) => None,
+            Some(Carriage::Srtp(answer)) => Some(answer),
+        };
+        let Some(chosen) = choose(media, srtp) else {
+            continue;
+        };
+        if is_secure(&chosen) {
+            return Some((index, chosen));
         }
+        plain.get_or_insert((index, chosen));
+    }
+    plain
+}
+
+/// Whether some used audio m-line has a codec of ours, whatever its
+/// protocol: tells a refusal for security from one for codecs.
+fn codec_on_any_audio_line(offer: &SessionDescription, local: &LocalMedia) -> bool {
+    offer.media.iter().any(|media| {
+        media.kind == MediaKind::Audio
+            && media.port != 0
+            && media.protocol.is_rtp()
+            && local
+                .audio_codecs
+                .iter()
+                .any(|codec| media.payloads.iter().any(|f| codec.matches(f)))
+    })
+}
+
+/// The audio m-line to take (an SRTP one first) that has a codec of
+/// ours, with our most wanted codec on it.
+fn choose_audio(offer: &SessionDescription, local: &LocalMedia) -> Option<(usize, AudioChoice)> {
+    let choose = |media: &MediaDescription, srtp| {
         let (codec, format) = local.audio_codecs.iter().find_map(|codec| {
             let format = media.payloads.iter().find(|f| codec.matches(f))?;
             Some((*codec, format))
         })?;
-        Some((
-            index,
-            AudioChoice {
-                codec,
-                payload_type: format.payload_type,
-                fmtp: (codec == AudioCodec::Opus).then(|| "useinbandfec=1".to_string()),
-                telephone_event: telephone_event(&media.payloads, codec.clock_rate()),
-            },
-        ))
-    })
+        Some(AudioChoice {
+            codec,
+            payload_type: format.payload_type,
+            fmtp: (codec == AudioCodec::Opus).then(|| "useinbandfec=1".to_string()),
+            telephone_event: telephone_event(&media.payloads, codec.clock_rate()),
+            srtp,
+        })
+    };
+    prefer_secure(
+        offer,
+        &MediaKind::Audio,
+        local,
+        |keys| &keys.audio,
+        choose,
+        |c: &AudioChoice| c.srtp.is_some(),
+    )
 }
 
 /// telephone-event at the codec's clock rate (RFC 4733 §2.1 asks for the
@@ -130,10 +213,7 @@ pub(super) fn telephone_event(
 }
 
 fn choose_video(offer: &SessionDescription, local: &LocalMedia) -> Option<(usize, VideoChoice)> {
-    offer.media.iter().enumerate().find_map(|(index, media)| {
-        if !usable(media, &MediaKind::Video) {
-            return None;
-        }
+    let choose = |media: &MediaDescription, srtp: Option<SdesAnswer>| {
         local.video_codecs.iter().find_map(|codec| {
             media.payloads.iter().find_map(|format| {
                 let fmtp = video_fmtp(*codec, format, local.h264_max_level)?;
@@ -142,18 +222,24 @@ fn choose_video(offer: &SessionDescription, local: &LocalMedia) -> Option<(usize
                     .filter(|f| format.feedback.iter().any(|o| o.eq_ignore_ascii_case(f)))
                     .map(|f| f.to_string())
                     .collect();
-                Some((
-                    index,
-                    VideoChoice {
-                        codec: *codec,
-                        payload_type: format.payload_type,
-                        fmtp,
-                        feedback,
-                    },
-                ))
+                Some(VideoChoice {
+                    codec: *codec,
+                    payload_type: format.payload_type,
+                    fmtp,
+                    feedback,
+                    srtp: srtp.clone(),
+                })
             })
         })
-    })
+    };
+    prefer_secure(
+        offer,
+        &MediaKind::Video,
+        local,
+        |keys| &keys.video,
+        choose,
+        |c: &VideoChoice| c.srtp.is_some(),
+    )
 }
 
 /// Whether `format` is `codec` as we take it, and the fmtp we answer it
@@ -272,6 +358,23 @@ fn write_audio(
     if media.rtcp_mux && local.rtcp_mux {
         sdp.push_str("a=rtcp-mux\r\n");
     }
+    write_crypto(sdp, audio.srtp.as_ref());
+}
+
+/// Our `a=crypto` line on an SRTP m-line.
+fn write_crypto(sdp: &mut String, srtp: Option<&SdesAnswer>) {
+    if let Some(srtp) = srtp {
+        let _ = write!(sdp, "{}\r\n", srtp.line);
+    }
+}
+
+/// The keys an SDES answer agreed, for the media layer.
+pub(super) fn srtp_keys(answer: &SdesAnswer) -> SrtpKeys {
+    SrtpKeys {
+        suite: answer.suite,
+        local: answer.local_key.clone(),
+        remote: answer.remote_key.clone(),
+    }
 }
 
 fn write_video(
@@ -298,6 +401,7 @@ fn write_video(
     if media.rtcp_mux && local.rtcp_mux {
         sdp.push_str("a=rtcp-mux\r\n");
     }
+    write_crypto(sdp, video.srtp.as_ref());
 }
 
 /// A refused m-line: port 0, the offer's protocol and one of its formats
@@ -347,6 +451,7 @@ fn audio_stream(media: &MediaDescription, local: &LocalMedia, audio: &AudioChoic
         telephone_event: audio.telephone_event,
         ptime: media.ptime,
         direction: answered_direction(media),
+        srtp: audio.srtp.as_ref().map(srtp_keys),
     }
 }
 
@@ -363,5 +468,6 @@ fn video_stream(media: &MediaDescription, local: &LocalMedia, video: VideoChoice
         feedback: video.feedback,
         direction: answered_direction(media),
         bandwidth_kbps: media.bandwidth_kbps,
+        srtp: video.srtp.as_ref().map(srtp_keys),
     }
 }

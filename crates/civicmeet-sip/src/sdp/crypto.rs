@@ -72,7 +72,10 @@ impl fmt::Display for CryptoSuite {
 }
 
 /// An SDES master key and salt (30 bytes). Written over with zeros when
-/// dropped; its `Debug` shows no key.
+/// dropped (every clone too); its `Debug` shows no key. Equality is for
+/// telling a changed key from the same one in a re-offer, not a check
+/// against an attacker's guess.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SdesKey([u8; SDES_KEY_LEN]);
 
 impl SdesKey {
@@ -112,7 +115,7 @@ pub struct CryptoAttribute {
 }
 
 /// What the answer to an m-line's `a=crypto` lines agreed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SdesAnswer {
     /// Our answer's attribute line, `a=crypto:<tag> <suite> inline:<key>`
     /// (without the line's CRLF).

@@ -13,9 +13,17 @@
 //! the same for a call that came without an offer (late offer: ours goes
 //! in the 200, theirs comes back in the ACK).
 //!
-//! SRTP: `RTP/SAVP` m-lines are parsed and their `a=crypto` lines kept as
-//! text, but not taken yet (SDES comes with SIP over TLS); an offer that
-//! also has a plain `RTP/AVP` line gets that one.
+//! SRTP (RFC 3711) with SDES keys (RFC 4568): an `RTP/SAVP` (or
+//! `RTP/SAVPF`) m-line is taken when [`LocalMedia::security`] holds our
+//! fresh keys; its first usable `a=crypto` line is answered with our key
+//! under the same tag and suite ([`crypto`]), and the agreed keys come
+//! back in [`AudioStream::srtp`] / [`VideoStream::srtp`]. Where an offer
+//! has both a secure and a plain line, the secure one is taken. Plain
+//! lines are taken only while [`MediaSecurity::plain_rtp`] allows. The
+//! keys themselves are the layer above's to draw (this crate has no
+//! random number generator), and the endpoint drops them for calls that
+//! did not come over TLS: keys in a clear-text SDP protect nothing (RFC
+//! 4568 §8.3).
 
 mod answer;
 pub mod crypto;
@@ -26,6 +34,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 pub use answer::answer;
+use crypto::{CryptoSuite, SdesKey};
 pub use offer::{offer, read_answer};
 
 /// The largest SDP body taken.
@@ -65,6 +74,13 @@ pub enum SdpError {
     NoConnection { media: usize },
     #[error("no audio codec in common")]
     NoCommonCodec,
+    /// An audio codec in common, but only on m-lines the media security
+    /// refuses: SRTP without our keys (not over TLS), or plain RTP where
+    /// only SRTP is allowed.
+    #[error("no audio m-line meets the media security required (SRTP with SDES over TLS)")]
+    MediaSecurity,
+    #[error("the answer's a=crypto does not fit our offer")]
+    CryptoMismatch,
     #[error("the answer does not match our offer: {0}")]
     AnswerMismatch(&'static str),
 }
@@ -143,9 +159,14 @@ impl Protocol {
         !matches!(self, Protocol::Other(_))
     }
 
-    /// Plain RTP, which is what civicmeet takes until SDES lands.
+    /// Plain RTP.
     fn is_plain_rtp(&self) -> bool {
         matches!(self, Protocol::RtpAvp | Protocol::RtpAvpf)
+    }
+
+    /// SRTP (RFC 3711), keyed by SDES when the m-line has `a=crypto`.
+    fn is_secure_rtp(&self) -> bool {
+        matches!(self, Protocol::RtpSavp | Protocol::RtpSavpf)
     }
 }
 
@@ -380,6 +401,54 @@ pub struct LocalMedia {
     pub h264_max_level: u8,
     /// Whether we agree to RTP and RTCP on one port when offered (RFC 5761).
     pub rtcp_mux: bool,
+    /// SRTP keys of ours and whether plain RTP is taken.
+    pub security: MediaSecurity,
+}
+
+/// What our side takes for media security.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaSecurity {
+    /// Our SDES master keys, fresh from the layer above's cryptographic
+    /// random number generator (never reused across calls). `None`: SRTP
+    /// m-lines are refused. The endpoint ignores them for calls that did
+    /// not come over TLS.
+    pub sdes: Option<SdesKeys>,
+    /// Whether plain `RTP/AVP` m-lines are taken.
+    pub plain_rtp: bool,
+}
+
+impl Default for MediaSecurity {
+    /// Plain RTP only: what a leg takes without keys.
+    fn default() -> MediaSecurity {
+        MediaSecurity {
+            sdes: None,
+            plain_rtp: true,
+        }
+    }
+}
+
+impl MediaSecurity {
+    /// Whether any media can be agreed at all.
+    pub fn allows_any(&self) -> bool {
+        self.plain_rtp || self.sdes.is_some()
+    }
+}
+
+/// One master key per m-line we may take: a key never protects two
+/// streams of ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdesKeys {
+    pub audio: SdesKey,
+    pub video: SdesKey,
+}
+
+/// The SRTP an m-line agreed: the suite, our key (it protects what we
+/// send) and the peer's (it opens what we receive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrtpKeys {
+    pub suite: CryptoSuite,
+    pub local: SdesKey,
+    pub remote: SdesKey,
 }
 
 impl LocalMedia {
@@ -394,6 +463,7 @@ impl LocalMedia {
             video_codecs: vec![VideoCodec::H264],
             h264_max_level: 0x1f,
             rtcp_mux: true,
+            security: MediaSecurity::default(),
         }
     }
 
@@ -440,6 +510,8 @@ pub struct AudioStream {
     pub ptime: Option<u32>,
     /// Our direction: whether we send and receive.
     pub direction: Direction,
+    /// SRTP keys when the m-line is `RTP/SAVP`; `None`: plain RTP.
+    pub srtp: Option<SrtpKeys>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,6 +527,8 @@ pub struct VideoStream {
     pub feedback: Vec<String>,
     pub direction: Direction,
     pub bandwidth_kbps: Option<u32>,
+    /// SRTP keys when the m-line is `RTP/SAVP`; `None`: plain RTP.
+    pub srtp: Option<SrtpKeys>,
 }
 
 /// An answer: its text and what it agreed.

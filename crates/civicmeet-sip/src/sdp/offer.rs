@@ -1,19 +1,43 @@
 //! Our own offer, for an INVITE that came without one (late offer, RFC
 //! 3261 §13.2.1: the offer goes in our 200, the answer comes in the ACK),
-//! and reading the answer to it.
+//! and reading the answer to it. Plain RTP while the media security
+//! allows it; otherwise SRTP with our SDES keys (`a=crypto` tag 1,
+//! `AES_CM_128_HMAC_SHA1_80`), whose answer must carry the peer's key
+//! under the same tag. There is no offering both on one m-line without
+//! RFC 5939's capability negotiation, which phones rarely read.
 
 use std::fmt::Write as _;
 
 use super::answer::{remote_addresses, session_lines, telephone_event};
+use super::crypto::{CryptoSuite, SdesKey, crypto_line, parse_crypto};
 use super::{
-    AudioCodec, AudioStream, LocalMedia, LocalOrigin, MediaKind, MediaSession, PayloadFormat,
-    SdpError, SessionDescription, VideoCodec, VideoStream,
+    AudioCodec, AudioStream, LocalMedia, LocalOrigin, MediaDescription, MediaKind, MediaSession,
+    PayloadFormat, SdesKeys, SdpError, SessionDescription, SrtpKeys, VideoCodec, VideoStream,
 };
 
 /// telephone-event payload types in our offers, one per clock rate, so
 /// DTMF goes with whichever audio codec the answer picks.
 const EVENT_48K: u8 = 101;
 const EVENT_8K: u8 = 100;
+/// The tag and suite of our offered `a=crypto` lines.
+const CRYPTO_TAG: u32 = 1;
+const CRYPTO_SUITE: CryptoSuite = CryptoSuite::AesCm128HmacSha1_80;
+
+/// Our keys, when our offer is SRTP: only where plain RTP is not allowed
+/// (a plain offer reaches every phone; see the module docs).
+fn offered_keys(local: &LocalMedia) -> Option<&SdesKeys> {
+    let security = &local.security;
+    security.sdes.as_ref().filter(|_| !security.plain_rtp)
+}
+
+/// The protocol of our m-lines.
+fn protocol(local: &LocalMedia) -> &'static str {
+    if offered_keys(local).is_some() {
+        "RTP/SAVP"
+    } else {
+        "RTP/AVP"
+    }
+}
 
 /// Our offer: every audio codec of `local` (best first), telephone-event
 /// for their clock rates, and the video codecs when `local` has a video
@@ -21,7 +45,7 @@ const EVENT_8K: u8 = 100;
 pub fn offer(local: &LocalMedia, origin: LocalOrigin) -> String {
     let mut sdp = session_lines(local.address, origin);
     let codecs = &local.audio_codecs;
-    let _ = write!(sdp, "m=audio {} RTP/AVP", local.audio_port);
+    let _ = write!(sdp, "m=audio {} {}", local.audio_port, protocol(local));
     for codec in codecs {
         let _ = write!(sdp, " {}", codec.offer_payload_type());
     }
@@ -53,8 +77,11 @@ pub fn offer(local: &LocalMedia, origin: LocalOrigin) -> String {
     if local.rtcp_mux {
         sdp.push_str("a=rtcp-mux\r\n");
     }
+    if let Some(keys) = offered_keys(local) {
+        let _ = write!(sdp, "{}\r\n", crypto_line(CRYPTO_TAG, CRYPTO_SUITE, &keys.audio));
+    }
     if let Some(port) = video_port(local) {
-        let _ = write!(sdp, "m=video {port} RTP/AVP");
+        let _ = write!(sdp, "m=video {port} {}", protocol(local));
         for codec in &local.video_codecs {
             let _ = write!(sdp, " {}", codec.offer_payload_type());
         }
@@ -73,8 +100,38 @@ pub fn offer(local: &LocalMedia, origin: LocalOrigin) -> String {
         if local.rtcp_mux {
             sdp.push_str("a=rtcp-mux\r\n");
         }
+        if let Some(keys) = offered_keys(local) {
+            let _ = write!(sdp, "{}\r\n", crypto_line(CRYPTO_TAG, CRYPTO_SUITE, &keys.video));
+        }
     }
     sdp
+}
+
+/// The SRTP an answered m-line agreed to our offer: `None` for a plain
+/// offer, the keys when the answer took our SRTP m-line with a key under
+/// our tag and suite, [`SdpError::CryptoMismatch`] otherwise.
+fn answered_srtp(
+    local: &LocalMedia,
+    media: &MediaDescription,
+    ours: impl Fn(&SdesKeys) -> &SdesKey,
+) -> Result<Option<SrtpKeys>, SdpError> {
+    let Some(keys) = offered_keys(local) else {
+        return Ok(None);
+    };
+    if !media.protocol.is_secure_rtp() {
+        return Err(SdpError::CryptoMismatch);
+    }
+    let theirs = media
+        .crypto
+        .iter()
+        .filter_map(|line| parse_crypto(line).ok())
+        .find(|c| c.tag == CRYPTO_TAG && c.suite == CRYPTO_SUITE)
+        .ok_or(SdpError::CryptoMismatch)?;
+    Ok(Some(SrtpKeys {
+        suite: CRYPTO_SUITE,
+        local: ours(keys).clone(),
+        remote: theirs.key,
+    }))
 }
 
 fn video_port(local: &LocalMedia) -> Option<u16> {
@@ -121,6 +178,7 @@ pub fn read_answer(
         .ok_or(SdpError::NoCommonCodec)?;
     let rtcp_mux = audio.rtcp_mux && local.rtcp_mux;
     let (remote_rtp, remote_rtcp) = remote_addresses(audio, rtcp_mux);
+    let srtp = answered_srtp(local, audio, |keys| &keys.audio)?;
     let audio_stream = AudioStream {
         remote_rtp,
         remote_rtcp,
@@ -131,6 +189,7 @@ pub fn read_answer(
         telephone_event: telephone_event(&payloads, codec.clock_rate()),
         ptime: audio.ptime,
         direction: audio.direction.answered(),
+        srtp,
     };
     let video = answer
         .media
@@ -147,6 +206,9 @@ pub fn read_answer(
             })?;
             let rtcp_mux = media.rtcp_mux && local.rtcp_mux;
             let (remote_rtp, remote_rtcp) = remote_addresses(media, rtcp_mux);
+            // Video whose keys do not fit is dropped; the call keeps its
+            // audio.
+            let srtp = answered_srtp(local, media, |keys| &keys.video).ok()?;
             Some(VideoStream {
                 remote_rtp,
                 remote_rtcp,
@@ -157,6 +219,7 @@ pub fn read_answer(
                 feedback: format.feedback.clone(),
                 direction: media.direction.answered(),
                 bandwidth_kbps: media.bandwidth_kbps,
+                srtp,
             })
         });
     Ok(MediaSession {
