@@ -12,8 +12,7 @@ use std::time::Instant;
 
 use civicmeet_sip::sdp::crypto::{CryptoSuite, SdesKey, parse_crypto};
 use civicmeet_sip::sdp::{
-    self, LocalMedia, LocalOrigin, MediaSecurity, Protocol, SdesKeys, SdpError,
-    SessionDescription,
+    self, LocalMedia, LocalOrigin, MediaSecurity, Protocol, SdesKeys, SdpError, SessionDescription,
 };
 use civicmeet_sip::{CallEvent, Config, Endpoint, Error, Transport, parse};
 use common::{Phone, SERVER, body, events, sent, status};
@@ -83,10 +82,19 @@ fn with_keys_srtp_is_answered_with_our_key_and_preferred_to_plain() {
     // One line per taken m-line: the first usable tag, our own key.
     let lines = crypto_lines(&answer.sdp);
     assert_eq!(lines.len(), 2, "{lines:?}");
-    let (audio, video) = (parse_crypto(lines[0]).unwrap(), parse_crypto(lines[1]).unwrap());
-    assert_eq!((audio.tag, audio.suite), (2, CryptoSuite::AesCm128HmacSha1_32));
+    let (audio, video) = (
+        parse_crypto(lines[0]).unwrap(),
+        parse_crypto(lines[1]).unwrap(),
+    );
+    assert_eq!(
+        (audio.tag, audio.suite),
+        (2, CryptoSuite::AesCm128HmacSha1_32)
+    );
     assert_eq!(audio.key, keys().audio);
-    assert_eq!((video.tag, video.suite), (7, CryptoSuite::AesCm128HmacSha1_80));
+    assert_eq!(
+        (video.tag, video.suite),
+        (7, CryptoSuite::AesCm128HmacSha1_80)
+    );
     assert_eq!(video.key, keys().video);
 
     // The session names both keys: ours to send with, theirs to open.
@@ -173,7 +181,10 @@ fn our_offer_is_srtp_only_where_plain_rtp_is_refused() {
     assert_eq!(srtp.suite, CryptoSuite::AesCm128HmacSha1_80);
     assert_eq!(srtp.local, keys().audio);
     assert_eq!(srtp.remote, SdesKey::new([0x11; 30]));
-    assert_eq!(session.video.unwrap().srtp.unwrap().remote, SdesKey::new([0x22; 30]));
+    assert_eq!(
+        session.video.unwrap().srtp.unwrap().remote,
+        SdesKey::new([0x22; 30])
+    );
 
     // An answer without a key under our tag does not fit.
     let mut keyless = answer.clone();

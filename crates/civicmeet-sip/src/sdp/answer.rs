@@ -10,8 +10,8 @@ use std::net::{IpAddr, SocketAddr};
 use super::crypto::{SdesAnswer, SdesKey, answer_crypto};
 use super::{
     Answer, AudioCodec, AudioStream, Direction, LocalMedia, LocalOrigin, MediaDescription,
-    MediaKind, MediaSession, PayloadFormat, SdpError, SessionDescription, SrtpKeys,
-    TelephoneEvent, VideoCodec, VideoStream,
+    MediaKind, MediaSession, PayloadFormat, SdpError, SessionDescription, SrtpKeys, TelephoneEvent,
+    VideoCodec, VideoStream,
 };
 
 /// RTCP feedback we take when offered (RFC 4585, RFC 5104): loss

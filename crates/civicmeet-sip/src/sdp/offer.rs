@@ -78,7 +78,11 @@ pub fn offer(local: &LocalMedia, origin: LocalOrigin) -> String {
         sdp.push_str("a=rtcp-mux\r\n");
     }
     if let Some(keys) = offered_keys(local) {
-        let _ = write!(sdp, "{}\r\n", crypto_line(CRYPTO_TAG, CRYPTO_SUITE, &keys.audio));
+        let _ = write!(
+            sdp,
+            "{}\r\n",
+            crypto_line(CRYPTO_TAG, CRYPTO_SUITE, &keys.audio)
+        );
     }
     if let Some(port) = video_port(local) {
         let _ = write!(sdp, "m=video {port} {}", protocol(local));
@@ -101,7 +105,11 @@ pub fn offer(local: &LocalMedia, origin: LocalOrigin) -> String {
             sdp.push_str("a=rtcp-mux\r\n");
         }
         if let Some(keys) = offered_keys(local) {
-            let _ = write!(sdp, "{}\r\n", crypto_line(CRYPTO_TAG, CRYPTO_SUITE, &keys.video));
+            let _ = write!(
+                sdp,
+                "{}\r\n",
+                crypto_line(CRYPTO_TAG, CRYPTO_SUITE, &keys.video)
+            );
         }
     }
     sdp
