@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SipConfig {
     /// The address SIP listens on, UDP and TCP alike, e.g. `0.0.0.0:5060`
@@ -21,6 +21,23 @@ pub struct SipConfig {
     /// The IP address phones reach this server at, written into SDP `c=`
     /// lines and our Contact. Empty: the listen address's IP.
     pub public_address: String,
+    /// Hosts may call room systems from the meeting page (when SIP is on).
+    pub dial_out: bool,
+    /// The hosts dial-outs may reach: a host name or IP address, a
+    /// domain (its subdomains too) or an IP network (`10.1.0.0/16`).
+    /// Empty: any.
+    pub dial_out_domains: Vec<String>,
+}
+
+impl Default for SipConfig {
+    fn default() -> SipConfig {
+        SipConfig {
+            listen: String::new(),
+            public_address: String::new(),
+            dial_out: true,
+            dial_out_domains: Vec::new(),
+        }
+    }
 }
 
 impl SipConfig {
@@ -40,7 +57,38 @@ impl SipConfig {
         }
     }
 
+    /// Whether hosts can dial out: SIP on and `dial_out`.
+    pub fn dial_out_enabled(&self) -> bool {
+        self.dial_out && self.listen_addr().is_some()
+    }
+
+    /// Whether `host` (lower case, IPv6 without brackets) is one
+    /// `dial_out_domains` lets a dial-out reach.
+    pub fn dial_out_allows(&self, host: &str) -> bool {
+        self.dial_out_domains.is_empty()
+            || self
+                .dial_out_domains
+                .iter()
+                .any(|allowed| host_matches(allowed.trim(), host))
+    }
+
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for allowed in &self.dial_out_domains {
+            let allowed = allowed.trim();
+            let network_ok = match allowed.split_once('/') {
+                Some((ip, bits)) => network(ip, bits).is_some(),
+                None => {
+                    !allowed.is_empty() && !allowed.contains([' ', '@', ':'])
+                        || allowed.parse::<IpAddr>().is_ok()
+                }
+            };
+            if !network_ok {
+                return Err(ConfigError::Invalid(format!(
+                    "sip.dial_out_domains takes host names, domains, IP addresses and IP \
+                     networks (10.1.0.0/16); not {allowed:?}"
+                )));
+            }
+        }
         let listen = self.listen.trim();
         if listen.is_empty() {
             return Ok(());
@@ -79,6 +127,44 @@ impl SipConfig {
     }
 }
 
+/// Whether `host` is `allowed`: the same host, a subdomain of it, or an
+/// address in its network.
+fn host_matches(allowed: &str, host: &str) -> bool {
+    if let Some((ip, bits)) = allowed.split_once('/') {
+        let (Some((network, bits)), Ok(host)) = (network(ip, bits), host.parse::<IpAddr>()) else {
+            return false;
+        };
+        return in_network(network, bits, host);
+    }
+    let allowed = allowed.trim_start_matches('.').to_ascii_lowercase();
+    host == allowed
+        || (host.parse::<IpAddr>().is_err()
+            && host
+                .strip_suffix(allowed.as_str())
+                .is_some_and(|rest| rest.ends_with('.')))
+}
+
+fn network(ip: &str, bits: &str) -> Option<(IpAddr, u32)> {
+    let ip: IpAddr = ip.parse().ok()?;
+    let bits: u32 = bits.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    (bits <= max).then_some((ip, bits))
+}
+
+fn in_network(network: IpAddr, bits: u32, host: IpAddr) -> bool {
+    match (network, host) {
+        (IpAddr::V4(n), IpAddr::V4(h)) => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(n) & mask == u32::from(h) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(h)) => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(n) & mask == u128::from(h) & mask
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +173,7 @@ mod tests {
         SipConfig {
             listen: listen.into(),
             public_address: public_address.into(),
+            ..SipConfig::default()
         }
     }
 
@@ -110,6 +197,50 @@ mod tests {
         let config = sip("0.0.0.0:5060", "198.51.100.1");
         config.validate().unwrap();
         assert_eq!(config.public_ip(), Some("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn dial_out_reaches_only_the_allowed_hosts() {
+        let mut config = sip("192.0.2.7:5060", "");
+        assert!(config.dial_out_enabled(), "on by default with SIP");
+        assert!(config.dial_out_allows("203.0.113.9"), "empty: any");
+        config.dial_out_domains = vec![
+            "rooms.example".into(),
+            "10.1.0.0/16".into(),
+            "192.0.2.50".into(),
+        ];
+        config.validate().unwrap();
+        for host in [
+            "rooms.example",
+            "saal3.rooms.example",
+            "10.1.2.3",
+            "192.0.2.50",
+        ] {
+            assert!(config.dial_out_allows(host), "{host}");
+        }
+        for host in [
+            "evilrooms.example",
+            "rooms.example.evil",
+            "10.2.0.1",
+            "192.0.2.51",
+            "::1",
+        ] {
+            assert!(!config.dial_out_allows(host), "{host}");
+        }
+        config.dial_out_domains = vec!["10.1.0.0/99".into()];
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("sip.dial_out_domains")
+        );
+        config.dial_out = false;
+        assert!(!config.dial_out_enabled());
+        assert!(
+            !SipConfig::default().dial_out_enabled(),
+            "no SIP, no dial-out"
+        );
     }
 
     #[test]

@@ -178,6 +178,7 @@ mod tests {
             }),
             ptime: None,
             direction: Direction::SendRecv,
+            srtp: None,
         }
     }
 

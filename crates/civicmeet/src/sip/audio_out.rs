@@ -199,6 +199,7 @@ mod tests {
             telephone_event: None,
             ptime: None,
             direction: Direction::SendRecv,
+            srtp: None,
         }
     }
 

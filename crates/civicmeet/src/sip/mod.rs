@@ -48,6 +48,7 @@ mod audio_in;
 mod audio_out;
 mod call;
 mod caller;
+mod dial_out;
 mod keypad;
 mod loopback_tls;
 mod media_ports;
@@ -69,6 +70,9 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::signalling::pre_admitted::PreAdmitted;
+
+pub use dial_out::{DialOutRequest, DialOuts};
 
 /// What every call task needs: where to reach the server itself, and the
 /// way back to the shell.
@@ -87,6 +91,8 @@ pub(crate) struct Gateway {
     /// The IP phones send RTP to (SDP `c=`).
     public_ip: IpAddr,
     commands: mpsc::UnboundedSender<shell::Command>,
+    /// Links of dialled-out calls, let in without PIN or waiting room.
+    pre_admitted: Arc<PreAdmitted>,
 }
 
 /// Why SIP could not start.
@@ -164,7 +170,8 @@ impl SipSocket {
         store: Store,
         http: SocketAddr,
         media: SocketAddr,
-    ) -> Result<tokio::task::JoinHandle<()>, SipError> {
+        pre_admitted: Arc<PreAdmitted>,
+    ) -> Result<(tokio::task::JoinHandle<()>, DialOuts), SipError> {
         let mut seed = [0u8; 8];
         getrandom::fill(&mut seed).map_err(|_| SipError::Random)?;
         let public_addr = SocketAddr::new(self.public_ip, self.addr.port());
@@ -181,17 +188,20 @@ impl SipSocket {
             local_ip: self.addr.ip(),
             public_ip: self.public_ip,
             commands,
+            pre_admitted,
         });
+        let dial_outs = DialOuts::new(gateway.clone());
         tracing::info!(addr = %self.addr, "sip listening (udp and tcp)");
         let (stream_events, stream_receiver) = mpsc::channel(tcp::MAX_CONNECTIONS);
         tokio::spawn(tcp::accept(self.listener, stream_events));
-        Ok(tokio::spawn(shell::run(
+        let task = tokio::spawn(shell::run(
             self.socket,
             stream_receiver,
             endpoint,
             gateway,
             receiver,
-        )))
+        ));
+        Ok((task, dial_outs))
     }
 }
 
