@@ -1,8 +1,9 @@
-//! One call into a meeting: its dialog (RFC 3261 §12, the UAS side), the
-//! offer/answer state of its INVITEs, and the events the layer above
-//! hears about it. [`crate::Endpoint`] owns the calls and drives them;
-//! this file owns what a call is and how its own requests (our BYE and
-//! INFO) look.
+//! One call: into a meeting (its dialog on the UAS side, RFC 3261 §12) or
+//! dialled out by a host (the UAC side, §12.1.2), the offer/answer state
+//! of its INVITEs, and the events the layer above hears about it.
+//! [`crate::Endpoint`] owns the calls and drives them; this file owns
+//! what a call is and how its own requests (our BYE, INFO and the ACK of
+//! a 2xx) look.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -25,8 +26,8 @@ impl fmt::Display for CallId {
 }
 
 /// What the layer above hears. Every call announced with
-/// [`CallEvent::Incoming`] ends with exactly one [`CallEvent::Ended`],
-/// whoever ended it.
+/// [`CallEvent::Incoming`] or started by [`crate::Endpoint::dial`] ends
+/// with exactly one [`CallEvent::Ended`], whoever ended it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEvent {
     /// A call into a meeting: answer with [`crate::Endpoint::accept`] or
@@ -44,7 +45,13 @@ pub enum CallEvent {
         from_uri: String,
         offer: Option<SessionDescription>,
     },
-    /// The ACK arrived: media flows as `session` says.
+    /// A call we dialled rings (the first 180 or 183; 100 Trying is
+    /// not announced).
+    Ringing {
+        call: CallId,
+    },
+    /// The ACK arrived (for a call we dialled: the 2xx, which we
+    /// acknowledged): media flows as `session` says.
     Established {
         call: CallId,
         session: MediaSession,
@@ -97,8 +104,19 @@ pub enum EndReason {
     /// The layer above answered neither way within
     /// [`crate::ANSWER_TIMEOUT`]: refused with 480.
     NotAnswered,
-    /// A late-offer call's ACK had no usable answer: we sent BYE.
+    /// A late-offer call's ACK (or a dialled call's 2xx) had no usable
+    /// answer: we sent BYE.
     NoUsableAnswer,
+    /// The party we dialled refused with this final status (486 busy, 603
+    /// declined, 404 not found, 401/407: it wants credentials, which we
+    /// do not send, ...).
+    Refused { status: u16 },
+    /// The party we dialled never answered our INVITE at all (timer B):
+    /// nothing listens there, or the address is wrong.
+    Unreachable,
+    /// The party we dialled rang for [`crate::DIAL_TIMEOUT`] without
+    /// answering: we cancelled.
+    NoAnswer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +132,23 @@ pub(crate) enum Phase {
     Closing,
     /// Our BYE is in flight; the call is gone when it completes.
     Terminating,
+    /// A call we dialled: our INVITE is out. `provisional` once any 1xx
+    /// came (a CANCEL may go then, §9.1), `ringing` once it was
+    /// announced; at `deadline` we give up ringing and cancel.
+    Dialing {
+        deadline: Instant,
+        provisional: bool,
+        ringing: bool,
+    },
+    /// A call we dialled, hung up before its answer (already announced as
+    /// ended): the CANCEL is out once a provisional response allowed it
+    /// (`cancel_sent`); a 2xx that crosses it gets ACK and BYE. Forgotten
+    /// on the INVITE's final response, or at `deadline` (64·T1 after the
+    /// CANCEL, §9.1).
+    Cancelling {
+        deadline: Instant,
+        cancel_sent: bool,
+    },
 }
 
 /// An INVITE (initial or re-INVITE) not yet answered finally.
@@ -175,6 +210,11 @@ pub(crate) struct Call {
     pub origin: LocalOrigin,
     /// The last remote description's o= session id and version.
     pub remote_origin: Option<(String, String)>,
+    /// A call we dialled: the branch of our INVITE's client transaction.
+    pub invite_branch: Option<String>,
+    /// A call we dialled: our ACK of its 2xx, sent again for every
+    /// retransmitted 2xx (§13.2.2.4).
+    pub ack: Option<Vec<u8>>,
 }
 
 impl Call {
@@ -197,6 +237,19 @@ impl Call {
         user_agent: &str,
     ) -> Message {
         self.local_cseq = self.local_cseq.saturating_add(1);
+        self.request_numbered(method, self.local_cseq, branch, via, user_agent)
+    }
+
+    /// An in-dialog request with the CSeq number given: the ACK of a 2xx
+    /// takes its INVITE's (§13.2.2.4).
+    pub fn request_numbered(
+        &self,
+        method: Method,
+        cseq: u32,
+        branch: &str,
+        via: SocketAddr,
+        user_agent: &str,
+    ) -> Message {
         let routes: Vec<&str> = self.route_set.iter().map(String::as_str).collect();
         let first_uri = routes
             .first()
@@ -226,7 +279,7 @@ impl Call {
             header("From", self.local_party.clone()),
             header("To", self.remote_party.clone()),
             header("Call-ID", self.sip_call_id.clone()),
-            header("CSeq", format!("{} {}", self.local_cseq, method.as_str())),
+            header("CSeq", format!("{cseq} {}", method.as_str())),
         ];
         headers.extend(route.into_iter().map(|r| header("Route", r)));
         headers.push(header("User-Agent", user_agent.to_string()));

@@ -16,7 +16,11 @@ pub enum Error {
     WrongState { call: CallId, action: &'static str },
     #[error("{0} is not a final error status (300-699)")]
     InvalidStatus(u16),
-    /// The offer could not be answered; the call was answered 488.
+    /// [`crate::MAX_CALLS`] calls are held: no call is dialled.
+    #[error("too many calls")]
+    TooManyCalls,
+    /// The offer could not be answered; the call was answered 488 (or,
+    /// for a dial-out, our media allows no offer).
     #[error(transparent)]
     Sdp(#[from] SdpError),
 }

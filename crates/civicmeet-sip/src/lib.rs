@@ -6,7 +6,7 @@
 //! what it returns. Media (RTP, codecs, DTMF in RTP) is another crate's.
 //!
 //! The entry point is the [`Endpoint`], a user agent server for calls into
-//! meetings. [`Endpoint::handle_datagram`] takes a datagram and its
+//! meetings and a user agent client for the calls hosts dial out. [`Endpoint::handle_datagram`] takes a datagram and its
 //! [`Source`]; [`Endpoint::poll_transmit`], [`Endpoint::poll_event`] and
 //! [`Endpoint::poll_timeout`] / [`Endpoint::handle_timeout`] give back
 //! what to send, what happened ([`CallEvent`]) and when to wake it. An
@@ -60,8 +60,16 @@
 //! Our Contact names the call's transport, and TLS calls name
 //! [`Config::tls_addr`].
 //!
-//! Not yet: requests of ours other than BYE and INFO (no re-INVITE, no dial-out),
-//! session timers and 100rel.
+//! Dial-out: [`Endpoint::dial`] calls a [`DialTarget`] (a strictly
+//! parsed `sip:`/`sips:` `user@host[:port]`) with our offer in an INVITE
+//! client transaction (§17.1.1: timers A, B, D; RFC 6026's M); the 2xx is
+//! acknowledged end to end by the endpoint, a 3xx-6xx hop by hop by the
+//! transaction, [`Endpoint::cancel`] sends CANCEL once the INVITE was
+//! answered provisionally. No digest authentication: a 401/407 ends the
+//! dial-out as [`EndReason::Refused`].
+//!
+//! Not yet: re-INVITEs of ours (we send BYE and INFO in a dialog), session timers, 100rel, digest
+//! authentication.
 
 mod call;
 mod client;
@@ -70,19 +78,22 @@ mod error;
 mod headers;
 mod ids;
 mod info;
+mod invite_client;
 mod message;
 mod parse;
 pub mod sdp;
 mod stream;
+mod target;
 mod transaction;
 mod transport;
 
 pub use call::{CallEvent, CallId, EndReason};
-pub use endpoint::{ANSWER_TIMEOUT, Config, Endpoint, MAX_CALLS};
+pub use endpoint::{ANSWER_TIMEOUT, Config, DIAL_TIMEOUT, Dial, Endpoint, MAX_CALLS};
 pub use error::Error;
 pub use message::{Header, Message, Method, StartLine};
 pub use parse::{MAX_HEADERS, MAX_MESSAGE, ParseError, parse};
 pub use stream::{PONG, StreamError, StreamFramer, StreamItem};
+pub use target::{DialTarget, MAX_TARGET, TargetError};
 pub use transaction::{
     MAX_TRANSACTIONS, T1, T2, T4, TransactionEvent, TransactionKey, Transactions,
 };

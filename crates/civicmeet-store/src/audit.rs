@@ -39,6 +39,9 @@ text_enum! {
         /// A participant's browser took its seat back after its socket
         /// dropped (never the resume secret).
         Resumed = "resumed",
+        /// A host called a room system into the meeting (the target's
+        /// host part only, never its user part).
+        DialOut = "dial_out",
     }
 }
 

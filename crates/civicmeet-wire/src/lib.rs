@@ -131,6 +131,16 @@ pub enum ClientMessage {
     EndMeeting {},
     /// Host: make a new personal link to this meeting.
     Invite { role: ParticipantRole },
+    /// Host: call a room system or phone at a SIP address
+    /// (`sip:room@10.1.2.3`), which then joins as a guest without PIN or
+    /// waiting room; `name` is its display name (else the address's user
+    /// part). Answered with [`ServerMessage::DialOutStatus`] to every
+    /// host, only where [`MeetingInfo::dial_out`] says it is available.
+    DialOut {
+        uri: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     /// How large the page shows each other participant's video: the server
     /// sends each the simulcast layer that fits (a small tile needs no full
     /// resolution) and pauses video nobody can see. Sent when tiles change
@@ -193,6 +203,16 @@ pub enum ServerMessage {
     ScreenShare { sharer: Option<ParticipantId> },
     /// Answer to `invite`: the new link (absolute URL).
     InviteCreated { role: ParticipantRole, url: String },
+    /// To every host: how a `dial_out` goes. `id` tells the dial-outs of
+    /// one meeting apart; `uri` is the address as it is dialled; `reason`
+    /// says why it failed (with [`DialOutState::Failed`] only).
+    DialOutStatus {
+        id: u32,
+        uri: String,
+        state: DialOutState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<DialOutFailure>,
+    },
     /// The server's answer to a browser offer.
     Answer { sdp: String },
     /// The server offers a change (tracks of others added or removed); the
@@ -262,6 +282,60 @@ pub enum MeetingKind {
 pub struct MeetingInfo {
     pub kind: MeetingKind,
     pub locked: bool,
+    /// Hosts may call room systems (`dial_out`): SIP and its dial-out are
+    /// on. Left out when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dial_out: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+/// Where a dial-out is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialOutState {
+    /// The call is being placed.
+    Calling,
+    /// It rings there.
+    Ringing,
+    /// It answered and joins the meeting.
+    Answered,
+    /// It did not come about (see the reason).
+    Failed,
+    /// It was in the meeting and has hung up or was hung up.
+    Ended,
+}
+
+/// Why a dial-out failed, for the page to say in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialOutFailure {
+    /// Not a `sip:`/`sips:` `user@host[:port]` address we take.
+    InvalidAddress,
+    /// The operator does not allow calls to this host (`sip.dial_out_domains`).
+    NotAllowed,
+    /// Too many dial-outs of this meeting are running.
+    TooMany,
+    /// The host name could not be resolved.
+    UnknownHost,
+    /// Busy (486, 600).
+    Busy,
+    /// Declined (603, 403).
+    Declined,
+    /// No such user there (404, 410, 484).
+    NotFound,
+    /// It wants credentials (401, 407), which the server does not send.
+    Unauthorized,
+    /// It rang and nobody answered.
+    NoAnswer,
+    /// Nothing answered at that address at all.
+    Unreachable,
+    /// No audio codec in common, or another SIP failure.
+    Failed,
+    /// SIP calls are not possible right now (the server's side).
+    Unavailable,
 }
 
 /// Microphone, camera or shared screen.
@@ -421,11 +495,44 @@ mod tests {
             meeting: MeetingInfo {
                 kind: MeetingKind::Open,
                 locked: false,
+                dial_out: false,
             },
             resume: Some(ResumeSecret("s3cr3t".into())),
         };
         assert!(welcome.encode().contains(r#""resume":"s3cr3t""#));
         assert!(!format!("{welcome:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn dial_out_and_its_status_read_as_the_page_writes_them() {
+        assert_eq!(
+            ClientMessage::decode(r#"{"type":"dial_out","uri":"sip:room@10.1.2.3"}"#),
+            Ok(ClientMessage::DialOut {
+                uri: "sip:room@10.1.2.3".into(),
+                name: None
+            })
+        );
+        assert!(ClientMessage::decode(r#"{"type":"dial_out","uri":"sip:a@b","port":1}"#).is_err());
+        let status = ServerMessage::DialOutStatus {
+            id: 2,
+            uri: "sip:room@10.1.2.3".into(),
+            state: DialOutState::Failed,
+            reason: Some(DialOutFailure::Busy),
+        };
+        assert_eq!(
+            status.encode(),
+            r#"{"type":"dial_out_status","id":2,"uri":"sip:room@10.1.2.3","state":"failed","reason":"busy"}"#
+        );
+        let info = MeetingInfo {
+            kind: MeetingKind::Open,
+            locked: false,
+            dial_out: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&info).unwrap(),
+            r#"{"kind":"open","locked":false}"#,
+            "left out when off, so older pages see what they saw"
+        );
     }
 
     #[test]

@@ -83,10 +83,12 @@ pub enum Action {
     EndForAll,
     /// Make new links to the meeting.
     Invite,
+    /// Call a room system or phone over SIP into the meeting.
+    DialOut,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewDashboard,
         Action::ManageAppointments,
         Action::Administer,
@@ -102,6 +104,7 @@ impl Action {
         Action::Lock,
         Action::EndForAll,
         Action::Invite,
+        Action::DialOut,
     ];
 }
 
@@ -126,6 +129,7 @@ pub const TABLE: &[(Action, &[Role])] = &[
     (Lock, &[Host, Judge]),
     (EndForAll, &[Host, Judge]),
     (Invite, &[Host, Judge]),
+    (DialOut, &[Host, Judge]),
 ];
 
 /// Whether `role` may do `action`.
@@ -195,6 +199,7 @@ mod tests {
             Lock,
             EndForAll,
             Invite,
+            DialOut,
         ] {
             assert!(!allows(Guest, action), "{action:?}");
         }

@@ -119,17 +119,25 @@ impl Application {
         let media_task = tokio::spawn(media_task.run());
         // SIP calls join meetings through the HTTP and media ports above,
         // like browsers.
-        let (sip_addr, sip_tls_addr, sip_task) = match crate::sip::SipSocket::bind(&config).await? {
-            Some(sip) => {
-                let (addr, tls_addr) = (sip.local_addr(), sip.tls_addr());
-                (
-                    Some(addr),
-                    tls_addr,
-                    Some(sip.start(&config, store.clone(), http_addr, media_addr)?),
-                )
-            }
-            None => (None, None, None),
-        };
+        let pre_admitted = Arc::new(crate::signalling::pre_admitted::PreAdmitted::default());
+        let (sip_addr, sip_tls_addr, sip_task, dial_outs) =
+            match crate::sip::SipSocket::bind(&config).await? {
+                Some(sip) => {
+                    let (addr, tls_addr) = (sip.local_addr(), sip.tls_addr());
+                    let (task, dial_outs) = sip.start(
+                        &config,
+                        store.clone(),
+                        http_addr,
+                        media_addr,
+                        pre_admitted.clone(),
+                    )?;
+                    (Some(addr), tls_addr, Some(task), Some(dial_outs))
+                }
+                None => (None, None, None, None),
+            };
+        let dial_out = dial_outs.filter(|_| config.sip.dial_out_enabled());
+        let roster = Arc::new(Roster::default());
+        roster.set_dial_out(dial_out.is_some());
 
         let public_url: Arc<str> = config.public_url(http_addr).into();
         if config.booking.seed_demo {
@@ -146,7 +154,7 @@ impl Application {
         let accounts = Arc::new(crate::accounts::Accounts::new(&config, &public_url));
         let state = AppState {
             store,
-            roster: Arc::new(Roster::default()),
+            roster,
             seats: Arc::default(),
             pins: Arc::default(),
             media,
@@ -158,6 +166,8 @@ impl Application {
             booking,
             tls: tls.is_some(),
             accounts,
+            pre_admitted,
+            dial_out,
         };
         Ok(Application {
             listener,

@@ -41,4 +41,8 @@ pub struct AppState {
     /// Whether the server speaks TLS itself: then responses carry HSTS and
     /// cookies are `Secure`.
     pub tls: bool,
+    /// Links a host's dial-out let in (no PIN, no waiting room).
+    pub pre_admitted: Arc<crate::signalling::pre_admitted::PreAdmitted>,
+    /// Calls room systems for hosts; `None` when SIP or its dial-out is off.
+    pub dial_out: Option<crate::sip::DialOuts>,
 }

@@ -8,13 +8,17 @@
 //!
 //! Layers: `Transactions` (RFC 3261 §17.2) absorbs retransmissions and
 //! retransmits our final responses; `ClientTransactions` (§17.1.2) does
-//! the same for our BYE and INFO; this file holds the calls (dialogs,
-//! §12) and what the layer above may do with them; `requests.rs` what
-//! each request does to them; `keyframes.rs` the keyframe requests we
-//! send.
+//! the same for our BYE, INFO and CANCEL; `InviteClients` (§17.1.1) for
+//! the INVITEs of calls we dial; this file holds the calls (dialogs, §12)
+//! and what the layer above may do with them; `requests.rs` what each
+//! request does to them; `dial.rs` the calls we dial out;
+//! `keyframes.rs` the keyframe requests we send.
 
+mod dial;
 mod keyframes;
 mod requests;
+
+pub use dial::{DIAL_TIMEOUT, Dial};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -24,6 +28,7 @@ use crate::call::{Call, CallEvent, CallId, EndReason, Phase, Unacknowledged};
 use crate::client::{ClientEvent, ClientTransactions};
 use crate::error::Error;
 use crate::ids::Ids;
+use crate::invite_client::InviteClients;
 use crate::message::{Message, Method, StartLine};
 use crate::parse::parse;
 use crate::sdp::{self, LocalMedia};
@@ -105,6 +110,7 @@ pub struct Endpoint {
     ids: Ids,
     transactions: Transactions,
     clients: ClientTransactions,
+    invites: InviteClients,
     /// Ordered, so timeouts are handled in the same order every run.
     calls: BTreeMap<CallId, Call>,
     next_call: u64,
@@ -119,6 +125,7 @@ impl Endpoint {
             config,
             transactions: Transactions::new(),
             clients: ClientTransactions::default(),
+            invites: InviteClients::default(),
             calls: BTreeMap::new(),
             next_call: 1,
             transmits: VecDeque::new(),
@@ -142,7 +149,9 @@ impl Endpoint {
                 }
                 StartLine::Response { .. } => {
                     // Responses to nothing of ours are dropped (§18.1.2).
-                    self.clients.handle_response(now, &message);
+                    if !self.clients.handle_response(now, &message) {
+                        self.invites.handle_response(now, &message);
+                    }
                 }
             },
         }
@@ -154,6 +163,9 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.transactions.handle_timeout(now);
         self.clients.handle_timeout(now);
+        self.invites.handle_timeout(now);
+        self.pump(now);
+        self.dial_timeouts(now);
         let overdue: Vec<CallId> = self
             .calls
             .values()
@@ -175,10 +187,12 @@ impl Endpoint {
         [
             self.transactions.poll_timeout(),
             self.clients.poll_timeout(),
+            self.invites.poll_timeout(),
         ]
         .into_iter()
         .flatten()
         .chain(deadlines)
+        .chain(self.dial_deadlines())
         .min()
     }
 
@@ -205,7 +219,10 @@ impl Endpoint {
 
     /// Nothing held: no call, no transaction of either kind.
     pub fn is_idle(&self) -> bool {
-        self.calls.is_empty() && self.transactions.is_empty() && self.clients.len() == 0
+        self.calls.is_empty()
+            && self.transactions.is_empty()
+            && self.clients.len() == 0
+            && self.invites.len() == 0
     }
 
     /// Answers an [`CallEvent::Incoming`] call with 200 and our SDP: the
@@ -277,7 +294,9 @@ impl Endpoint {
 
     /// Ends a call from our side (removed by the host, the meeting ended,
     /// a wrong PIN three times): BYE once it is established (or, before
-    /// the ACK, as soon as the ACK comes), 480 while it is still offered.
+    /// the ACK, as soon as the ACK comes), 480 while it is still offered;
+    /// a call we dial that is not answered yet is cancelled
+    /// ([`Endpoint::cancel`]).
     pub fn hang_up(&mut self, now: Instant, call: CallId) -> Result<(), Error> {
         let entry = self.calls.get_mut(&call).ok_or(Error::UnknownCall(call))?;
         match entry.phase {
@@ -299,7 +318,8 @@ impl Endpoint {
                     reason: EndReason::LocalHangUp,
                 });
             }
-            Phase::Closing | Phase::Terminating => {
+            Phase::Dialing { .. } => return self.cancel(now, call),
+            Phase::Closing | Phase::Terminating | Phase::Cancelling { .. } => {
                 return Err(Error::WrongState {
                     call,
                     action: "hang up",
@@ -404,6 +424,8 @@ impl Endpoint {
                 self.on_transaction_event(now, event);
             } else if let Some(event) = self.clients.poll_event() {
                 self.on_client_event(event);
+            } else if let Some(event) = self.invites.poll_event() {
+                self.on_invite_client_event(now, event);
             } else {
                 break;
             }
@@ -415,6 +437,9 @@ impl Endpoint {
             self.transmits.push_back(transmit);
         }
         while let Some(transmit) = self.clients.poll_transmit() {
+            self.transmits.push_back(transmit);
+        }
+        while let Some(transmit) = self.invites.poll_transmit() {
             self.transmits.push_back(transmit);
         }
     }

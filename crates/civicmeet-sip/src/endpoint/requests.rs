@@ -190,6 +190,8 @@ impl Endpoint {
             bye_branch: None,
             info_branch: None,
             info_refused: false,
+            invite_branch: None,
+            ack: None,
             local_media: None,
             local_sdp: None,
             origin: LocalOrigin {
@@ -478,7 +480,7 @@ impl Endpoint {
 }
 
 /// The first Contact's URI, if it is a SIP URI we can send requests to.
-fn contact_uri(request: &Message) -> Option<String> {
+pub(super) fn contact_uri(request: &Message) -> Option<String> {
     let contact = split_list(request.header("Contact")?).into_iter().next()?;
     let uri = NameAddr::parse(contact)?.uri;
     is_sip_uri(uri).then(|| uri.to_string())
@@ -486,7 +488,7 @@ fn contact_uri(request: &Message) -> Option<String> {
 
 /// The Record-Route entries in order (§12.1.1), `None` when one is not a
 /// SIP URI in angle brackets (RFC 3261 §20.30 requires them).
-fn route_set(request: &Message) -> Option<Vec<String>> {
+pub(super) fn route_set(request: &Message) -> Option<Vec<String>> {
     request
         .headers_named("Record-Route")
         .flat_map(split_list)

@@ -23,6 +23,7 @@ import { Call } from './call.js';
 import { openMedia, stopMedia, listDevices, fillSelect, canChooseSpeaker, LevelMeter } from './devices.js';
 import { Tiles } from './tiles.js';
 import { HostPanel } from './host-panel.js';
+import { DialOutPanel } from './dial-out.js';
 import { confirmAction } from './dialog.js';
 import { QualityMonitor } from './quality.js';
 import { TileSizes } from './tile-sizes.js';
@@ -46,6 +47,8 @@ const hostPanel = new HostPanel({
   invite: () => state.socket?.send(message.invite('guest')),
   announce,
 });
+const dialOut = new DialOutPanel((uri, name) =>
+  state.socket?.send({ type: 'dial_out', uri, ...(name ? { name } : {}) }));
 const levelMeter = new LevelMeter($('mic-level'));
 const stage = new Stage($('stage'), {
   nameOf: (id) => tiles.nameOf(id),
@@ -306,6 +309,7 @@ function handleMessage(msg) {
     case 'active_speaker': return tiles.setActiveSpeaker(msg.id);
     case 'screen_share': return sharerChanged(msg.sharer);
     case 'invite_created': return hostPanel.showInvite(msg.url);
+    case 'dial_out_status': return dialOut.status(msg);
     case 'answer': return state.call?.handleAnswer(msg.sdp);
     case 'offer': return state.call?.handleOffer(msg.sdp);
     case 'participant_joined':
@@ -414,6 +418,7 @@ function enterMeeting(welcome) {
     if (String(participant.id) !== String(welcome.you)) tiles.upsert(participant);
   }
   hostPanel.show(isHost);
+  dialOut.show(isHost && Boolean(welcome.meeting?.dial_out));
   if (welcome.meeting) hostPanel.setLocked(welcome.meeting.locked);
   syncToggles();
   state.call = new Call(state.localStream, sendNow, {

@@ -6,6 +6,7 @@
 //! "environment < flags" is clap's rule; the file sits below both.
 
 mod accounts;
+mod dial_out_hosts;
 mod env;
 mod sections;
 mod sip;

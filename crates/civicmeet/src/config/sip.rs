@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
+use super::dial_out_hosts::{host_matches, network};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,6 +44,12 @@ pub struct SipConfig {
     /// The UDP ports calls' RTP and RTCP use, e.g. `"20000-20999"`, for a
     /// firewall to open. Empty: any port the system picks.
     pub rtp_ports: String,
+    /// Hosts may call room systems from the meeting page (when SIP is on).
+    pub dial_out: bool,
+    /// The hosts dial-outs may reach: a host name or IP address, a
+    /// domain (its subdomains too) or an IP network (`10.1.0.0/16`).
+    /// Empty: any.
+    pub dial_out_domains: Vec<String>,
 }
 
 impl Default for SipConfig {
@@ -55,6 +62,8 @@ impl Default for SipConfig {
             key_file: PathBuf::new(),
             plain_rtp: true,
             rtp_ports: String::new(),
+            dial_out: true,
+            dial_out_domains: Vec::new(),
         }
     }
 }
@@ -97,11 +106,27 @@ impl SipConfig {
         }
     }
 
+    /// Whether hosts can dial out: SIP on and `dial_out`.
+    pub fn dial_out_enabled(&self) -> bool {
+        self.dial_out && self.listen_addr().is_some()
+    }
+
+    /// Whether `host` (lower case, IPv6 without brackets) is one
+    /// `dial_out_domains` lets a dial-out reach.
+    pub fn dial_out_allows(&self, host: &str) -> bool {
+        self.dial_out_domains.is_empty()
+            || self
+                .dial_out_domains
+                .iter()
+                .any(|allowed| host_matches(allowed.trim(), host))
+    }
+
     /// Refuses what cannot work; `web_tls` says whether the web server
     /// has a certificate SIP TLS could serve.
     pub(super) fn validate(&self, web_tls: bool) -> Result<(), ConfigError> {
         self.validate_tls(web_tls)?;
         self.validate_rtp_ports()?;
+        self.validate_dial_out()?;
         let listen = self.listen.trim();
         if listen.is_empty() {
             return Ok(());
@@ -141,6 +166,26 @@ impl SipConfig {
 }
 
 impl SipConfig {
+    fn validate_dial_out(&self) -> Result<(), ConfigError> {
+        for allowed in &self.dial_out_domains {
+            let allowed = allowed.trim();
+            let network_ok = match allowed.split_once('/') {
+                Some((ip, bits)) => network(ip, bits).is_some(),
+                None => {
+                    !allowed.is_empty() && !allowed.contains([' ', '@', ':'])
+                        || allowed.parse::<IpAddr>().is_ok()
+                }
+            };
+            if !network_ok {
+                return Err(ConfigError::Invalid(format!(
+                    "sip.dial_out_domains takes host names, domains, IP addresses and IP \
+                     networks (10.1.0.0/16); not {allowed:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// A call needs three ports (audio, and video's RTP/RTCP pair): a
     /// range must hold a few calls' worth, starting even (RTP on even
     /// ports, RFC 3550 §11).
@@ -301,6 +346,50 @@ mod tests {
         let config = SipConfig::default();
         assert_eq!(config.tls_listen_addr(), None);
         assert!(config.plain_rtp);
+    }
+
+    #[test]
+    fn dial_out_reaches_only_the_allowed_hosts() {
+        let mut config = sip("192.0.2.7:5060", "");
+        assert!(config.dial_out_enabled(), "on by default with SIP");
+        assert!(config.dial_out_allows("203.0.113.9"), "empty: any");
+        config.dial_out_domains = vec![
+            "rooms.example".into(),
+            "10.1.0.0/16".into(),
+            "192.0.2.50".into(),
+        ];
+        config.validate(false).unwrap();
+        for host in [
+            "rooms.example",
+            "saal3.rooms.example",
+            "10.1.2.3",
+            "192.0.2.50",
+        ] {
+            assert!(config.dial_out_allows(host), "{host}");
+        }
+        for host in [
+            "evilrooms.example",
+            "rooms.example.evil",
+            "10.2.0.1",
+            "192.0.2.51",
+            "::1",
+        ] {
+            assert!(!config.dial_out_allows(host), "{host}");
+        }
+        config.dial_out_domains = vec!["10.1.0.0/99".into()];
+        assert!(
+            config
+                .validate(false)
+                .unwrap_err()
+                .to_string()
+                .contains("sip.dial_out_domains")
+        );
+        config.dial_out = false;
+        assert!(!config.dial_out_enabled());
+        assert!(
+            !SipConfig::default().dial_out_enabled(),
+            "no SIP, no dial-out"
+        );
     }
 
     #[test]

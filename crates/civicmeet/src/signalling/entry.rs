@@ -45,6 +45,8 @@ pub struct Entrant {
     /// may take this socket (see `seats`). Checked only after everything
     /// above, so a resume meets the same link and PIN rules as any join.
     pub resume: Option<ResumeSecret>,
+    /// The link is one a host's dial-out let in: no PIN, no waiting room.
+    pub pre_admitted: bool,
 }
 
 impl Entrant {
@@ -128,7 +130,8 @@ pub async fn enter(
             Some(login) => (login.display_name.clone(), true),
             None => (name, false),
         };
-        if record.needs_pin(role) {
+        let pre_admitted = state.pre_admitted.contains(&link);
+        if record.needs_pin(role) && !pre_admitted {
             // Who is trying, as the audit log names them.
             let attempt = Attempt {
                 record: &record,
@@ -149,6 +152,7 @@ pub async fn enter(
             verified,
             media,
             resume,
+            pre_admitted,
         });
     }
 }

@@ -68,6 +68,9 @@ pub(super) async fn act(
             return Ok(());
         }
         ClientMessage::Invite { role } => return invite(session, socket, role).await,
+        ClientMessage::DialOut { uri, name } => {
+            return super::dial_out::start(session, socket, &uri, name).await;
+        }
         // The session handles every other message itself.
         _ => return Ok(()),
     };

@@ -3,7 +3,8 @@
 //! The protocol is `civicmeet-wire`. [`entry`] checks the first `join`
 //! (link key, PIN, hearing notice; [`pin_guard`] counts wrong PINs);
 //! [`session`] runs the socket from there, between waiting room and
-//! meeting; [`host`] carries out host actions; [`roster`] knows who is in
+//! meeting; [`host`] carries out host actions ([`dial_out`]: a host calls
+//! a room system, let in by [`pre_admitted`]); [`roster`] knows who is in
 //! which meeting and who waits; [`seats`] lets a browser whose socket
 //! dropped take its seat back; [`socket`] is the shared plumbing. SDP goes
 //! to and from the media task; this module never touches media itself.
@@ -12,9 +13,11 @@
 //! one socket only ever ends that socket; every ending the server chooses
 //! is a typed `error` message followed by a Close frame.
 
+mod dial_out;
 pub mod entry;
 mod host;
 pub mod pin_guard;
+pub mod pre_admitted;
 pub mod roster;
 pub mod seats;
 pub mod session;

@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use civicmeet_router::RoomId;
 use civicmeet_wire::{
@@ -94,12 +94,15 @@ pub struct Roster {
     meetings: Mutex<HashMap<MeetingId, Room>>,
     next_participant: AtomicU64,
     next_room: AtomicU64,
+    /// Hosts can dial out (SIP on): said in every meeting's info.
+    dial_out: AtomicBool,
 }
 
 struct Room {
     room: RoomId,
     kind: MeetingKind,
     locked: bool,
+    dial_out: bool,
     members: BTreeMap<ParticipantId, Member>,
     waiting: BTreeMap<ParticipantId, Member>,
     /// The member who shares their screen. Always a member: whoever goes
@@ -417,9 +420,23 @@ impl Roster {
             MeetingInfo {
                 kind,
                 locked: false,
+                dial_out: self.dial_out.load(Ordering::Relaxed),
             },
             Room::info,
         )
+    }
+
+    /// Says in every meeting's info whether hosts can dial out (SIP on).
+    pub fn set_dial_out(&self, available: bool) {
+        self.dial_out.store(available, Ordering::Relaxed);
+    }
+
+    /// Tells the leaders of a meeting (hosts, judges) something, such as
+    /// how a dial-out goes.
+    pub fn tell_leaders(&self, meeting: MeetingId, message: ServerMessage) {
+        if let Some(room) = self.lock().get_mut(&meeting) {
+            room.send_to_leaders(message);
+        }
     }
 
     fn room<'a>(
@@ -433,6 +450,7 @@ impl Roster {
             room: RoomId(next_room.fetch_add(1, Ordering::Relaxed) + 1),
             kind,
             locked: false,
+            dial_out: self.dial_out.load(Ordering::Relaxed),
             members: BTreeMap::new(),
             waiting: BTreeMap::new(),
             screen_share: None,
@@ -454,6 +472,7 @@ impl Room {
         MeetingInfo {
             kind: self.kind,
             locked: self.locked,
+            dial_out: self.dial_out,
         }
     }
 
@@ -540,6 +559,11 @@ impl Room {
     /// Sends the current waiting list to every member who leads.
     fn send_waiting_list(&mut self) {
         let list = self.waiting_list();
+        self.send_to_leaders(list);
+    }
+
+    /// Queues a message for every member who leads.
+    fn send_to_leaders(&mut self, list: ServerMessage) {
         let leaders: Vec<ParticipantId> = self
             .members
             .iter()

@@ -100,36 +100,18 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         }
     };
     let short = meeting.id.get(..6).unwrap_or_default().to_string();
-    let rtp = match super::media_ports::bind_one(gateway.local_ip, gateway.rtp_ports).await {
-        Ok(socket) => RtpSocket::new(socket),
+    let media = match CallMedia::open(&gateway).await {
+        Ok(media) => media,
         Err(e) => {
             tracing::error!(%call, error = %e, "cannot open an RTP port");
             command(Command::Reject { call, status: 503 });
             return;
         }
     };
-    let port = rtp.local_addr().map(|a| a.port()).unwrap_or_default();
-    let mut local = LocalMedia::new(gateway.public_ip, port);
-    local.audio_codecs = supported_codecs();
-    // VP8 first: browsers send it, so a room system that takes it gets
-    // the meeting forwarded rather than transcoded.
-    local.video_codecs = vec![SdpVideoCodec::Vp8, SdpVideoCodec::H264];
-    let video_sockets =
-        match super::media_ports::bind_pair(gateway.local_ip, gateway.rtp_ports).await {
-            Ok((rtp, rtcp)) => {
-                if let Ok(addr) = rtp.local_addr() {
-                    local = local.with_video(addr.port());
-                }
-                Some(VideoSockets::new(rtp, rtcp))
-            }
-            Err(e) => {
-                // Audio still works: the video m-line is refused (port 0).
-                tracing::warn!(%call, error = %e, "cannot open video ports");
-                None
-            }
-        };
-    local.security = super::media_security::for_new_call(gateway.plain_rtp);
-    command(Command::Accept { call, local });
+    command(Command::Accept {
+        call,
+        local: media.local.clone(),
+    });
     tracing::info!(%call, meeting = %short, "call answered");
     let session = loop {
         match inputs.recv().await {
@@ -142,43 +124,112 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
             Some(_) => {}
         }
     };
-    let leg = Leg {
-        name: display_name(incoming.from_display.as_deref()),
-        gateway: gateway.clone(),
+    let start = Start {
         call,
         meeting_id: meeting.id,
-        short,
-        inputs,
-        rtp,
-        video_sockets,
-        video: None,
-        me: None,
-        speaker: None,
-        sharer: None,
-        showing: None,
-        audio_in: None,
-        audio_out: None,
-        session: None,
-        phone: None,
-        latched: false,
-        client: None,
-        key: None,
-        place: Place::Joining,
-        pin: PinEntry::new(),
-        webrtc: None,
-        connected: false,
-        opus: AudioEncoder::new(Codec::Opus).ok(),
-        others: BTreeSet::new(),
-        waiting_prompt_due: None,
-        notice_acknowledged: false,
-        notice_due: None,
-        notice_plays: 0,
-        closing: None,
-        keypad: Keypad::new(),
-        muted: false,
-        camera_stopped: false,
+        name: display_name(incoming.from_display.as_deref()),
+        pre_admitted: false,
     };
-    leg.run(session).await;
+    Leg::new(gateway, start, media, inputs).run(session).await;
+}
+
+/// A call's own sockets (RTP to the phone, video RTP/RTCP if they could
+/// be opened) and the media we take on them.
+pub struct CallMedia {
+    /// RTP to and from the phone, SRTP when the call agreed keys.
+    rtp: RtpSocket,
+    video_sockets: Option<VideoSockets>,
+    pub local: LocalMedia,
+}
+
+impl CallMedia {
+    pub async fn open(gateway: &Gateway) -> std::io::Result<CallMedia> {
+        let rtp = super::media_ports::bind_one(gateway.local_ip, gateway.rtp_ports).await?;
+        let port = rtp.local_addr()?.port();
+        let rtp = RtpSocket::new(rtp);
+        let mut local = LocalMedia::new(gateway.public_ip, port);
+        local.audio_codecs = supported_codecs();
+        // VP8 first: browsers send it, so a room system that takes it gets
+        // the meeting forwarded rather than transcoded.
+        local.video_codecs = vec![SdpVideoCodec::Vp8, SdpVideoCodec::H264];
+        let video_sockets =
+            match super::media_ports::bind_pair(gateway.local_ip, gateway.rtp_ports).await {
+                Ok((rtp, rtcp)) => {
+                    if let Ok(addr) = rtp.local_addr() {
+                        local = local.with_video(addr.port());
+                    }
+                    Some(VideoSockets::new(rtp, rtcp))
+                }
+                Err(e) => {
+                    // Audio still works: the video m-line is refused (port 0).
+                    tracing::warn!(error = %e, "cannot open video ports");
+                    None
+                }
+            };
+        local.security = super::media_security::for_new_call(gateway.plain_rtp);
+        Ok(CallMedia {
+            rtp,
+            video_sockets,
+            local,
+        })
+    }
+}
+
+/// How a leg starts: the call, the meeting it joins, its name there, and
+/// whether a host's dial-out let it in already (no PIN, no waiting room).
+pub struct Start {
+    pub call: CallId,
+    pub meeting_id: String,
+    /// Never logged.
+    pub name: String,
+    pub pre_admitted: bool,
+}
+
+impl Leg {
+    pub fn new(
+        gateway: Arc<Gateway>,
+        start: Start,
+        media: CallMedia,
+        inputs: mpsc::Receiver<CallInput>,
+    ) -> Leg {
+        Leg {
+            name: start.name,
+            gateway,
+            call: start.call,
+            short: start.meeting_id.get(..6).unwrap_or_default().to_string(),
+            meeting_id: start.meeting_id,
+            pre_admitted: start.pre_admitted,
+            inputs,
+            rtp: media.rtp,
+            video_sockets: media.video_sockets,
+            video: None,
+            me: None,
+            speaker: None,
+            sharer: None,
+            showing: None,
+            audio_in: None,
+            audio_out: None,
+            session: None,
+            phone: None,
+            latched: false,
+            client: None,
+            key: None,
+            place: Place::Joining,
+            pin: PinEntry::new(),
+            webrtc: None,
+            connected: false,
+            opus: AudioEncoder::new(Codec::Opus).ok(),
+            others: BTreeSet::new(),
+            waiting_prompt_due: None,
+            notice_acknowledged: false,
+            notice_due: None,
+            notice_plays: 0,
+            closing: None,
+            keypad: Keypad::new(),
+            muted: false,
+            camera_stopped: false,
+        }
+    }
 }
 
 /// The audio codecs this build both decodes and encodes, in our order of
@@ -239,8 +290,11 @@ enum Wake {
     WebRtcTimeout,
 }
 
-struct Leg {
+pub struct Leg {
     gateway: Arc<Gateway>,
+    /// Let in by a host's dial-out: its link is registered as such while
+    /// the call lasts.
+    pre_admitted: bool,
     call: CallId,
     meeting_id: String,
     /// The meeting as logs name it.
@@ -301,7 +355,7 @@ struct Leg {
 }
 
 impl Leg {
-    async fn run(mut self, session: MediaSession) {
+    pub async fn run(mut self, session: MediaSession) {
         self.apply_session(session, true);
         let end = match self.join().await {
             Ok(()) => self.serve().await,
@@ -336,6 +390,14 @@ impl Leg {
             .issue_meeting_link(&self.meeting_id, LinkRole::Guest, now)
             .await
             .map_err(|e| super::SipError::Signalling(e.to_string()))?;
+        if self.pre_admitted {
+            match self.gateway.store.meeting_link(&key, now).await {
+                Ok(Some(link)) => self.gateway.pre_admitted.insert(link.link),
+                _ => {
+                    tracing::warn!(call = %self.call, "a dialled call's link is not found; it waits like any guest")
+                }
+            }
+        }
         self.key = Some(key);
         let (http, tls) = (self.gateway.http, self.gateway.tls.clone());
         self.client = Some(MeetingClient::connect(http, tls, &self.meeting_id).await?);
@@ -492,8 +554,9 @@ impl Leg {
                 self.on_video_in(Instant::now(), VideoIn::KeyframeWanted)
                     .await
             }
-            // Only the first ACK establishes; the shell sends one.
-            Some(CallInput::Established(_)) => Ok(()),
+            // Only the first ACK establishes; the shell sends one. A
+            // dialled call rings only before it is answered.
+            Some(CallInput::Established(_) | CallInput::Ringing) => Ok(()),
             Some(CallInput::Ended(reason)) => Err(End::Phone(Some(reason))),
             None => Err(End::Phone(None)),
         }
@@ -1078,7 +1141,10 @@ impl Leg {
         let store = &self.gateway.store;
         let now = crate::booking::now().timestamp();
         let revoked = match store.meeting_link(&key, now).await {
-            Ok(Some(link)) => store.revoke_meeting_link(&link.link, now).await,
+            Ok(Some(link)) => {
+                self.gateway.pre_admitted.remove(&link.link);
+                store.revoke_meeting_link(&link.link, now).await
+            }
             Ok(None) => Ok(()),
             Err(e) => Err(e),
         };

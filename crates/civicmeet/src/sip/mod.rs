@@ -57,6 +57,7 @@ mod audio_in;
 mod audio_out;
 mod call;
 mod caller;
+mod dial_out;
 mod keypad;
 mod loopback_tls;
 mod media_ports;
@@ -81,6 +82,9 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::signalling::pre_admitted::PreAdmitted;
+
+pub use dial_out::{DialOutRequest, DialOuts};
 
 /// What every call task needs: where to reach the server itself, and the
 /// way back to the shell.
@@ -103,6 +107,8 @@ pub(crate) struct Gateway {
     /// `sip.rtp_ports`: where calls' RTP sockets bind.
     rtp_ports: media_ports::PortRange,
     commands: mpsc::UnboundedSender<shell::Command>,
+    /// Links of dialled-out calls, let in without PIN or waiting room.
+    pre_admitted: Arc<PreAdmitted>,
 }
 
 /// Why SIP could not start.
@@ -209,7 +215,8 @@ impl SipSocket {
         store: Store,
         http: SocketAddr,
         media: SocketAddr,
-    ) -> Result<tokio::task::JoinHandle<()>, SipError> {
+        pre_admitted: Arc<PreAdmitted>,
+    ) -> Result<(tokio::task::JoinHandle<()>, DialOuts), SipError> {
         let mut seed = [0u8; 8];
         getrandom::fill(&mut seed).map_err(|_| SipError::Random)?;
         let public_addr = SocketAddr::new(self.public_ip, self.addr.port());
@@ -229,7 +236,9 @@ impl SipSocket {
             plain_rtp: config.sip.plain_rtp,
             rtp_ports: media_ports::PortRange::from_config(config.sip.rtp_port_range()),
             commands,
+            pre_admitted,
         });
+        let dial_outs = DialOuts::new(gateway.clone());
         tracing::info!(addr = %self.addr, "sip listening (udp and tcp)");
         let (stream_events, stream_receiver) = mpsc::channel(tcp::MAX_CONNECTIONS);
         if let Some(tls_addr) = self.tls_addr() {
@@ -240,13 +249,14 @@ impl SipSocket {
             tokio::spawn(tcp::accept(listener, Some(acceptor), stream_events.clone()));
         }
         tokio::spawn(tcp::accept(self.listener, None, stream_events));
-        Ok(tokio::spawn(shell::run(
+        let task = tokio::spawn(shell::run(
             self.socket,
             stream_receiver,
             endpoint,
             gateway,
             receiver,
-        )))
+        ));
+        Ok((task, dial_outs))
     }
 }
 

@@ -45,6 +45,7 @@ impl RtpSocket {
         }
     }
 
+    #[cfg(test)]
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }

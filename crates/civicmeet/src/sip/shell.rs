@@ -22,9 +22,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use civicmeet_sip::sdp::{LocalMedia, MediaSession};
-use civicmeet_sip::{CallEvent, CallId, EndReason, Endpoint, Source, Transport};
+use civicmeet_sip::{CallEvent, CallId, Dial, EndReason, Endpoint, Source, Transport};
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::Gateway;
 use super::call::{self, Incoming};
@@ -48,11 +48,21 @@ pub enum Command {
     HangUp { call: CallId },
     /// Ask the room system for a keyframe (SIP INFO picture_fast_update).
     PictureFastUpdate { call: CallId },
+    /// Dial out (a host calls a room system): the call's events go to
+    /// `inputs`, its id (or why it could not be dialled) to `reply`.
+    Dial {
+        dial: Dial,
+        local: LocalMedia,
+        inputs: mpsc::Sender<CallInput>,
+        reply: oneshot::Sender<Result<CallId, civicmeet_sip::Error>>,
+    },
 }
 
 /// What the shell tells a call task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallInput {
+    /// A call we dialled rings.
+    Ringing,
     /// The ACK came: media flows as agreed.
     Established(MediaSession),
     /// A re-offer changed the media (hold, resume, another address).
@@ -185,6 +195,29 @@ fn apply(endpoint: &mut Endpoint, routes: &mut HashMap<CallId, Route>, command: 
         Command::PictureFastUpdate { call } => {
             (call, endpoint.request_picture_fast_update(now, call))
         }
+        Command::Dial {
+            dial,
+            local,
+            inputs,
+            reply,
+        } => {
+            let result = endpoint.dial(now, &dial, &local);
+            if let Ok(call) = result {
+                routes.insert(
+                    call,
+                    Route {
+                        inputs,
+                        local: Some(local),
+                        // Dial-outs go over UDP only.
+                        connection: None,
+                    },
+                );
+            }
+            // The task may have given up waiting; then the call's end
+            // reaches nobody, and its own timers end it.
+            let _ = reply.send(result);
+            return;
+        }
     };
     // A call that ended meanwhile (the caller hung up first) refuses
     // these; its task hears the end anyway.
@@ -241,6 +274,7 @@ fn dispatch(
             }
             return;
         }
+        CallEvent::Ringing { call } => (call, CallInput::Ringing),
         CallEvent::Established { call, session } => (call, CallInput::Established(session)),
         CallEvent::SessionChanged { call, session } => (call, CallInput::SessionChanged(session)),
         CallEvent::Dtmf { call, digit } => (call, CallInput::Dtmf(digit)),

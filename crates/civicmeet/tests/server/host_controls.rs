@@ -268,7 +268,9 @@ async fn refused(client: &mut Client, message: Value) -> bool {
         match answer["type"].as_str() {
             Some("error") => return answer["code"] == "not_allowed",
             // Any effect of the message means it was carried out.
-            Some("meeting_updated" | "invite_created" | "participant_updated") => return false,
+            Some(
+                "meeting_updated" | "invite_created" | "participant_updated" | "dial_out_status",
+            ) => return false,
             _ => continue,
         }
     }
@@ -300,6 +302,11 @@ async fn every_signalling_message_follows_the_permission_table_for_every_meeting
             ),
             (Action::Lock, json!({"type": "lock", "locked": false})),
             (Action::Invite, json!({"type": "invite", "role": "guest"})),
+            // SIP is off here: a host hears that dial-out is unavailable.
+            (
+                Action::DialOut,
+                json!({"type": "dial_out", "uri": "sip:room@127.0.0.1"}),
+            ),
         ];
         for (action, message) in cases {
             let expected_refused = !access::allows(role, action);

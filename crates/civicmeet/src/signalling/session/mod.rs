@@ -174,7 +174,7 @@ impl Session {
         let newcomer = Newcomer {
             participant: self.participant(self.entrant.media),
             kind: self.entrant.kind(),
-            waiting_room: self.entrant.record.waiting_room,
+            waiting_room: self.entrant.record.waiting_room && !self.entrant.pre_admitted,
         };
         let mut place = self
             .state
@@ -566,6 +566,7 @@ pub fn action_of(message: &ClientMessage) -> Action {
         ClientMessage::Lock { .. } => Action::Lock,
         ClientMessage::EndMeeting {} => Action::EndForAll,
         ClientMessage::Invite { .. } => Action::Invite,
+        ClientMessage::DialOut { .. } => Action::DialOut,
     }
 }
 

@@ -43,6 +43,7 @@ fn label(lang: Lang, action: AuditAction) -> &'static str {
         MeetingUnlocked => ("Besprechung geöffnet", "Meeting unlocked"),
         MeetingEnded => ("Besprechung beendet", "Meeting ended"),
         Resumed => ("Wieder verbunden", "Reconnected"),
+        DialOut => ("Raumsystem angerufen", "Called a room system"),
     };
     lang.pick(de, en)
 }
