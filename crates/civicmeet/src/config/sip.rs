@@ -44,6 +44,10 @@ pub struct SipConfig {
     /// The UDP ports calls' RTP and RTCP use, e.g. `"20000-20999"`, for a
     /// firewall to open. Empty: any port the system picks.
     pub rtp_ports: String,
+    /// A room system's H.264 camera goes into the meeting as VP8, which
+    /// every browser decodes. `false`: as H.264 (less CPU; browsers
+    /// without H.264 show no picture of it).
+    pub transcode_h264: bool,
     /// Hosts may call room systems from the meeting page (when SIP is on).
     pub dial_out: bool,
     /// The hosts dial-outs may reach: a host name or IP address, a
@@ -62,6 +66,7 @@ impl Default for SipConfig {
             key_file: PathBuf::new(),
             plain_rtp: true,
             rtp_ports: String::new(),
+            transcode_h264: true,
             dial_out: true,
             dial_out_domains: Vec::new(),
         }

@@ -532,7 +532,15 @@ impl Leg {
                     }
                 }
                 LegEvent::Video(frame) => self.on_meeting_video(&frame),
-                LegEvent::KeyframeWanted => self.ask_phone_for_keyframe(Instant::now()),
+                LegEvent::KeyframeWanted => {
+                    if self
+                        .video
+                        .as_mut()
+                        .is_some_and(PhoneVideo::meeting_wants_keyframe)
+                    {
+                        self.ask_phone_for_keyframe(Instant::now());
+                    }
+                }
                 LegEvent::Disconnected => return Err(End::Meeting("media connection lost")),
             }
         }
@@ -953,7 +961,11 @@ impl Leg {
         let same =
             old.is_some_and(|o| o.codec == stream.codec && o.payload_type == stream.payload_type);
         if first || !same || self.video.is_none() {
-            self.video = Some(PhoneVideo::new(stream, random_start()));
+            self.video = Some(PhoneVideo::new(
+                stream,
+                random_start(),
+                self.gateway.transcode_h264,
+            ));
         }
         if first || old.is_none_or(|o| o.remote_rtp != stream.remote_rtp) {
             sockets.latched = false;

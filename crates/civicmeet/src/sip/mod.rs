@@ -57,6 +57,7 @@ mod audio_in;
 mod audio_out;
 mod call;
 mod caller;
+mod camera_transcode;
 mod dial_out;
 mod keypad;
 mod loopback_tls;
@@ -106,6 +107,9 @@ pub(crate) struct Gateway {
     plain_rtp: bool,
     /// `sip.rtp_ports`: where calls' RTP sockets bind.
     rtp_ports: media_ports::PortRange,
+    /// `sip.transcode_h264`: a room system's H.264 camera goes into the
+    /// meeting as VP8.
+    transcode_h264: bool,
     commands: mpsc::UnboundedSender<shell::Command>,
     /// Links of dialled-out calls, let in without PIN or waiting room.
     pre_admitted: Arc<PreAdmitted>,
@@ -235,6 +239,7 @@ impl SipSocket {
             public_ip: self.public_ip,
             plain_rtp: config.sip.plain_rtp,
             rtp_ports: media_ports::PortRange::from_config(config.sip.rtp_port_range()),
+            transcode_h264: config.sip.transcode_h264,
             commands,
             pre_admitted,
         });

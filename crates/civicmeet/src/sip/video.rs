@@ -3,7 +3,9 @@
 //! room system out; keyframe requests bridged between the two.
 //!
 //! Into the meeting: RTP → depacketizer → a whole VP8 frame or H.264
-//! access unit, published in the codec it came in (browsers decode both).
+//! access unit, published as VP8 (H.264 transcoded by
+//! [`super::camera_transcode`], so Firefox shows it too) or, with
+//! `sip.transcode_h264 = false` or without libvpx, in the codec it came in.
 //! A lost packet drops frames until the next keyframe and asks the room
 //! system for one (RTCP PLI or FIR, as it said it takes; the call also
 //! sends a SIP INFO picture_fast_update, which older systems want).
@@ -25,6 +27,7 @@ use civicmeet_sip_media::{RtpPacket, rtcp_packet_type};
 use str0m::media::Mid;
 
 use super::audio_out::StreamStart;
+use super::camera_transcode::{CameraFrame, CameraTranscode};
 use super::webrtc_leg::{ReceivedVideo, VideoCodec};
 
 /// RTP payloads we send stay below this (room systems' usual MTU, with
@@ -79,6 +82,8 @@ pub struct PhoneVideo {
     cannot_transcode: bool,
     /// The shown track needs a keyframe before it can be transcoded.
     transcoder_needs_keyframe: bool,
+    /// The room system's H.264 camera as VP8 for the meeting.
+    camera: Option<CameraTranscode>,
 }
 
 /// The codec the leg and the meeting know for an agreed SDP codec.
@@ -97,8 +102,19 @@ fn format_of(codec: VideoCodec) -> VideoFormat {
 }
 
 impl PhoneVideo {
-    pub fn new(stream: &VideoStream, start: StreamStart) -> PhoneVideo {
+    /// The video of an agreed `stream`; with `transcode_h264`, an H.264
+    /// camera goes into the meeting as VP8.
+    pub fn new(stream: &VideoStream, start: StreamStart, transcode_h264: bool) -> PhoneVideo {
         let codec = leg_codec(stream.codec);
+        let camera = (transcode_h264 && codec == VideoCodec::H264)
+            .then(|| {
+                CameraTranscode::new()
+                    .inspect_err(|e| {
+                        tracing::warn!(error = %e, "the room system's H.264 goes into the meeting as it is: browsers without H.264 show no picture of it");
+                    })
+                    .ok()
+            })
+            .flatten();
         let takes = |name: &str| stream.feedback.iter().any(|f| f == name);
         PhoneVideo {
             payload_type: stream.payload_type,
@@ -123,6 +139,7 @@ impl PhoneVideo {
             transcoder: None,
             cannot_transcode: false,
             transcoder_needs_keyframe: false,
+            camera,
         }
     }
 
@@ -163,11 +180,38 @@ impl PhoneVideo {
         match out {
             Depacketized::Nothing => VideoIn::Nothing,
             Depacketized::Lost => VideoIn::Lost,
-            Depacketized::Frame(frame) => VideoIn::Frame {
-                codec: self.codec,
-                time: self.unwrap_time(frame.timestamp),
-                data: frame.data,
-            },
+            Depacketized::Frame(frame) => {
+                let time = self.unwrap_time(frame.timestamp);
+                let Some(camera) = &mut self.camera else {
+                    return VideoIn::Frame {
+                        codec: self.codec,
+                        time,
+                        data: frame.data,
+                    };
+                };
+                match camera.frame(&frame.data, frame.keyframe, time) {
+                    CameraFrame::Vp8(data) => VideoIn::Frame {
+                        codec: VideoCodec::Vp8,
+                        time,
+                        data,
+                    },
+                    CameraFrame::Nothing => VideoIn::Nothing,
+                    CameraFrame::NeedIdr => VideoIn::Lost,
+                }
+            }
+        }
+    }
+
+    /// The meeting wants a keyframe of the room system's camera: our own
+    /// encoder makes it when we transcode (`false`); else the room
+    /// system must be asked (`true`, [`Self::keyframe_request`]).
+    pub fn meeting_wants_keyframe(&mut self) -> bool {
+        match &mut self.camera {
+            Some(camera) => {
+                camera.request_keyframe();
+                false
+            }
+            None => true,
         }
     }
 
@@ -400,7 +444,7 @@ mod tests {
 
     #[test]
     fn the_room_systems_rtp_becomes_whole_frames_on_a_clock_that_survives_the_wrap() {
-        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start());
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start(), false);
         let mut room = VideoPacketizer::new(VideoFormat::Vp8, PT, 99, 1, 1200);
         let mut times = Vec::new();
         // Starts just below the 32-bit wrap: the unwrapped time goes on.
@@ -440,7 +484,7 @@ mod tests {
             }
         };
         // Nothing to ask before we know its SSRC.
-        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &["ccm fir"]), start());
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &["ccm fir"]), start(), false);
         assert_eq!(video.keyframe_request(now), None);
         packet(&mut video);
         let fir = video.keyframe_request(now).expect("a request");
@@ -457,7 +501,7 @@ mod tests {
         );
         assert!(video.keyframe_request(now + KEYFRAME_REQUEST_GAP).is_some());
 
-        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &["nack pli"]), start());
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &["nack pli"]), start(), false);
         packet(&mut video);
         let pli = video.keyframe_request(now).unwrap();
         assert_eq!(
@@ -472,7 +516,7 @@ mod tests {
     #[test]
     fn only_the_shown_track_goes_out_and_a_switch_is_no_jump_in_our_stream() {
         let t0 = Instant::now();
-        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start());
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start(), false);
         let mut packets = Vec::new();
         video
             .meeting_frame(t0, &received("1", t0, vp8_keyframe()), &mut packets)
@@ -522,7 +566,7 @@ mod tests {
     #[test]
     fn h264_to_a_vp8_room_system_is_not_sent() {
         let t0 = Instant::now();
-        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start());
+        let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start(), false);
         video.show(Some(Mid::from("1")));
         let mut frame = received("1", t0, vec![0, 0, 0, 1, 0x65, 1, 2, 3]);
         frame.codec = VideoCodec::H264;
