@@ -22,6 +22,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("a record with this id already exists")]
     AlreadyExists,
+    /// Another meeting is dialled by this SIP alias.
+    #[error("another meeting has this SIP alias")]
+    AliasTaken,
     /// An update or state change named a record that does not exist.
     #[error("no such record")]
     NotFound,

@@ -45,7 +45,9 @@ pub use catalog::{
     StaffException, WeeklyHours,
 };
 pub use error::StoreError;
-pub use meetings::{LinkRef, LinkRole, MeetingKind, MeetingLink, MeetingRecord, NewMeeting};
+pub use meetings::{
+    LinkRef, LinkRole, MeetingKind, MeetingLink, MeetingRecord, NewMeeting, valid_sip_alias,
+};
 
 /// Digits in a meeting's dial-in number (see [`Store::dial_number`]).
 pub const DIAL_NUMBER_DIGITS: u32 = 9;

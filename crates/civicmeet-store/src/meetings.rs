@@ -49,6 +49,8 @@ pub struct MeetingRecord {
     /// The number room systems and phones dial; `None` only for meetings
     /// made before dial-in existed, until [`Store::dial_number`] is asked.
     pub dial_number: Option<String>,
+    /// The name it may also be dialled by (`sip:<alias>@…`), if it has one.
+    pub sip_alias: Option<String>,
 }
 
 impl MeetingRecord {
@@ -83,6 +85,9 @@ pub struct NewMeeting {
     pub waiting_room: bool,
     pub host_pin: Option<String>,
     pub guest_pin: Option<String>,
+    /// A name to dial it by, already checked by the caller (see
+    /// [`valid_sip_alias`]); unique across meetings.
+    pub sip_alias: Option<String>,
 }
 
 impl NewMeeting {
@@ -95,8 +100,24 @@ impl NewMeeting {
             waiting_room: true,
             host_pin: None,
             guest_pin: None,
+            sip_alias: None,
         }
     }
+}
+
+/// Whether `alias` can name a meeting for dialling: 1 to 64 of lower-case
+/// letters, digits, `.`, `_` and `-`, starting with a letter or digit, and
+/// not all digits (those are dial numbers).
+pub fn valid_sip_alias(alias: &str) -> bool {
+    (1..=64).contains(&alias.len())
+        && alias
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && alias
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && !alias.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Where a link key lives, so it can be revoked. Opaque to callers.
@@ -119,6 +140,7 @@ pub struct MeetingLink {
 enum MeetingKey {
     Id,
     DialNumber,
+    SipAlias,
 }
 
 /// Tries at a fresh number when one is taken. With 9 digits and even a
@@ -138,11 +160,19 @@ impl Store {
     }
 
     /// Stores a new meeting as described, with a dial-in number of its own.
+    /// [`StoreError::AliasTaken`] when another meeting has its SIP alias.
     pub async fn create_meeting_with(&self, meeting: &NewMeeting) -> Result<(), StoreError> {
         for _ in 0..DIAL_NUMBER_ATTEMPTS {
             match self.insert_meeting(meeting, &random::dial_number()?).await {
-                // Taken: the id (a real conflict) or, rarely, the number.
-                Err(StoreError::AlreadyExists) if self.meeting(&meeting.id).await?.is_none() => {}
+                // Taken: the id (a real conflict), the alias, or, rarely,
+                // the number (then try another).
+                Err(StoreError::AlreadyExists) if self.meeting(&meeting.id).await?.is_none() => {
+                    if let Some(alias) = &meeting.sip_alias
+                        && self.meeting_by_sip_alias(alias).await?.is_some()
+                    {
+                        return Err(StoreError::AliasTaken);
+                    }
+                }
                 result => return result,
             }
         }
@@ -164,8 +194,8 @@ impl Store {
             .map(|p| pin_hash(&meeting.id, p));
         with_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO meetings (id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO meetings (id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number, sip_alias) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&meeting.id)
             .bind(meeting.created_at)
@@ -174,6 +204,7 @@ impl Store {
             .bind(&host)
             .bind(&guest)
             .bind(dial_number)
+            .bind(&meeting.sip_alias)
             .execute(pool)
             .await
             .map(|_| ())
@@ -194,21 +225,33 @@ impl Store {
         self.meeting_where(MeetingKey::DialNumber, number).await
     }
 
+    /// The meeting a room system reaches by dialling its alias.
+    pub async fn meeting_by_sip_alias(
+        &self,
+        alias: &str,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        self.meeting_where(MeetingKey::SipAlias, alias).await
+    }
+
     async fn meeting_where(
         &self,
         key: MeetingKey,
         value: &str,
     ) -> Result<Option<MeetingRecord>, StoreError> {
-        // Both columns are unique, so at most one row matches. Literal
+        // Each column is unique, so at most one row matches. Literal
         // statements only (sqlx refuses SQL built at run time).
         let sql = match key {
             MeetingKey::Id => {
-                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
+                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number, sip_alias \
                  FROM meetings WHERE id = $1"
             }
             MeetingKey::DialNumber => {
-                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number \
+                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number, sip_alias \
                  FROM meetings WHERE dial_number = $1"
+            }
+            MeetingKey::SipAlias => {
+                "SELECT id, created_at, kind, waiting_room, host_pin_hash, guest_pin_hash, dial_number, sip_alias \
+                 FROM meetings WHERE sip_alias = $1"
             }
         };
         Ok(with_pool!(self, pool => {

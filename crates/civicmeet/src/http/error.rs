@@ -15,6 +15,9 @@ pub enum HttpError {
     /// The request body was not acceptable; the text says why.
     #[error("{0}")]
     BadRequest(String),
+    /// The request clashes with what is stored (a SIP alias in use).
+    #[error("{0}")]
+    Conflict(String),
     /// A browser sent this from another site (see `http::origin`).
     #[error("cross-site request refused: send it from civicmeet's own pages")]
     CrossSite,
@@ -29,6 +32,7 @@ impl HttpError {
             HttpError::MeetingNotFound => (StatusCode::NOT_FOUND, "meeting_not_found"),
             HttpError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             HttpError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            HttpError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             HttpError::CrossSite => (StatusCode::FORBIDDEN, "cross_site"),
             HttpError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -37,7 +41,12 @@ impl HttpError {
 
 impl From<civicmeet_store::StoreError> for HttpError {
     fn from(e: civicmeet_store::StoreError) -> Self {
-        HttpError::Internal(e.to_string())
+        match e {
+            civicmeet_store::StoreError::AliasTaken => {
+                HttpError::Conflict("another meeting has this sip_alias".into())
+            }
+            e => HttpError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -40,6 +40,9 @@ pub struct CreatedMeeting {
     /// The number room systems and phones dial into this meeting (SIP,
     /// issue 7): digits only, for keypads.
     pub dial_number: String,
+    /// The name room systems may dial instead (`sip:<alias>@…`), if asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sip_alias: Option<String>,
 }
 
 /// What `POST /api/meetings` may ask for; every field is optional.
@@ -55,6 +58,9 @@ pub struct CreateMeeting {
     host_pin: Option<String>,
     #[serde(default)]
     guest_pin: Option<String>,
+    /// A name to dial the meeting by, besides its number (lower case).
+    #[serde(default)]
+    sip_alias: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -126,6 +132,18 @@ async fn create(state: &AppState, request: CreateMeeting) -> Result<CreatedMeeti
             return Err(HttpError::BadRequest("a PIN is 4 to 10 digits".into()));
         }
     }
+    let sip_alias = request
+        .sip_alias
+        .map(|alias| alias.trim().to_ascii_lowercase());
+    if let Some(alias) = &sip_alias
+        && !civicmeet_store::valid_sip_alias(alias)
+    {
+        return Err(HttpError::BadRequest(
+            "a sip_alias is 1 to 64 letters, digits, '.', '_' or '-', starting with a \
+             letter or digit, and not all digits"
+                .into(),
+        ));
+    }
     let kind = match request.kind.unwrap_or(KindName::Open) {
         KindName::Open => MeetingKind::Open,
         KindName::Consultation => MeetingKind::Consultation,
@@ -138,6 +156,7 @@ async fn create(state: &AppState, request: CreateMeeting) -> Result<CreatedMeeti
         waiting_room: request.waiting_room.unwrap_or(true),
         host_pin: request.host_pin,
         guest_pin: request.guest_pin,
+        sip_alias: sip_alias.clone(),
         ..NewMeeting::open(&id.to_string(), now)
     };
     state.store.create_meeting_with(&meeting).await?;
@@ -164,6 +183,7 @@ async fn create(state: &AppState, request: CreateMeeting) -> Result<CreatedMeeti
         guest_url,
         judge_url,
         dial_number,
+        sip_alias,
     })
 }
 

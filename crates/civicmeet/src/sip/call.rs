@@ -86,7 +86,7 @@ pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Re
         // The shell outlives every call task but at shutdown.
         let _ = gateway.commands.send(command);
     };
-    let meeting = match gateway.store.meeting_by_dial_number(&incoming.number).await {
+    let meeting = match find_meeting(&gateway, &incoming.number).await {
         Ok(Some(meeting)) => meeting,
         Ok(None) => {
             tracing::info!(%call, "no meeting has the dialled number");
@@ -230,6 +230,22 @@ impl Leg {
             camera_stopped: false,
         }
     }
+}
+
+/// The meeting a Request-URI's user part names: its dial number (digits)
+/// or its SIP alias (any case).
+async fn find_meeting(
+    gateway: &Gateway,
+    dialled: &str,
+) -> Result<Option<civicmeet_store::MeetingRecord>, civicmeet_store::StoreError> {
+    if dialled.bytes().all(|b| b.is_ascii_digit()) {
+        return gateway.store.meeting_by_dial_number(dialled).await;
+    }
+    let alias = dialled.to_ascii_lowercase();
+    if !civicmeet_store::valid_sip_alias(&alias) {
+        return Ok(None);
+    }
+    gateway.store.meeting_by_sip_alias(&alias).await
 }
 
 /// The audio codecs this build both decodes and encodes, in our order of

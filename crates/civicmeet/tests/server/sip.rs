@@ -1162,3 +1162,34 @@ async fn calls_take_their_ports_from_the_configured_range() {
     assert_eq!(status(&phone.bye(&number).await), 200);
     app.stop().await;
 }
+
+/// A meeting made with a SIP alias is reached by dialling the alias (in
+/// any case) as well as its number; a second meeting cannot take the same
+/// alias, and a malformed one is refused.
+#[tokio::test]
+async fn a_room_system_dials_a_meeting_by_its_alias() {
+    let (app, sip, _temp) = spawn_sip_app().await;
+    let (meeting, _number) =
+        meeting_with_number(&app, json!({"waiting_room": false, "sip_alias": "Saal-3"})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+    let mut phone = Phone::new(sip, "alias").await;
+    phone.call("saal-3").await;
+    let joined = host.recv_type("participant_joined").await;
+    assert_eq!(joined["participant"]["name"], "Saal 3");
+    assert_eq!(status(&phone.bye("saal-3").await), 200);
+
+    let taken = app
+        .post_json("/api/meetings", r#"{"sip_alias": "saal-3"}"#)
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    for bad in [
+        r#"{"sip_alias": "123456789"}"#,
+        r#"{"sip_alias": "saal 3"}"#,
+    ] {
+        let refused = app.post_json("/api/meetings", bad).await;
+        assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
+    }
+    let mut stranger = Phone::new(sip, "nobody").await;
+    assert_eq!(status(&stranger.invite("saal-4").await), 404);
+    app.stop().await;
+}
