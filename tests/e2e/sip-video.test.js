@@ -12,8 +12,9 @@
 // with G.711 + H.264 (the room system's H.264 goes into the meeting as VP8,
 // which every browser decodes; the pages' VP8 is transcoded to H.264 for
 // the room system), and once with Opus + VP8 over SIP TLS, where audio and
-// video both are SRTP with SDES keys. Last, a Firefox page (no H.264
-// without Cisco's plugin) shows an H.264 room system.
+// video both are SRTP with SDES keys. Then a Firefox page (no H.264
+// without Cisco's plugin) shows an H.264 room system, and a VP8-only room
+// system sees pages that send only H.264.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -143,6 +144,51 @@ test('a Firefox page shows an H.264 room system, whose camera the server turns i
   t.diagnostic(`Firefox decodes the room system at ${second?.frameWidth}x${second?.frameHeight} ${second?.codec}, ${second?.framesDecoded} frames`);
   assert.ok(second?.framesDecoded > first.framesDecoded, `the room system's video stopped in Firefox: ${JSON.stringify({ first, second })}${why()}`);
   assert.equal(second.codec, 'video/VP8');
+  await room.hangup();
+  await room.closed();
+});
+
+// Runs in a page before its scripts: its camera offers only H.264 (as in
+// h264-only.test.js), so the meeting's picture is H.264.
+function offerOnlyH264() {
+  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
+    const transceiver = addTransceiver.call(this, trackOrKind, init);
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+    if (kind === 'video') {
+      const only = (caps) => caps.codecs.filter((c) => /^video\/(h264|rtx)$/i.test(c.mimeType));
+      try {
+        transceiver.setCodecPreferences(only(RTCRtpSender.getCapabilities('video')));
+      } catch {
+        transceiver.setCodecPreferences(only(RTCRtpReceiver.getCapabilities('video')));
+      }
+    }
+    return transceiver;
+  };
+}
+
+test('a VP8-only room system sees a meeting whose pages send only H.264, transcoded to VP8', { timeout: 90_000 }, async (t) => {
+  const meeting = await createMeeting(env.server.url, { waiting_room: false });
+  const host = await openPage(env.browser);
+  t.after(() => host.context().close());
+  await host.addInitScript(offerOnlyH264);
+  await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
+  const room = await startBaresip({ name: 'Old Room', user: 'room', codecs: ['opus'], video: 'vp8' });
+  t.after(() => room.stop());
+  const why = () => `\n${room.explain()}\ncivicmeet log (last 4000 characters):\n${env.server.logs().slice(-4_000)}`;
+  await room.dial(`sip:${meeting.dial_number}@127.0.0.1:${env.server.sipPort}`);
+  await room.established({ timeoutMs: 15_000 });
+  const sent = await host.evaluate(async () => {
+    const report = await window.civicmeet.pc.getStats();
+    const out = [...report.values()].find((s) => s.type === 'outbound-rtp' && s.kind === 'video' && s.codecId);
+    return report.get(out?.codecId)?.mimeType;
+  });
+  assert.equal(sent, 'video/H264', 'the page sends H.264');
+  const snapshot = await room.snapshot({ timeoutMs: 15_000 });
+  const size = pngSize(snapshot.bytes);
+  t.diagnostic(`baresip decoded the H.264 page, transcoded to VP8, at ${size.width}x${size.height}`);
+  assert.ok(size.width >= 160 && size.height >= 90, `a real picture: ${JSON.stringify(size)}${why()}`);
+  assert.match(room.logs(), /Set video decoder: VP8/, `baresip decodes VP8${why()}`);
   await room.hangup();
   await room.closed();
 });

@@ -51,7 +51,8 @@
 //! Calls' RTP ports come from `sip.rtp_ports` when it is set
 //! (`media_ports`), for a firewall to open.
 //!
-//! Not yet: H.264 to a VP8-only system.
+//! The meeting's picture reaches a room system in the codec it took:
+//! forwarded, or transcoded either way (`picture_transcode`).
 
 mod audio_in;
 mod audio_out;
@@ -65,6 +66,7 @@ mod media_ports;
 mod media_security;
 mod meeting_client;
 mod msid;
+mod picture_transcode;
 mod pin;
 mod rtp_socket;
 mod shell;

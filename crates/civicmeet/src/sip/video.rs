@@ -15,8 +15,8 @@
 //! ([`PhoneVideo::show`]); its frames go out in one RTP stream of ours,
 //! stamped with the time they arrived, so a switch of speakers is no jump
 //! in the stream. A frame in the codec the room system agreed is
-//! forwarded as it is; VP8 to an H.264-only room system is transcoded
-//! ([`civicmeet_transcode`]), when this machine has libvpx.
+//! forwarded as it is; one in the other codec is transcoded
+//! ([`super::picture_transcode`]), when this machine has libvpx.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,7 @@ use str0m::media::Mid;
 
 use super::audio_out::StreamStart;
 use super::camera_transcode::{CameraFrame, CameraTranscode};
+use super::picture_transcode::PictureTranscode;
 use super::webrtc_leg::{ReceivedVideo, VideoCodec};
 
 /// RTP payloads we send stay below this (room systems' usual MTU, with
@@ -77,7 +78,7 @@ pub struct PhoneVideo {
     timestamp_base: u32,
     fir_sequence: u8,
     last_request: Option<Instant>,
-    transcoder: Option<civicmeet_transcode::Vp8ToH264>,
+    transcoder: Option<PictureTranscode>,
     /// Transcoding is impossible here (no libvpx): said once in the log.
     cannot_transcode: bool,
     /// The shown track needs a keyframe before it can be transcoded.
@@ -312,11 +313,7 @@ impl PhoneVideo {
             packets.extend(self.packetizer.packetize(&frame.data, timestamp));
             return Ok(());
         }
-        if frame.codec != VideoCodec::Vp8 || self.codec != VideoCodec::H264 {
-            // H.264 to a VP8-only system: no transcoder that way yet.
-            return Ok(());
-        }
-        if self.transcoder().is_none() {
+        if self.transcoder(frame.codec).is_none() {
             return Ok(());
         }
         if self.transcoder_needs_keyframe && !frame.keyframe {
@@ -328,7 +325,7 @@ impl PhoneVideo {
             return Ok(());
         };
         match transcoder.push(&frame.data, frame.keyframe, millis) {
-            Ok(Some(h264)) => packets.extend(self.packetizer.packetize(&h264.data, timestamp)),
+            Ok(Some(data)) => packets.extend(self.packetizer.packetize(&data, timestamp)),
             Ok(None) => {}
             Err(e) => tracing::debug!(error = %e, "a frame was not transcoded"),
         }
@@ -338,16 +335,20 @@ impl PhoneVideo {
         Ok(())
     }
 
-    /// The transcoder, made on first use; `None` (said once) without libvpx.
-    fn transcoder(&mut self) -> Option<&mut civicmeet_transcode::Vp8ToH264> {
+    /// The transcoder from `from`, made on first use (or when the shown
+    /// publisher's codec changed); `None` (said once) without libvpx.
+    fn transcoder(&mut self, from: VideoCodec) -> Option<&mut PictureTranscode> {
+        if self.transcoder.as_ref().is_some_and(|t| t.from() != from) {
+            self.transcoder = None;
+        }
         if self.transcoder.is_none() && !self.cannot_transcode {
-            match civicmeet_transcode::Vp8ToH264::new(transcode_config()) {
+            match PictureTranscode::new(from) {
                 Ok(transcoder) => {
                     self.transcoder = Some(transcoder);
                     self.transcoder_needs_keyframe = true;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "the room system sees no meeting video: VP8 cannot be transcoded to H.264 here");
+                    tracing::warn!(error = %e, "the room system sees no meeting video in the other codec: it cannot be transcoded here");
                     self.cannot_transcode = true;
                 }
             }
@@ -374,17 +375,6 @@ fn timestamp_millis(first: Option<Instant>, at: Instant) -> u64 {
     first.map_or(0, |first| {
         at.saturating_duration_since(first).as_millis() as u64
     })
-}
-
-/// What a room system gets: 720p at 30 frames per second, at a bit rate
-/// room systems of the last decade take without complaint.
-fn transcode_config() -> civicmeet_transcode::TranscodeConfig {
-    civicmeet_transcode::TranscodeConfig {
-        max_width: 1280,
-        max_height: 720,
-        bitrate_kbps: 1_500,
-        max_fps: 30,
-    }
 }
 
 #[cfg(test)]
@@ -564,16 +554,23 @@ mod tests {
     }
 
     #[test]
-    fn h264_to_a_vp8_room_system_is_not_sent() {
+    fn h264_to_a_vp8_room_system_goes_through_the_transcoder() {
         let t0 = Instant::now();
         let mut video = PhoneVideo::new(&stream(SdpVideoCodec::Vp8, &[]), start(), false);
         video.show(Some(Mid::from("1")));
+        // Without a transcoder yet, the room system's requests go to the publisher.
+        assert!(video.keyframe_wanted());
+        // An H.264 frame that does not decode: nothing goes out, and the
+        // publisher is asked for a keyframe.
         let mut frame = received("1", t0, vec![0, 0, 0, 1, 0x65, 1, 2, 3]);
         frame.codec = VideoCodec::H264;
         let mut packets = Vec::new();
-        assert_eq!(video.meeting_frame(t0, &frame, &mut packets), Ok(()));
+        assert_eq!(
+            video.meeting_frame(t0, &frame, &mut packets),
+            Err(NeedKeyframe)
+        );
         assert!(packets.is_empty());
-        // Without a transcoder the room system's requests go to the publisher.
-        assert!(video.keyframe_wanted());
+        // Now our own encoder answers the room system's requests.
+        assert!(!video.keyframe_wanted());
     }
 }
