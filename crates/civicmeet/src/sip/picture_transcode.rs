@@ -8,16 +8,17 @@ use civicmeet_transcode::{H264ToVp8, TranscodeConfig, TranscodeError, Vp8ToH264}
 use super::webrtc_leg::VideoCodec;
 
 pub enum PictureTranscode {
-    ToH264(Vp8ToH264),
-    ToVp8(H264ToVp8),
+    // Boxed: the two transcoders differ in size by kilobytes.
+    ToH264(Box<Vp8ToH264>),
+    ToVp8(Box<H264ToVp8>),
 }
 
 impl PictureTranscode {
     /// A transcoder from `from` to the other codec.
     pub fn new(from: VideoCodec) -> Result<PictureTranscode, TranscodeError> {
         Ok(match from {
-            VideoCodec::Vp8 => PictureTranscode::ToH264(Vp8ToH264::new(config())?),
-            VideoCodec::H264 => PictureTranscode::ToVp8(H264ToVp8::new(config())?),
+            VideoCodec::Vp8 => PictureTranscode::ToH264(Box::new(Vp8ToH264::new(config())?)),
+            VideoCodec::H264 => PictureTranscode::ToVp8(Box::new(H264ToVp8::new(config())?)),
         })
     }
 
