@@ -5,28 +5,9 @@ import { test } from 'node:test';
 import { serverAndBrowser } from './lib/fixture.js';
 import assert from 'node:assert/strict';
 import { createMeeting } from './lib/server.js';
-import { openPage } from './lib/browser.js';
+import { openPage, offerOnlyH264 } from './lib/browser.js';
 import { joinThroughUi, guestAdmitted, absolute, assertMediaFlowsFrom, assertCleanPage } from './lib/meeting.js';
 
-// Runs in the page before its scripts: every video transceiver the page
-// adds prefers only H.264 (and its retransmission codec).
-function offerOnlyH264() {
-  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
-  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
-    const transceiver = addTransceiver.call(this, trackOrKind, init);
-    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
-    if (kind === 'video') {
-      const only = (caps) => caps.codecs.filter((c) => /^video\/(h264|rtx)$/i.test(c.mimeType));
-      try {
-        transceiver.setCodecPreferences(only(RTCRtpSender.getCapabilities('video')));
-      } catch {
-        // Older Chromium checks preferences against receive capabilities.
-        transceiver.setCodecPreferences(only(RTCRtpReceiver.getCapabilities('video')));
-      }
-    }
-    return transceiver;
-  };
-}
 
 function outboundVideoCodec(page) {
   return page.evaluate(async () => {

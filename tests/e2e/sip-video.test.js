@@ -19,7 +19,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, createMeeting } from './lib/server.js';
-import { launchBrowser, openPage } from './lib/browser.js';
+import { launchBrowser, openPage, offerOnlyH264 } from './lib/browser.js';
 import { startBaresip, audioLevel } from './lib/baresip.js';
 import { launchFirefox, openFirefoxPage, ffJoin, ffOwnId } from './lib/firefox.js';
 import { joinThroughUi, absolute, inboundByParticipant, assertCleanPage, assertHeard, callerTileId, sleep } from './lib/meeting.js';
@@ -148,30 +148,10 @@ test('a Firefox page shows an H.264 room system, whose camera the server turns i
   await room.closed();
 });
 
-// Runs in a page before its scripts: its camera offers only H.264 (as in
-// h264-only.test.js), so the meeting's picture is H.264.
-function offerOnlyH264() {
-  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
-  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
-    const transceiver = addTransceiver.call(this, trackOrKind, init);
-    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
-    if (kind === 'video') {
-      const only = (caps) => caps.codecs.filter((c) => /^video\/(h264|rtx)$/i.test(c.mimeType));
-      try {
-        transceiver.setCodecPreferences(only(RTCRtpSender.getCapabilities('video')));
-      } catch {
-        transceiver.setCodecPreferences(only(RTCRtpReceiver.getCapabilities('video')));
-      }
-    }
-    return transceiver;
-  };
-}
-
 test('a VP8-only room system sees a meeting whose pages send only H.264, transcoded to VP8', { timeout: 90_000 }, async (t) => {
   const meeting = await createMeeting(env.server.url, { waiting_room: false });
-  const host = await openPage(env.browser);
+  const host = await openPage(env.browser, { initScript: offerOnlyH264 });
   t.after(() => host.context().close());
-  await host.addInitScript(offerOnlyH264);
   await joinThroughUi(host, absolute(meeting.host_url, env.server.url), 'Hanna');
   const room = await startBaresip({ name: 'Old Room', user: 'room', codecs: ['opus'], video: 'vp8' });
   t.after(() => room.stop());

@@ -59,3 +59,23 @@ export async function openPage(browser, { locale = 'en-US', initScript } = {}) {
   page.on('request', (req) => page.requests.push(req.url()));
   return page;
 }
+
+// For page.addInitScript: runs in the page before its scripts: every video transceiver the page
+// adds prefers only H.264 (and its retransmission codec).
+export function offerOnlyH264() {
+  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
+    const transceiver = addTransceiver.call(this, trackOrKind, init);
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+    if (kind === 'video') {
+      const only = (caps) => caps.codecs.filter((c) => /^video\/(h264|rtx)$/i.test(c.mimeType));
+      try {
+        transceiver.setCodecPreferences(only(RTCRtpSender.getCapabilities('video')));
+      } catch {
+        // Older Chromium checks preferences against receive capabilities.
+        transceiver.setCodecPreferences(only(RTCRtpReceiver.getCapabilities('video')));
+      }
+    }
+    return transceiver;
+  };
+}
