@@ -6,7 +6,8 @@
 // meeting has a waiting room: a tile on the host's and an admitted guest's
 // page, whose audio (baresip's 440 Hz tone) both hear. The host's status
 // region says the call is connected and, after baresip hangs up, that it
-// ended; the tile goes. A baresip that rejects the ringing call makes the
+// ended; the tile goes. A host can also end the call by removing the
+// room system from its tile: baresip's call ends. A baresip that rejects the ringing call makes the
 // status region say so, and no tile appears.
 
 import { test, before, after } from 'node:test';
@@ -14,7 +15,7 @@ import assert from 'node:assert/strict';
 import { startServer, createMeeting } from './lib/server.js';
 import { launchBrowser, openPage } from './lib/browser.js';
 import { startBaresip } from './lib/baresip.js';
-import { joinThroughUi, guestAdmitted, absolute, assertHeard, assertCleanPage, sleep, callerTileId } from './lib/meeting.js';
+import { joinThroughUi, guestAdmitted, absolute, assertHeard, assertCleanPage, sleep, callerTileId, hostActionOnTile } from './lib/meeting.js';
 
 const env = { server: undefined, browser: undefined };
 before(async () => {
@@ -77,6 +78,32 @@ test('a host calls a room system from the page: it answers, both pages see and h
     await page.locator(`#tiles .tile[data-participant-id="${roomId}"]`).waitFor({ state: 'detached', timeout: 10_000 })
       .catch((error) => assert.fail(`the room system's tile stayed after it hung up: ${error.message}${why()}`));
     assert.equal(await page.locator('#tiles .tile').count(), 2);
+  }
+  await dialStatus(host, /has ended|ist beendet/).waitFor({ timeout: 10_000 })
+    .catch((error) => assert.fail(`the host's status never said the call ended: ${error.message}${why()}`));
+  for (const page of [host, guest]) assertCleanPage(page, env.server.url);
+});
+
+test('the host ends a dialled call by removing the room system: baresip\'s call ends and its tile goes', { timeout: 90_000 }, async (t) => {
+  const { host, guest, hostId, guestId } = await meetingWithHostAndGuest(t);
+  const phone = await startBaresip({ name: 'Room', user: 'saal', codecs: ['opus'] });
+  t.after(() => phone.stop());
+  const why = () => `\n${phone.explain()}\ncivicmeet log (last 4000 characters):\n${env.server.logs().slice(-4_000)}`;
+
+  await callFromPage(host, phone.uri, 'Saal 3');
+  await phone.answered({ timeoutMs: 15_000 });
+  const roomId = await callerTileId([host, guest], 'Saal 3', { others: [hostId, guestId], tiles: 3, why });
+  await hostActionOnTile(host, roomId, 'Remove');
+  const dialog = host.getByRole('dialog', { name: 'Remove Saal 3?' });
+  await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+  // A farewell prompt may play before the BYE.
+  const closed = await phone.closed({ timeoutMs: 20_000 });
+  t.diagnostic(`baresip's call ended: ${closed.param}`);
+  const byes = phone.sipTrace().filter((m) => m.message.startsWith('BYE ') && !m.route.startsWith(`UDP 127.0.0.1:${phone.sipPort} `));
+  assert.equal(byes.length > 0, true, `the server hung up with BYE${why()}`);
+  for (const page of [host, guest]) {
+    await page.locator(`#tiles .tile[data-participant-id="${roomId}"]`).waitFor({ state: 'detached', timeout: 10_000 })
+      .catch((error) => assert.fail(`the room system's tile stayed after the host removed it: ${error.message}${why()}`));
   }
   await dialStatus(host, /has ended|ist beendet/).waitFor({ timeout: 10_000 })
     .catch((error) => assert.fail(`the host's status never said the call ended: ${error.message}${why()}`));

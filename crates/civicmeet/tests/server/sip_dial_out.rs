@@ -15,7 +15,7 @@ use civicmeet_sip_media::{AudioDecoder, Codec, RtpPacket};
 use serde_json::{Value, json};
 use tokio::net::UdpSocket;
 
-use crate::common::{Client, TestApp, WAIT};
+use crate::common::{Client, WAIT};
 use crate::sip::{
     heard, meeting_with_number, power_at, send_tone, spawn_sip_app, spawn_sip_app_with, status,
     tone_peer,
