@@ -133,14 +133,19 @@ impl RoomSystem {
                 ));
             }
         }
+        self.accept(invite, &sdp).await;
+        server_rtp
+    }
+
+    /// Answers the INVITE 200 with `sdp` and our Contact.
+    async fn accept(&self, invite: &Message, sdp: &str) {
         let mut ok = invite.response(200, "OK", Some(ROOM_TAG));
         ok.push_header(
             "Contact",
             format!("<sip:saal3@{}>", self.sip.local_addr().unwrap()),
         );
-        ok.set_body("application/sdp", sdp.into_bytes());
+        ok.set_body("application/sdp", sdp.as_bytes().to_vec());
         self.send(&ok).await;
-        server_rtp
     }
 
     /// Hangs up the call the ACK confirmed (a BYE in its dialog, to the
@@ -413,5 +418,44 @@ async fn ending_the_meeting_hangs_up_the_dialled_room_system() {
         "the BYE is in our dialog"
     );
     room.respond(&bye, 200, "OK").await;
+    app.stop().await;
+}
+
+/// A room system that answers with no codec we speak (G.729 only): the
+/// 200 is acknowledged and the call ended with BYE at once; the host
+/// hears that it failed, and nobody joins.
+#[tokio::test]
+async fn an_answer_without_a_common_codec_fails_and_is_hung_up() {
+    let (app, _sip, _temp) = spawn_sip_app().await;
+    let (meeting, _number) = meeting_with_number(&app, guarded_meeting()).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+    let mut room = RoomSystem::new().await;
+    host.send(dial_out(&room)).await;
+
+    let invite = room.expect(Method::Invite, WAIT).await;
+    let sdp = format!(
+        "v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {} RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n",
+        room.rtp.local_addr().unwrap().port()
+    );
+    room.accept(&invite, &sdp).await;
+    room.expect(Method::Ack, WAIT).await;
+    let bye = room.expect(Method::Bye, WAIT).await;
+    assert_eq!(bye.header("Call-ID"), invite.header("Call-ID"));
+    room.respond(&bye, 200, "OK").await;
+
+    let mut seen = Vec::new();
+    let mut states = Vec::new();
+    while states.last().is_none_or(|s| s != "failed" && s != "ended") {
+        let status = next_status(&mut host, &mut seen).await;
+        states.push(status["state"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(states, ["calling", "failed"], "{seen:?}");
+    let later = tokio::time::timeout(QUIET, host.recv_type("participant_joined")).await;
+    assert!(later.is_err(), "nobody joined: {later:?}");
+    assert!(
+        !seen.iter().any(|m| m["type"] == "participant_joined"),
+        "{seen:?}"
+    );
     app.stop().await;
 }
