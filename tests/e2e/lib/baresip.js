@@ -107,12 +107,15 @@ function sipTrace(output) {
  * `tls: {caFile}` makes it a phone for SIP over TLS with mandatory SRTP
  * (SDES, the srtp module; `mediaenc=srtp-mand`), trusting `caFile` (a
  * server's PEM certificate); dial it `sip:...;transport=tls`.
+ * `answerMode: 'manual'` lets incoming calls ring (incoming()) until the
+ * test answers or rejects them (hangup(): baresip refuses a ringing call).
  */
-export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120, video, tls } = {}) {
+export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['opus'], toneHz = 440, maxSeconds = 120, video, tls, answerMode = 'auto' } = {}) {
   if (!codecs.length || codecs.some((codec) => !CODEC_MODULES[codec])) {
     throw new Error(`codecs must be some of ${Object.keys(CODEC_MODULES).join(', ')}, not ${JSON.stringify(codecs)}`);
   }
   if (video !== undefined && !VIDEO_MODULES[video]) throw new Error(`video must be one of ${Object.keys(VIDEO_MODULES).join(', ')}, not ${video}`);
+  if (!['auto', 'manual'].includes(answerMode)) throw new Error(`answerMode must be auto or manual, not ${answerMode}`);
   if (!/^[A-Za-z0-9 .'-]+$/.test(name) || !/^[a-z0-9]+$/.test(user)) throw new Error(`unsafe name or user: ${name}, ${user}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'civicmeet-baresip-'));
   const sipPort = await freeSipPort();
@@ -156,8 +159,8 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
   ].join('\n');
   await writeFile(path.join(dir, 'config'), config);
   const account = tls
-    ? `"${name}" <sip:${user}@${HOST}:${sipPort};transport=tls>;regint=0;answermode=auto;mediaenc=srtp-mand`
-    : `"${name}" <sip:${user}@${HOST}:${sipPort}>;regint=0;answermode=auto`;
+    ? `"${name}" <sip:${user}@${HOST}:${sipPort};transport=tls>;regint=0;answermode=${answerMode};mediaenc=srtp-mand`
+    : `"${name}" <sip:${user}@${HOST}:${sipPort}>;regint=0;answermode=${answerMode}`;
   await writeFile(path.join(dir, 'accounts'), `${account}\n`);
   await writeFile(path.join(dir, 'contacts'), '');
   if (!toneHz) await writeFile(path.join(dir, 'silence.wav'), silentWav(maxSeconds));
@@ -269,6 +272,10 @@ export async function startBaresip({ name = 'Phone', user = 'phone', codecs = ['
     /** Resolves with the CALL_CLOSED event (its `param` is the reason) of the current call. */
     closed({ timeoutMs = 20_000 } = {}) {
       return waitForEvent((e) => e.type === 'CALL_CLOSED', { from: callStart, timeoutMs, what: `end of its call to ${dialed || 'it'}` });
+    },
+    /** Resolves when someone calls this phone (CALL_INCOMING: it rings). */
+    incoming({ timeoutMs = 20_000 } = {}) {
+      return waitForEvent((e) => e.type === 'CALL_INCOMING', { timeoutMs, what: 'an incoming call' });
     },
     /** Resolves when someone called this phone and it answered. */
     answered({ timeoutMs = 20_000 } = {}) {

@@ -27,6 +27,7 @@ mod resume;
 mod screen_share;
 mod signalling;
 mod sip;
+mod sip_dial_out;
 mod sip_tls;
 mod staff;
 mod staff_admin;

@@ -27,7 +27,7 @@ pub(crate) async fn spawn_sip_app() -> (TestApp, SocketAddr, tempfile::TempDir) 
 }
 
 /// The same, with `change` made to its config first.
-async fn spawn_sip_app_with(
+pub(crate) async fn spawn_sip_app_with(
     change: impl FnOnce(&mut Config),
 ) -> (TestApp, SocketAddr, tempfile::TempDir) {
     let temp = tempfile::tempdir().expect("temp dir");
@@ -441,7 +441,7 @@ pub(crate) fn status(message: &Message) -> u16 {
 }
 
 /// Sends a 440 Hz tone as PCMU RTP, 20 ms apart, to `to` until aborted.
-fn send_tone(rtp: Arc<UdpSocket>, to: SocketAddr) -> tokio::task::JoinHandle<()> {
+pub(crate) fn send_tone(rtp: Arc<UdpSocket>, to: SocketAddr) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut encoder = AudioEncoder::new(Codec::Pcmu).unwrap();
         let mut packetizer = Packetizer::new(Codec::Pcmu, 0, 0x5151, 1, 1);
