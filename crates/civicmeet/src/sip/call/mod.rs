@@ -22,34 +22,42 @@
 //!
 //! Everything here is the shell around sans-IO parts (`audio_in`,
 //! `audio_out`, `video`, `pin`): sockets, the tick, the order of things.
+//! This file has the [`Leg`] and its loop; `setup` how a call in or out
+//! starts, `admission` the keypad on the way in (notice, PIN) and the
+//! server's refusals, `room_video` a room system's video.
+
+mod admission;
+mod room_video;
+mod setup;
+
+pub use setup::{CallMedia, Incoming, Start, run};
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use civicmeet_sip::sdp::{AudioCodec, LocalMedia, MediaSession, VideoCodec as SdpVideoCodec};
+use civicmeet_sip::sdp::MediaSession;
 use civicmeet_sip::{CallId, EndReason};
-use civicmeet_sip_media::{AudioDecoder, AudioEncoder, Codec, MIX_FRAME};
+use civicmeet_sip_media::{AudioEncoder, MIX_FRAME};
 use civicmeet_store::LinkRole;
 use civicmeet_wire::{
-    ClientMessage, ErrorCode, MediaState, PROTOCOL_VERSION, ParticipantId, ServerMessage, TileView,
+    ClientMessage, MediaState, PROTOCOL_VERSION, ParticipantId, ServerMessage, TileView,
 };
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use super::Gateway;
-use super::audio_in::{Inbound, PhoneAudioIn, audio_level, media_codec};
+use super::audio_in::{Inbound, PhoneAudioIn, audio_level};
 use super::audio_out::{PhoneAudioOut, StreamStart};
-use super::caller::display_name;
-use super::keypad::{Keypad, KeypadCommand};
+use super::keypad::Keypad;
 use super::media_ports::VideoSockets;
 use super::meeting_client::MeetingClient;
-use super::pin::{AfterWrong, PinEntry};
+use super::pin::PinEntry;
 use super::rtp_socket::RtpSocket;
 use super::shell::{CallInput, Command};
 use super::video::{PhoneVideo, VideoIn};
-use super::webrtc_leg::{LegEvent, ReceivedVideo, WebRtcLeg};
+use super::webrtc_leg::{LegEvent, WebRtcLeg};
 use crate::prompts::Prompt;
 
 /// The audio tick.
@@ -68,197 +76,6 @@ const WAITING_REPEAT: Duration = Duration::from_secs(30);
 /// The longest a farewell prompt may hold up the hang-up (the prompts
 /// are a few seconds per language).
 const FAREWELL_LIMIT: Duration = Duration::from_secs(20);
-
-/// A new call, as the shell hands it over.
-#[derive(Debug)]
-pub struct Incoming {
-    pub call: CallId,
-    /// The dialled number (the Request-URI's user part). Never logged.
-    pub number: String,
-    /// The From display name. Never logged.
-    pub from_display: Option<String>,
-}
-
-/// Runs one call to its end.
-pub async fn run(gateway: Arc<Gateway>, incoming: Incoming, mut inputs: mpsc::Receiver<CallInput>) {
-    let call = incoming.call;
-    let command = |command| {
-        // The shell outlives every call task but at shutdown.
-        let _ = gateway.commands.send(command);
-    };
-    let meeting = match find_meeting(&gateway, &incoming.number).await {
-        Ok(Some(meeting)) => meeting,
-        Ok(None) => {
-            tracing::info!(%call, "no meeting has the dialled number");
-            command(Command::Reject { call, status: 404 });
-            return;
-        }
-        Err(e) => {
-            tracing::error!(%call, error = %e, "cannot look up a dialled number");
-            command(Command::Reject { call, status: 503 });
-            return;
-        }
-    };
-    let short = meeting.id.get(..6).unwrap_or_default().to_string();
-    let media = match CallMedia::open(&gateway).await {
-        Ok(media) => media,
-        Err(e) => {
-            tracing::error!(%call, error = %e, "cannot open an RTP port");
-            command(Command::Reject { call, status: 503 });
-            return;
-        }
-    };
-    command(Command::Accept {
-        call,
-        local: media.local.clone(),
-    });
-    tracing::info!(%call, meeting = %short, "call answered");
-    let session = loop {
-        match inputs.recv().await {
-            Some(CallInput::Established(session)) => break session,
-            Some(CallInput::Ended(reason)) => {
-                tracing::info!(%call, meeting = %short, ?reason, "call ended before it was established");
-                return;
-            }
-            None => return,
-            Some(_) => {}
-        }
-    };
-    let start = Start {
-        call,
-        meeting_id: meeting.id,
-        name: display_name(incoming.from_display.as_deref()),
-        pre_admitted: false,
-    };
-    Leg::new(gateway, start, media, inputs).run(session).await;
-}
-
-/// A call's own sockets (RTP to the phone, video RTP/RTCP if they could
-/// be opened) and the media we take on them.
-pub struct CallMedia {
-    /// RTP to and from the phone, SRTP when the call agreed keys.
-    rtp: RtpSocket,
-    video_sockets: Option<VideoSockets>,
-    pub local: LocalMedia,
-}
-
-impl CallMedia {
-    pub async fn open(gateway: &Gateway) -> std::io::Result<CallMedia> {
-        let rtp = super::media_ports::bind_one(gateway.local_ip, gateway.rtp_ports).await?;
-        let port = rtp.local_addr()?.port();
-        let rtp = RtpSocket::new(rtp);
-        let mut local = LocalMedia::new(gateway.public_ip, port);
-        local.audio_codecs = supported_codecs();
-        // VP8 first: browsers send it, so a room system that takes it gets
-        // the meeting forwarded rather than transcoded.
-        local.video_codecs = vec![SdpVideoCodec::Vp8, SdpVideoCodec::H264];
-        let video_sockets =
-            match super::media_ports::bind_pair(gateway.local_ip, gateway.rtp_ports).await {
-                Ok((rtp, rtcp)) => {
-                    if let Ok(addr) = rtp.local_addr() {
-                        local = local.with_video(addr.port());
-                    }
-                    Some(VideoSockets::new(rtp, rtcp))
-                }
-                Err(e) => {
-                    // Audio still works: the video m-line is refused (port 0).
-                    tracing::warn!(error = %e, "cannot open video ports");
-                    None
-                }
-            };
-        local.security = super::media_security::for_new_call(gateway.plain_rtp);
-        Ok(CallMedia {
-            rtp,
-            video_sockets,
-            local,
-        })
-    }
-}
-
-/// How a leg starts: the call, the meeting it joins, its name there, and
-/// whether a host's dial-out let it in already (no PIN, no waiting room).
-pub struct Start {
-    pub call: CallId,
-    pub meeting_id: String,
-    /// Never logged.
-    pub name: String,
-    pub pre_admitted: bool,
-}
-
-impl Leg {
-    pub fn new(
-        gateway: Arc<Gateway>,
-        start: Start,
-        media: CallMedia,
-        inputs: mpsc::Receiver<CallInput>,
-    ) -> Leg {
-        Leg {
-            name: start.name,
-            gateway,
-            call: start.call,
-            short: start.meeting_id.get(..6).unwrap_or_default().to_string(),
-            meeting_id: start.meeting_id,
-            pre_admitted: start.pre_admitted,
-            inputs,
-            rtp: media.rtp,
-            video_sockets: media.video_sockets,
-            video: None,
-            me: None,
-            speaker: None,
-            sharer: None,
-            showing: None,
-            audio_in: None,
-            audio_out: None,
-            session: None,
-            phone: None,
-            latched: false,
-            client: None,
-            key: None,
-            place: Place::Joining,
-            pin: PinEntry::new(),
-            webrtc: None,
-            connected: false,
-            opus: AudioEncoder::new(Codec::Opus).ok(),
-            others: BTreeSet::new(),
-            waiting_prompt_due: None,
-            notice_acknowledged: false,
-            notice_due: None,
-            notice_plays: 0,
-            closing: None,
-            keypad: Keypad::new(),
-            muted: false,
-            camera_stopped: false,
-        }
-    }
-}
-
-/// The meeting a Request-URI's user part names: its dial number (digits)
-/// or its SIP alias (any case).
-async fn find_meeting(
-    gateway: &Gateway,
-    dialled: &str,
-) -> Result<Option<civicmeet_store::MeetingRecord>, civicmeet_store::StoreError> {
-    if dialled.bytes().all(|b| b.is_ascii_digit()) {
-        return gateway.store.meeting_by_dial_number(dialled).await;
-    }
-    let alias = dialled.to_ascii_lowercase();
-    if !civicmeet_store::valid_sip_alias(&alias) {
-        return Ok(None);
-    }
-    gateway.store.meeting_by_sip_alias(&alias).await
-}
-
-/// The audio codecs this build both decodes and encodes, in our order of
-/// preference (Opus, G.722, PCMA, PCMU).
-pub fn supported_codecs() -> Vec<AudioCodec> {
-    AudioCodec::ALL
-        .into_iter()
-        .filter(|&codec| {
-            let codec = media_codec(codec);
-            AudioDecoder::new(codec).is_ok() && AudioEncoder::new(codec).is_ok()
-        })
-        .collect()
-}
 
 /// Why the meeting side ends a call, as logged; the farewell prompt
 /// follows from it.
@@ -639,48 +456,6 @@ impl Leg {
         }
     }
 
-    /// A key press, by RTP or by SIP INFO.
-    async fn on_key(&mut self, key: char) -> Result<(), End> {
-        if self.closing.is_some() {
-            return Ok(());
-        }
-        if self.place == Place::Meeting {
-            return match self.keypad.key(key) {
-                Some(KeypadCommand::ToggleMute) => self.set_muted(!self.muted).await,
-                None => Ok(()),
-            };
-        }
-        if self.place == Place::Notice {
-            if key != '1' {
-                return Ok(());
-            }
-            tracing::info!(call = %self.call, meeting = %self.short, "notice confirmed");
-            if let Some(out) = &mut self.audio_out {
-                out.stop_prompt();
-            }
-            self.notice_acknowledged = true;
-            self.notice_due = None;
-            return self
-                .send_join(None)
-                .await
-                .map_err(|_| End::Meeting("the meeting socket failed"));
-        }
-        if self.place != Place::Pin {
-            return Ok(());
-        }
-        // The caller knows what to do: the prompt stops.
-        if let Some(out) = &mut self.audio_out {
-            out.stop_prompt();
-        }
-        if let Some(pin) = self.pin.key(key) {
-            tracing::info!(call = %self.call, meeting = %self.short, "pin entered");
-            self.send_join(Some(pin))
-                .await
-                .map_err(|_| End::Meeting("the meeting socket failed"))?;
-        }
-        Ok(())
-    }
-
     async fn on_server(&mut self, message: Option<ServerMessage>) -> Result<(), End> {
         let Some(message) = message else {
             return Err(End::Meeting("the meeting socket closed"));
@@ -774,51 +549,6 @@ impl Leg {
             ServerMessage::Error { code, fatal, .. } => self.on_error(code, fatal).await,
             // Roster news, speakers, screen shares: nothing a phone shows.
             _ => Ok(()),
-        }
-    }
-
-    async fn on_error(&mut self, code: ErrorCode, fatal: bool) -> Result<(), End> {
-        let call = self.call;
-        match code {
-            ErrorCode::PinRequired => {
-                tracing::info!(%call, meeting = %self.short, "pin required");
-                self.place = Place::Pin;
-                self.pin.clear();
-                self.play(Prompt::Pin);
-                Ok(())
-            }
-            ErrorCode::PinWrong => {
-                tracing::info!(%call, meeting = %self.short, "wrong pin");
-                self.place = Place::Pin;
-                match self.pin.wrong() {
-                    AfterWrong::TryAgain => {
-                        self.play(Prompt::PinWrong);
-                        Ok(())
-                    }
-                    AfterWrong::GiveUp => Err(End::Meeting(WRONG_PINS)),
-                }
-            }
-            // A hearing: the caller hears the notice and confirms with 1.
-            ErrorCode::NoticeRequired => {
-                tracing::info!(%call, meeting = %self.short, "hearing notice");
-                self.place = Place::Notice;
-                self.play(Prompt::Notice);
-                self.notice_plays = 1;
-                self.notice_due = Some(Instant::now() + NOTICE_REPEAT);
-                Ok(())
-            }
-            ErrorCode::Rejected | ErrorCode::PinBlocked => {
-                tracing::info!(%call, meeting = %self.short, ?code, "not let in");
-                Err(End::Meeting(REFUSED))
-            }
-            _ if fatal => {
-                tracing::info!(%call, meeting = %self.short, ?code, "the meeting ended the call");
-                Err(End::Meeting(ENDED))
-            }
-            _ => {
-                tracing::debug!(%call, ?code, "the meeting refused something");
-                Ok(())
-            }
         }
     }
 
@@ -963,201 +693,6 @@ impl Leg {
             if !packet.is_empty() {
                 let _ = self.rtp.try_send_to(&packet, phone);
             }
-        }
-    }
-
-    /// Takes the video the SIP side agreed (none, a new codec, another
-    /// address).
-    fn apply_video_session(&mut self, session: &MediaSession, first: bool) {
-        let (Some(stream), Some(sockets)) = (&session.video, &mut self.video_sockets) else {
-            self.video = None;
-            return;
-        };
-        let old = self.session.as_ref().and_then(|s| s.video.as_ref());
-        let same =
-            old.is_some_and(|o| o.codec == stream.codec && o.payload_type == stream.payload_type);
-        if first || !same || self.video.is_none() {
-            self.video = Some(PhoneVideo::new(
-                stream,
-                random_start(),
-                self.gateway.transcode_h264,
-            ));
-        }
-        if first || old.is_none_or(|o| o.remote_rtp != stream.remote_rtp) {
-            sockets.latched = false;
-            sockets.peer = stream.remote_rtp;
-        }
-        sockets.rtcp_peer = stream.remote_rtcp;
-        sockets.rtcp_mux = stream.rtcp_mux;
-        sockets.set_keys(stream.srtp.as_ref());
-    }
-
-    /// A re-INVITE added the room system's camera: publish it on the
-    /// running connection and tell the meeting the camera is on.
-    async fn camera_added(&mut self) -> Result<(), End> {
-        if self.place != Place::Meeting {
-            // The connection made on admission will carry it.
-            return Ok(());
-        }
-        let mut offer = None;
-        self.with_webrtc(|leg| {
-            offer = leg.add_camera()?;
-            Ok(())
-        })?;
-        if let Some(sdp) = offer {
-            tracing::info!(call = %self.call, meeting = %self.short, "video added");
-            self.send(&ClientMessage::Offer { sdp, screen: None })
-                .await?;
-        }
-        let media = MediaState {
-            audio: !self.muted,
-            video: true,
-        };
-        self.send(&ClientMessage::MediaState { media }).await
-    }
-
-    /// The room system sends us its camera.
-    fn has_camera(&self) -> bool {
-        self.video.is_some()
-            && self
-                .session
-                .as_ref()
-                .and_then(|s| s.video.as_ref())
-                .is_some_and(|v| v.direction.receives())
-    }
-
-    /// The room system takes a picture from us.
-    fn shows_video(&self) -> bool {
-        self.video.is_some()
-            && self
-                .session
-                .as_ref()
-                .and_then(|s| s.video.as_ref())
-                .is_some_and(|v| v.direction.sends())
-    }
-
-    /// Whose tile the room system's picture is.
-    fn shown_participant(&self) -> Option<ParticipantId> {
-        self.shows_video().then_some(self.showing).flatten()
-    }
-
-    /// Picks what the room system sees: a shared screen, else the active
-    /// speaker's camera, else whom it saw, else anyone's camera. On a
-    /// change, the router hears the new tile and the new track's
-    /// publisher is asked for a keyframe.
-    async fn choose_shown(&mut self) -> Result<(), End> {
-        if !self.shows_video() {
-            return Ok(());
-        }
-        let Some(leg) = &self.webrtc else {
-            return Ok(());
-        };
-        let track = |id: Option<ParticipantId>, screen: bool| {
-            let id = id?;
-            leg.video_track_of(id, screen).map(|mid| (id, mid))
-        };
-        let choice = track(self.sharer, true)
-            .or_else(|| track(self.speaker, false))
-            .or_else(|| track(self.showing, false))
-            .or_else(|| self.others.iter().find_map(|&id| track(Some(id), false)));
-        let mid = choice.map(|(_, mid)| mid);
-        let Some(video) = &mut self.video else {
-            return Ok(());
-        };
-        if video.shown() == mid {
-            return Ok(());
-        }
-        video.show(mid);
-        self.showing = choice.map(|(id, _)| id);
-        if let (Some(mid), Some(leg)) = (mid, &mut self.webrtc) {
-            leg.request_keyframe(mid);
-        }
-        self.send_tiles().await
-    }
-
-    /// A datagram on the video RTP port.
-    async fn on_video_rtp(
-        &mut self,
-        now: Instant,
-        source: SocketAddr,
-        bytes: &[u8],
-    ) -> Result<(), End> {
-        let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
-            return Ok(());
-        };
-        if !sockets.latched {
-            if !video.is_ours(bytes) {
-                return Ok(());
-            }
-            sockets.peer = Some(source);
-            sockets.latched = true;
-        } else if sockets.peer != Some(source) {
-            // Someone else's datagrams on this call's port.
-            return Ok(());
-        }
-        let mut inputs = vec![video.datagram(bytes)];
-        inputs.extend(std::iter::from_fn(|| video.poll()));
-        for input in inputs {
-            self.on_video_in(now, input).await?;
-        }
-        Ok(())
-    }
-
-    async fn on_video_in(&mut self, now: Instant, input: VideoIn) -> Result<(), End> {
-        match input {
-            VideoIn::Nothing => {}
-            VideoIn::Frame { codec, time, data } => {
-                let publish =
-                    self.connected && self.place == Place::Meeting && !self.camera_stopped;
-                if let (true, Some(leg)) = (publish, &mut self.webrtc) {
-                    leg.write_video(now, codec, time, data);
-                }
-            }
-            VideoIn::KeyframeWanted => {
-                let from_publisher = self.video.as_mut().is_some_and(PhoneVideo::keyframe_wanted);
-                let shown = self.video.as_ref().and_then(PhoneVideo::shown);
-                if let (true, Some(mid), Some(leg)) = (from_publisher, shown, &mut self.webrtc) {
-                    leg.request_keyframe(mid);
-                }
-            }
-            VideoIn::Lost => self.ask_phone_for_keyframe(now),
-        }
-        Ok(())
-    }
-
-    /// The meeting (or our depacketizer, after a loss) wants a keyframe
-    /// of the room system's camera: RTCP, and a SIP INFO for systems that
-    /// only listen to that.
-    fn ask_phone_for_keyframe(&mut self, now: Instant) {
-        let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
-            return;
-        };
-        if let Some(request) = video.keyframe_request(now) {
-            sockets.send_rtcp(&request);
-            let _ = self
-                .gateway
-                .commands
-                .send(Command::PictureFastUpdate { call: self.call });
-        }
-    }
-
-    /// A frame of the meeting for the room system, if it is the shown one.
-    fn on_meeting_video(&mut self, frame: &ReceivedVideo) {
-        if !self.shows_video() || self.place != Place::Meeting {
-            return;
-        }
-        let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
-            return;
-        };
-        let mut packets = Vec::new();
-        let result = video.meeting_frame(Instant::now(), frame, &mut packets);
-        for packet in &packets {
-            sockets.send_rtp(packet);
-        }
-        if result.is_err()
-            && let Some(leg) = &mut self.webrtc
-        {
-            leg.request_keyframe(frame.mid);
         }
     }
 
