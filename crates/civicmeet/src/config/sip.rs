@@ -48,6 +48,9 @@ pub struct SipConfig {
     /// every browser decodes. `false`: as H.264 (less CPU; browsers
     /// without H.264 show no picture of it).
     pub transcode_h264: bool,
+    /// A call from which nothing (RTP or RTCP) came for this long, while
+    /// not on hold, is over: a phone that lost power sends no BYE.
+    pub media_timeout_secs: u64,
     /// Hosts may call room systems from the meeting page (when SIP is on).
     pub dial_out: bool,
     /// The hosts dial-outs may reach: a host name or IP address, a
@@ -67,6 +70,7 @@ impl Default for SipConfig {
             plain_rtp: true,
             rtp_ports: String::new(),
             transcode_h264: true,
+            media_timeout_secs: 60,
             dial_out: true,
             dial_out_domains: Vec::new(),
         }
@@ -132,6 +136,12 @@ impl SipConfig {
         self.validate_tls(web_tls)?;
         self.validate_rtp_ports()?;
         self.validate_dial_out()?;
+        if self.media_timeout_secs == 0 || self.media_timeout_secs > 3600 {
+            return Err(ConfigError::Invalid(format!(
+                "sip.media_timeout_secs must be 1 to 3600 seconds, not {}",
+                self.media_timeout_secs
+            )));
+        }
         let listen = self.listen.trim();
         if listen.is_empty() {
             return Ok(());

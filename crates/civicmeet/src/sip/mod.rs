@@ -112,6 +112,8 @@ pub(crate) struct Gateway {
     /// `sip.transcode_h264`: a room system's H.264 camera goes into the
     /// meeting as VP8.
     transcode_h264: bool,
+    /// `sip.media_timeout_secs`: a call silent this long is over.
+    media_timeout: std::time::Duration,
     commands: mpsc::UnboundedSender<shell::Command>,
     /// Links of dialled-out calls, let in without PIN or waiting room.
     pre_admitted: Arc<PreAdmitted>,
@@ -242,6 +244,7 @@ impl SipSocket {
             plain_rtp: config.sip.plain_rtp,
             rtp_ports: media_ports::PortRange::from_config(config.sip.rtp_port_range()),
             transcode_h264: config.sip.transcode_h264,
+            media_timeout: std::time::Duration::from_secs(config.sip.media_timeout_secs),
             commands,
             pre_admitted,
         });

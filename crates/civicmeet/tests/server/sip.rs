@@ -1193,3 +1193,36 @@ async fn a_room_system_dials_a_meeting_by_its_alias() {
     assert_eq!(status(&stranger.invite("saal-4").await), 404);
     app.stop().await;
 }
+
+/// A phone that goes silent without a BYE (power or network lost) is hung
+/// up after `sip.media_timeout_secs`, and its seat in the meeting goes.
+#[tokio::test]
+async fn a_phone_that_falls_silent_is_hung_up_and_leaves_the_meeting() {
+    let (app, sip, _temp) = spawn_sip_app_with(|config| config.sip.media_timeout_secs = 2).await;
+    let (meeting, number) = meeting_with_number(&app, json!({"waiting_room": false})).await;
+    let (mut host, _) = app.join(&meeting, "Host").await;
+    let mut phone = Phone::new(sip, "silent").await;
+    phone.call(&number).await;
+    let tone = send_tone(phone.rtp.clone(), phone.server_rtp.unwrap());
+    let joined = host.recv_type("participant_joined").await;
+    let id = joined["participant"]["id"].clone();
+    // Talking for longer than the timeout keeps the call.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        phone.requests.is_empty(),
+        "no BYE while the phone sends: {:?}",
+        phone.requests
+    );
+    tone.abort();
+    let silent = Instant::now();
+    phone.expect_bye().await;
+    let after = silent.elapsed();
+    // The last packet left up to a tick before the abort: a margin.
+    assert!(
+        after >= Duration::from_millis(1_500),
+        "hung up after {after:?}, before the timeout"
+    );
+    let left = host.recv_type("participant_left").await;
+    assert_eq!(left["id"], id);
+    app.stop().await;
+}

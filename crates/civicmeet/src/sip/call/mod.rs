@@ -84,6 +84,8 @@ const WRONG_PINS: &str = "three wrong PINs";
 /// A hearing's notice was read three times and never confirmed.
 const NOTICE: &str = "the hearing's notice was not confirmed";
 const ENDED: &str = "the meeting ended the call";
+/// Nothing came from the phone for too long (no prompt: nobody listens).
+const MEDIA_LOST: &str = "no media from the phone";
 
 /// Where the leg is in the meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +182,8 @@ pub struct Leg {
     /// A host stopped the room system's camera: nothing of it is published
     /// for the rest of the call (a keypad cannot switch it back on yet).
     camera_stopped: bool,
+    /// When the phone last sent us anything (RTP or RTCP, audio or video).
+    last_heard: Instant,
     /// Keys pressed in the meeting (`*6`).
     keypad: Keypad,
     /// The caller's microphone is off (by `*6` or a host's mute): nothing
@@ -208,6 +212,12 @@ impl Leg {
             End::Meeting(why) => {
                 tracing::info!(%call, meeting = %self.short, why, "hanging up");
                 let _ = self.gateway.commands.send(Command::HangUp { call });
+                // Still in the meeting (the phone fell silent, the media
+                // connection failed): leave on purpose, or the seat would
+                // wait out the grace period kept for dropped sockets.
+                if let Some(client) = self.client.take() {
+                    client.leave().await;
+                }
             }
         }
         self.revoke_link().await;
@@ -296,6 +306,8 @@ impl Leg {
                     self.on_video_rtp(now, source, bytes).await
                 }
                 Wake::VideoRtcp(Ok((len, _))) => {
+                    // Its reports say it is there, silent or not.
+                    self.last_heard = now;
                     let bytes = rtcp_buffer.get(..len).unwrap_or_default();
                     let wants = self.video.as_mut().map(|v| v.rtcp(bytes));
                     self.on_video_in(now, wants.unwrap_or(VideoIn::Nothing))
@@ -310,7 +322,7 @@ impl Leg {
                 Wake::WebRtc(Err(_)) => Ok(()),
                 Wake::Tick => {
                     self.tick(now);
-                    Ok(())
+                    self.check_media(now)
                 }
                 Wake::WebRtcTimeout => self.with_webrtc(|leg| leg.handle_timeout(now)),
             };
@@ -406,6 +418,8 @@ impl Leg {
     /// Takes the media the SIP side agreed: at the start, and after a
     /// re-INVITE (hold, resume, another address or codec).
     fn apply_session(&mut self, session: MediaSession, first: bool) {
+        // A new session (or a resume from hold) starts the silence clock anew.
+        self.last_heard = Instant::now();
         let audio = &session.audio;
         let same_codec = self.session.as_ref().is_some_and(|old| {
             old.audio.codec == audio.codec && old.audio.payload_type == audio.payload_type
@@ -450,10 +464,27 @@ impl Leg {
             // Someone else's datagrams on this call's port.
             return Ok(());
         }
+        self.last_heard = now;
         match audio.datagram(now, bytes) {
             Inbound::Key(key) => self.on_key(key).await,
             Inbound::Audio | Inbound::Ignored => Ok(()),
         }
+    }
+
+    /// A phone that lost power or its network sends no BYE: when nothing
+    /// came from it for `sip.media_timeout_secs` while it should be
+    /// sending (not on hold), the call ends and its seat in the meeting
+    /// with it, so no ghost stays behind.
+    fn check_media(&self, now: Instant) -> Result<(), End> {
+        let sending = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.audio.direction.receives());
+        if sending && now.duration_since(self.last_heard) > self.gateway.media_timeout {
+            tracing::info!(call = %self.call, meeting = %self.short, "no media from the phone");
+            return Err(End::Meeting(MEDIA_LOST));
+        }
+        Ok(())
     }
 
     async fn on_server(&mut self, message: Option<ServerMessage>) -> Result<(), End> {

@@ -145,6 +145,7 @@ impl Leg {
             // Someone else's datagrams on this call's port.
             return Ok(());
         }
+        self.last_heard = now;
         let mut inputs = vec![video.datagram(bytes)];
         inputs.extend(std::iter::from_fn(|| video.poll()));
         for input in inputs {

@@ -180,6 +180,7 @@ impl Leg {
             keypad: Keypad::new(),
             muted: false,
             camera_stopped: false,
+            last_heard: std::time::Instant::now(),
         }
     }
 }
