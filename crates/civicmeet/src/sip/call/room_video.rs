@@ -1,7 +1,7 @@
 //! A room system's video in the call's loop: the agreed video session,
 //! which picture of the meeting it sees (a shared screen, else the active
 //! speaker, else whom it saw), its camera into the meeting, and keyframe
-//! requests between the two sides. The sans-IO work is `super::super::video`'s;
+//! requests between the two sides. The sans-IO work is `crate::sip::video`'s;
 //! this is where the call's sockets and connections meet it.
 
 use std::net::SocketAddr;
