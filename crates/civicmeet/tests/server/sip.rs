@@ -947,16 +947,10 @@ pub(crate) async fn https_post_json(app: SocketAddr, pem: &[u8], path: &str, bod
 /// trusts the server's own certificate): the meeting asks for its PIN.
 #[tokio::test]
 async fn calls_join_a_server_that_speaks_tls() {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
-    config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.media.listen = "127.0.0.1:0".parse().unwrap();
-    config.storage.data_dir = temp.path().to_path_buf();
-    config.booking.seed_demo = false;
-    config.http.tls = civicmeet::config::TlsMode::SelfSigned;
-    config.sip.listen = "127.0.0.1:0".to_owned();
-    let app = common::spawn_app_with_config(config).await;
-    let sip = app.sip.expect("SIP is on");
+    let (app, sip, temp) = spawn_sip_app_with(|config| {
+        config.http.tls = civicmeet::config::TlsMode::SelfSigned;
+    })
+    .await;
     let pem = std::fs::read(temp.path().join("tls").join("cert.pem")).unwrap();
     let meeting = https_post_json(
         app.http,

@@ -23,7 +23,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::json;
 use tokio::net::{TcpStream, UdpSocket};
 
-use crate::common::{self, TestApp};
+use crate::common::TestApp;
 use crate::sip::{
     Phone, Signalling, heard, is_speech, meeting_with_number, power_at, spawn_sip_app, status,
     tone, tone_peer,
@@ -36,23 +36,20 @@ const PHONE_KEY: [u8; 30] = *b"phone-master-key-16phone-salt!";
 /// here) and the given `plain_rtp`; the certificate's PEM comes back for
 /// the phone to trust.
 async fn spawn_tls_app(plain_rtp: bool) -> (TestApp, Vec<u8>, tempfile::TempDir) {
-    let temp = tempfile::tempdir().expect("temp dir");
     let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let (cert, key) = (temp.path().join("sip.pem"), temp.path().join("sip.key"));
     let cert_pem = pem("CERTIFICATE", made.cert.der());
-    std::fs::write(&cert, &cert_pem).unwrap();
-    std::fs::write(&key, pem("PRIVATE KEY", &made.signing_key.serialize_der())).unwrap();
-    let mut config = Config::default();
-    config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.media.listen = "127.0.0.1:0".parse().unwrap();
-    config.storage.data_dir = temp.path().to_path_buf();
-    config.booking.seed_demo = false;
-    config.sip.listen = "127.0.0.1:0".to_owned();
-    config.sip.tls_listen = "127.0.0.1:0".to_owned();
-    config.sip.cert_file = cert;
-    config.sip.key_file = key;
-    config.sip.plain_rtp = plain_rtp;
-    let app = common::spawn_app_with_config(config).await;
+    let key_pem = pem("PRIVATE KEY", &made.signing_key.serialize_der());
+    let (app, _, temp) = crate::sip::spawn_sip_app_with(|config| {
+        let folder = config.storage.data_dir.clone();
+        let (cert, key) = (folder.join("sip.pem"), folder.join("sip.key"));
+        std::fs::write(&cert, &cert_pem).unwrap();
+        std::fs::write(&key, key_pem).unwrap();
+        config.sip.tls_listen = "127.0.0.1:0".to_owned();
+        config.sip.cert_file = cert;
+        config.sip.key_file = key;
+        config.sip.plain_rtp = plain_rtp;
+    })
+    .await;
     (app, cert_pem.into_bytes(), temp)
 }
 
@@ -279,16 +276,11 @@ async fn an_sdes_offer_over_udp_gets_488() {
 /// (three wrong PINs) comes over the call's TLS connection, saying TLS.
 #[tokio::test]
 async fn the_web_servers_certificate_serves_and_our_bye_comes_over_tls() {
-    let temp = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
-    config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.media.listen = "127.0.0.1:0".parse().unwrap();
-    config.storage.data_dir = temp.path().to_path_buf();
-    config.booking.seed_demo = false;
-    config.http.tls = civicmeet::config::TlsMode::SelfSigned;
-    config.sip.listen = "127.0.0.1:0".to_owned();
-    config.sip.tls_listen = "127.0.0.1:0".to_owned();
-    let app = common::spawn_app_with_config(config).await;
+    let (app, _, temp) = crate::sip::spawn_sip_app_with(|config| {
+        config.http.tls = civicmeet::config::TlsMode::SelfSigned;
+        config.sip.tls_listen = "127.0.0.1:0".to_owned();
+    })
+    .await;
     let tls = app.sip_tls.expect("SIP TLS is on");
     let pem = std::fs::read(temp.path().join("tls").join("cert.pem")).unwrap();
     let meeting = crate::sip::https_post_json(
