@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use civicmeet_sip::sdp::SrtpKeys;
 use tokio::net::UdpSocket;
 
+use super::remote_source::RemoteSource;
 use super::rtp_socket::RtpSocket;
 
 /// Tries for a free even/odd pair this many times before giving up.
@@ -109,10 +110,8 @@ pub async fn bind_pair(ip: IpAddr, range: PortRange) -> io::Result<(UdpSocket, U
 pub struct VideoSockets {
     pub rtp: RtpSocket,
     pub rtcp: RtpSocket,
-    /// Where its RTP comes from, learnt from the first packet of its
-    /// stream (symmetric RTP, for systems behind NAT), else its SDP's.
-    pub peer: Option<SocketAddr>,
-    pub latched: bool,
+    /// Where its video comes from and goes.
+    pub peer: RemoteSource,
     /// Where its RTCP goes when not multiplexed.
     pub rtcp_peer: Option<SocketAddr>,
     pub rtcp_mux: bool,
@@ -123,23 +122,22 @@ impl VideoSockets {
         VideoSockets {
             rtp: RtpSocket::new(rtp),
             rtcp: RtpSocket::new(rtcp),
-            peer: None,
-            latched: false,
+            peer: RemoteSource::default(),
             rtcp_peer: None,
             rtcp_mux: false,
         }
     }
 
-    /// Sends RTP to the room system; a full buffer or an unreachable
-    /// system loses this packet only.
     /// Takes the keys the video m-line agreed (`None`: plain RTP).
     pub fn set_keys(&mut self, keys: Option<&SrtpKeys>) {
         self.rtp.set_keys(keys);
         self.rtcp.set_keys(keys);
     }
 
+    /// Sends RTP to the room system; a full buffer or an unreachable
+    /// system loses this packet only.
     pub fn send_rtp(&mut self, packet: &[u8]) {
-        if let Some(peer) = self.peer {
+        if let Some(peer) = self.peer.addr() {
             let _ = self.rtp.try_send_to(packet, peer);
         }
     }
@@ -147,7 +145,7 @@ impl VideoSockets {
     /// Sends RTCP: on the RTP port when multiplexed, else to its RTCP port.
     pub fn send_rtcp(&mut self, packet: &[u8]) {
         let (socket, to) = if self.rtcp_mux {
-            (&mut self.rtp, self.peer)
+            (&mut self.rtp, self.peer.addr())
         } else {
             (&mut self.rtcp, self.rtcp_peer)
         };

@@ -68,6 +68,7 @@ mod meeting_client;
 mod msid;
 mod picture_transcode;
 mod pin;
+mod remote_source;
 mod rtp_socket;
 mod shell;
 mod tcp;

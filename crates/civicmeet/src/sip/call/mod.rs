@@ -54,6 +54,7 @@ use super::keypad::Keypad;
 use super::media_ports::VideoSockets;
 use super::meeting_client::MeetingClient;
 use super::pin::PinEntry;
+use super::remote_source::RemoteSource;
 use super::rtp_socket::RtpSocket;
 use super::shell::{CallInput, Command};
 use super::video::{PhoneVideo, VideoIn};
@@ -152,10 +153,8 @@ pub struct Leg {
     audio_in: Option<PhoneAudioIn>,
     audio_out: Option<PhoneAudioOut>,
     session: Option<MediaSession>,
-    /// Where the phone's audio goes: learnt from its RTP (symmetric RTP,
-    /// for phones behind NAT), else the address its SDP gave.
-    phone: Option<SocketAddr>,
-    latched: bool,
+    /// Where the phone's audio comes from and goes.
+    phone: RemoteSource,
     client: Option<MeetingClient>,
     /// This call's link key. Never logged.
     key: Option<String>,
@@ -442,9 +441,7 @@ impl Leg {
             tracing::info!(call = %self.call, meeting = %self.short, srtp, "media agreed");
         }
         if first || moved {
-            // A new address from the phone's SDP: learn its source anew.
-            self.latched = false;
-            self.phone = audio.remote_rtp;
+            self.phone.expect(audio.remote_rtp);
         }
         self.apply_video_session(&session, first);
         self.session = Some(session);
@@ -454,14 +451,7 @@ impl Leg {
         let Some(audio) = &mut self.audio_in else {
             return Ok(());
         };
-        if !self.latched {
-            if !audio.is_ours(bytes) {
-                return Ok(());
-            }
-            self.phone = Some(source);
-            self.latched = true;
-        } else if self.phone != Some(source) {
-            // Someone else's datagrams on this call's port.
+        if !self.phone.admit(source, || audio.is_ours(bytes)) {
             return Ok(());
         }
         self.last_heard = now;
@@ -717,7 +707,7 @@ impl Leg {
             .session
             .as_ref()
             .is_some_and(|s| s.audio.direction.sends());
-        if let (Some(out), Some(phone), true) = (&mut self.audio_out, self.phone, sends) {
+        if let (Some(out), Some(phone), true) = (&mut self.audio_out, self.phone.addr(), sends) {
             let mut packet = Vec::new();
             out.tick(&mut packet);
             // A full buffer or an unreachable phone loses this packet only.

@@ -34,8 +34,7 @@ impl Leg {
             ));
         }
         if first || old.is_none_or(|o| o.remote_rtp != stream.remote_rtp) {
-            sockets.latched = false;
-            sockets.peer = stream.remote_rtp;
+            sockets.peer.expect(stream.remote_rtp);
         }
         sockets.rtcp_peer = stream.remote_rtcp;
         sockets.rtcp_mux = stream.rtcp_mux;
@@ -135,14 +134,7 @@ impl Leg {
         let (Some(video), Some(sockets)) = (&mut self.video, &mut self.video_sockets) else {
             return Ok(());
         };
-        if !sockets.latched {
-            if !video.is_ours(bytes) {
-                return Ok(());
-            }
-            sockets.peer = Some(source);
-            sockets.latched = true;
-        } else if sockets.peer != Some(source) {
-            // Someone else's datagrams on this call's port.
+        if !sockets.peer.admit(source, || video.is_ours(bytes)) {
             return Ok(());
         }
         self.last_heard = now;

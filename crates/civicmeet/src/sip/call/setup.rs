@@ -18,6 +18,7 @@ use crate::sip::caller::display_name;
 use crate::sip::keypad::Keypad;
 use crate::sip::media_ports::VideoSockets;
 use crate::sip::pin::PinEntry;
+use crate::sip::remote_source::RemoteSource;
 use crate::sip::rtp_socket::RtpSocket;
 use crate::sip::shell::{CallInput, Command};
 
@@ -162,8 +163,7 @@ impl Leg {
             audio_in: None,
             audio_out: None,
             session: None,
-            phone: None,
-            latched: false,
+            phone: RemoteSource::default(),
             client: None,
             key: None,
             place: Place::Joining,
