@@ -96,93 +96,87 @@ fn report(name: &str, frames: u32, (median, low, high, outputs): (f64, f64, f64,
     );
 }
 
+/// One measured case: its name, the input picture's size, and the output
+/// box and bit rate.
+struct Case {
+    name: &'static str,
+    input: (u32, u32),
+    output: (u32, u32),
+    kbps: u32,
+}
+
+const CASES: [Case; 3] = [
+    Case {
+        name: "640x360 -> 640x360",
+        input: (640, 360),
+        output: (640, 360),
+        kbps: 800,
+    },
+    Case {
+        name: "1280x720 -> 640x360",
+        input: (1280, 720),
+        output: (640, 360),
+        kbps: 800,
+    },
+    Case {
+        name: "1280x720 -> 1280x720",
+        input: (1280, 720),
+        output: (1280, 720),
+        kbps: 2000,
+    },
+];
+
+/// Measures one direction over every case: `input` makes the frames of a
+/// size, `start` a transcoder, `push` feeds it one frame (whether one came out).
+fn run_cases<T, I>(
+    name: &str,
+    frames: u32,
+    runs: usize,
+    input: impl Fn(u32, u32, u32) -> Vec<I>,
+    start: impl Fn(TranscodeConfig) -> T,
+    push: impl Fn(&mut T, &I) -> bool,
+) {
+    println!("{name}, {frames} frames a run, median of {runs} runs (thread CPU time):");
+    for case in CASES {
+        let input = input(case.input.0, case.input.1, frames);
+        let config = TranscodeConfig {
+            max_width: case.output.0,
+            max_height: case.output.1,
+            bitrate_kbps: case.kbps,
+            max_fps: 30,
+        };
+        let result = measure(runs, frames, || start(config), |t, i| push(t, &input[i]));
+        report(case.name, frames, result);
+    }
+}
+
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let (frames, runs) = if measuring { (150, 5) } else { (6, 1) };
-    vp8_to_h264(frames, runs);
-    h264_to_vp8(frames, runs);
-}
-
-fn h264_to_vp8(frames: u32, runs: usize) {
-    let cases = [
-        (
-            "640x360 -> 640x360",
-            room_system(640, 360, frames),
-            (640, 360, 800),
-        ),
-        (
-            "1280x720 -> 640x360",
-            room_system(1280, 720, frames),
-            (640, 360, 800),
-        ),
-        (
-            "1280x720 -> 1280x720",
-            room_system(1280, 720, frames),
-            (1280, 720, 2000),
-        ),
-    ];
-    println!("H264ToVp8, {frames} frames a run, median of {runs} runs (thread CPU time):");
-    for (name, input, (max_width, max_height, bitrate_kbps)) in cases {
-        let config = TranscodeConfig {
-            max_width,
-            max_height,
-            bitrate_kbps,
-            max_fps: 30,
-        };
-        let result = measure(
-            runs,
-            frames,
-            || H264ToVp8::new(config).expect("libvpx (Debian: libvpx7) and openh264"),
-            |transcoder, i| {
-                let (h264, keyframe, time) = &input[i];
-                transcoder
-                    .push(h264, *keyframe, *time)
-                    .expect("transcodes")
-                    .is_some()
-            },
-        );
-        report(name, frames, result);
-    }
-}
-
-fn vp8_to_h264(frames: u32, runs: usize) {
-    let cases = [
-        (
-            "640x360 -> 640x360",
-            camera(640, 360, frames),
-            (640, 360, 800),
-        ),
-        (
-            "1280x720 -> 640x360",
-            camera(1280, 720, frames),
-            (640, 360, 800),
-        ),
-        (
-            "1280x720 -> 1280x720",
-            camera(1280, 720, frames),
-            (1280, 720, 2000),
-        ),
-    ];
-    println!("Vp8ToH264, {frames} frames a run, median of {runs} runs (thread CPU time):");
-    for (name, input, (max_width, max_height, bitrate_kbps)) in cases {
-        let config = TranscodeConfig {
-            max_width,
-            max_height,
-            bitrate_kbps,
-            max_fps: 30,
-        };
-        let result = measure(
-            runs,
-            frames,
-            || Vp8ToH264::new(config).expect("libvpx (Debian: libvpx7) and openh264"),
-            |transcoder, i| {
-                let (vp8, time) = &input[i];
-                transcoder
-                    .push(&vp8.data, vp8.keyframe, *time)
-                    .expect("transcodes")
-                    .is_some()
-            },
-        );
-        report(name, frames, result);
-    }
+    run_cases(
+        "Vp8ToH264",
+        frames,
+        runs,
+        camera,
+        |config| Vp8ToH264::new(config).expect("libvpx (Debian: libvpx7) and openh264"),
+        |transcoder, (vp8, time)| {
+            transcoder
+                .push(&vp8.data, vp8.keyframe, *time)
+                .expect("transcodes")
+                .is_some()
+        },
+    );
+    run_cases(
+        "H264ToVp8",
+        frames,
+        runs,
+        room_system,
+        |config| H264ToVp8::new(config).expect("libvpx (Debian: libvpx7) and openh264"),
+        |transcoder, (h264, keyframe, time)| {
+            transcoder
+                .push(h264, *keyframe, *time)
+                .expect("transcodes")
+                .is_some()
+        },
+    );
 }
