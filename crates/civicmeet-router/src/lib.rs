@@ -31,6 +31,7 @@
 //! Standards: WebRTC via str0m (RFC 8829 JSEP, RFC 8445 ICE in its lite
 //! form, RFC 5764 DTLS-SRTP, RFC 4585/4588 NACK and RTX, RFC 5104 FIR/PLI).
 
+mod backlog;
 mod config;
 mod error;
 mod gate;

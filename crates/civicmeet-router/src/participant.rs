@@ -10,6 +10,7 @@ use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Ri
 use str0m::net::Protocol;
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 
+use crate::backlog::{Backlog, Verdict};
 use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::keyframes::KeyframeThrottle;
 use crate::layers::Layer;
@@ -62,6 +63,20 @@ pub(crate) enum Propagated {
         source: TrackRef,
         kind: KeyframeRequestKind,
         rid: Option<Rid>,
+    },
+}
+
+/// What [`Participant::forward`] did with a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forwarded {
+    Written,
+    /// Not for this subscriber: no such track, paused, another layer.
+    Skipped,
+    /// Dropped for the subscriber's backlog (see [`crate::backlog`]); with
+    /// `keyframe`, the track resumes only after a keyframe, so the
+    /// publisher should be asked for one.
+    Shed {
+        keyframe: bool,
     },
 }
 
@@ -151,6 +166,8 @@ struct TrackOut {
     layered: Option<bool>,
     /// The subscriber's one clock across the layers forwarded.
     timeline: Timeline,
+    /// Whether frames are shed because the send queue is too old.
+    backlog: Backlog,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,6 +394,7 @@ impl Participant {
             current: None,
             layered: None,
             timeline: Timeline::default(),
+            backlog: Backlog::default(),
         });
     }
 
@@ -469,37 +487,41 @@ impl Participant {
     }
 
     /// Writes a frame of another participant into the matching track.
-    /// Returns whether it was written.
-    pub fn forward(&mut self, origin: ParticipantId, data: &MediaData) -> bool {
+    pub fn forward(&mut self, origin: ParticipantId, data: &MediaData) -> Forwarded {
         let source = TrackRef {
             participant: origin,
             mid: data.mid,
         };
         let Some(track) = self.tracks_out.iter_mut().find(|t| t.source == source) else {
-            return false;
+            return Forwarded::Skipped;
         };
         let Some(mid) = track.open_mid() else {
-            return false;
+            return Forwarded::Skipped;
         };
         if track.kind == MediaKind::Video && !track.admit(data) {
-            return false;
+            return Forwarded::Skipped;
+        }
+        if track.backlog.verdict(&mut self.rtc, mid, track.kind, data) == Verdict::Shed {
+            return Forwarded::Shed {
+                keyframe: track.kind == MediaKind::Video,
+            };
         }
         let Some(writer) = self.rtc.writer(mid) else {
-            return false;
+            return Forwarded::Skipped;
         };
         // The subscriber may have negotiated other payload types for the
         // same codec; a codec it does not have at all cannot be forwarded.
         let Some(pt) = writer.match_params(data.params) else {
-            return false;
+            return Forwarded::Skipped;
         };
         let layer = data.rid.and_then(Layer::from_rid);
         let time = track.timeline.map(layer, data.time, data.network_time);
         if let Err(e) = writer.write(pt, data.network_time, time, data.data.clone()) {
             tracing::debug!(participant = %self.id, error = %e, "write failed, disconnecting");
             self.rtc.disconnect();
-            return false;
+            return Forwarded::Skipped;
         }
-        true
+        Forwarded::Written
     }
 
     /// Asks this participant's browser for a keyframe on a track it

@@ -9,7 +9,7 @@ use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::layers::{self, Layer, Need, Priority};
-use crate::participant::{Outputs, Participant, Propagated, TrackRef};
+use crate::participant::{Forwarded, Outputs, Participant, Propagated, TrackRef};
 use crate::speaker::SpeakerDetector;
 use crate::{ParticipantId, RoomId, RouterConfig, RouterError, TrackKind, TrackLabel, Transport};
 
@@ -63,6 +63,9 @@ pub struct RouterStats {
     /// forwarding (one per frame, not per subscriber), including reopened
     /// video held back until its keyframe. See [`Router::set_publishing`].
     pub gated_frames: u64,
+    /// Frames not written to a subscriber whose send queue had fallen too
+    /// far behind (one per subscriber per frame). See `backlog.rs`.
+    pub frames_shed: u64,
 }
 
 pub struct Router {
@@ -663,11 +666,28 @@ impl Router {
                 subscribers.clear();
                 subscribers.extend(members.iter().copied().filter(|p| *p != origin));
                 for &other in &subscribers {
-                    if let Some(p) = self.participants.get_mut(&other)
-                        && p.forward(origin, &data)
-                    {
-                        self.stats.frames_forwarded += 1;
-                        self.drain(now, other);
+                    let Some(p) = self.participants.get_mut(&other) else {
+                        continue;
+                    };
+                    match p.forward(origin, &data) {
+                        Forwarded::Written => {
+                            self.stats.frames_forwarded += 1;
+                            self.drain(now, other);
+                        }
+                        Forwarded::Skipped => {}
+                        Forwarded::Shed { keyframe } => {
+                            self.stats.frames_shed += 1;
+                            if keyframe {
+                                self.out.propagate.push_back(Propagated::KeyframeRequest {
+                                    source: TrackRef {
+                                        participant: origin,
+                                        mid: data.mid,
+                                    },
+                                    kind: KeyframeRequestKind::Pli,
+                                    rid: data.rid,
+                                });
+                            }
+                        }
                     }
                 }
                 self.scratch = subscribers;

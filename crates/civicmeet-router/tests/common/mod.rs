@@ -49,6 +49,16 @@ pub struct Received {
     /// second more or less than the time between their arrivals: a jitter
     /// buffer would hold them for a render time far off.
     pub video_time_jumps: u64,
+    /// When the last audio frame received was sent (since the start of the
+    /// simulation) and when it arrived.
+    pub last_audio: Option<(Duration, Instant)>,
+    /// When the last unlayered video frame received was sent.
+    pub last_video_sent: Option<Duration>,
+    /// Unlayered video frames that came after one or more that never did.
+    pub video_gaps: u64,
+    /// Of those, the ones that were no keyframe: a decoder could not use
+    /// them (their reference frame is missing).
+    pub resumed_without_keyframe: u64,
 }
 
 pub struct Peer {
@@ -113,6 +123,22 @@ pub struct Link {
 /// How long a capped link queues before it drops.
 pub const CAP_QUEUE: Duration = Duration::from_millis(100);
 
+/// A router that is not infinitely fast: every call into it takes
+/// `per_call` of virtual time and every datagram it sends `per_datagram`
+/// more. Datagrams that arrive while it works wait in its inbox, and its
+/// timers fire only when it is free, as on a server short of CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct Cpu {
+    pub per_call: Duration,
+    pub per_datagram: Duration,
+}
+
+/// Datagrams the router's inbox holds (a socket receive buffer).
+pub const INBOX: usize = 4_096;
+/// Datagrams a busy router takes from its inbox in one turn, as the media
+/// task reads a few `recvmmsg` batches before it looks at its timers.
+pub const INBOX_BATCH: usize = 128;
+
 /// A datagram on its way, delivered at its time.
 struct InFlight {
     to_router: bool,
@@ -145,6 +171,17 @@ pub struct Sim {
     pub router_busy: Duration,
     /// Datagrams the router emitted.
     pub router_transmits: u64,
+    /// When set, the router has a CPU of this speed (see [`Cpu`]).
+    pub cpu: Option<Cpu>,
+    /// Virtual time until which the router is busy with work already done.
+    router_free_at: Instant,
+    /// Datagrams that reached the router while it was busy, as in a
+    /// socket's receive buffer (at most [`INBOX`]).
+    inbox: std::collections::VecDeque<InFlight>,
+    /// Datagrams a full inbox dropped.
+    pub dropped_by_inbox: u64,
+    /// Whether the busy router's timers go before its inbox next.
+    timers_turn: bool,
     rng: u64,
     next_id: u64,
 }
@@ -180,6 +217,11 @@ impl Sim {
             offers: Vec::new(),
             router_busy: Duration::ZERO,
             router_transmits: 0,
+            cpu: None,
+            router_free_at: now,
+            inbox: std::collections::VecDeque::new(),
+            dropped_by_inbox: 0,
+            timers_turn: false,
             rng: 0x2545_f491_4f6c_dd1d,
             next_id: 1,
         }
@@ -383,9 +425,15 @@ impl Sim {
                 .min(end)
                 .max(self.now + Duration::from_micros(100));
             self.now = next;
-            let started = Instant::now();
-            self.router.handle_timeout(self.now);
-            self.router_busy += started.elapsed();
+            // A busy router serves its inbox and its timers in turn, as the
+            // media task does with a batch of datagrams and its timeouts.
+            if self.router_free_at <= self.now && (self.inbox.is_empty() || self.timers_turn) {
+                self.timers_turn = false;
+                let started = Instant::now();
+                self.router.handle_timeout(self.now);
+                self.router_busy += started.elapsed();
+                self.charge_call();
+            }
             for peer in &mut self.peers {
                 if !peer.offline {
                     let _ = peer.rtc.handle_input(Input::Timeout(self.now));
@@ -400,6 +448,13 @@ impl Sim {
             .router
             .poll_timeout()
             .unwrap_or(self.now + Duration::from_millis(100));
+        if self.router_free_at > self.now {
+            // A busy router's timers wait until it is free.
+            next = next.max(self.router_free_at);
+        }
+        if !self.inbox.is_empty() {
+            next = next.min(self.router_free_at);
+        }
         if let Some(((at, _), _)) = self.in_flight.first_key_value() {
             next = next.min(*at);
         }
@@ -423,9 +478,21 @@ impl Sim {
         loop {
             let mut moved = false;
             // Router → peers.
+            if self.router_free_at <= self.now && !self.inbox.is_empty() {
+                // One turn of the media task: a batch, then its timers.
+                moved = true;
+                let batch = self.inbox.len().min(INBOX_BATCH);
+                for flight in self.inbox.drain(..batch).collect::<Vec<_>>() {
+                    self.deliver_to_router(flight);
+                }
+                self.timers_turn = true;
+            }
             while let Some(t) = self.router.poll_transmit() {
                 moved = true;
                 self.router_transmits += 1;
+                if let Some(cpu) = self.cpu {
+                    self.router_free_at += cpu.per_datagram;
+                }
                 let Some(i) = self.peers.iter().position(|p| p.addr == t.destination) else {
                     continue;
                 };
@@ -529,14 +596,19 @@ impl Sim {
     }
 
     fn deliver(&mut self, flight: InFlight) {
-        let t = flight.transmit;
         if flight.to_router {
-            let started = Instant::now();
-            self.router
-                .handle_datagram(self.now, t.source, t.destination, &t.contents);
-            self.router_busy += started.elapsed();
+            if self.router_free_at > self.now || !self.inbox.is_empty() {
+                if self.inbox.len() >= INBOX {
+                    self.dropped_by_inbox += 1;
+                } else {
+                    self.inbox.push_back(flight);
+                }
+                return;
+            }
+            self.deliver_to_router(flight);
             return;
         }
+        let t = flight.transmit;
         let now = self.now;
         let Some(peer) = self.peers.iter_mut().find(|p| p.id == flight.peer) else {
             return;
@@ -556,6 +628,22 @@ impl Sim {
             },
         );
         let _ = peer.rtc.handle_input(input);
+    }
+
+    fn deliver_to_router(&mut self, flight: InFlight) {
+        let t = flight.transmit;
+        let started = Instant::now();
+        self.router
+            .handle_datagram(self.now, t.source, t.destination, &t.contents);
+        self.router_busy += started.elapsed();
+        self.charge_call();
+    }
+
+    /// Makes the router busy for one call of the [`Cpu`] model.
+    fn charge_call(&mut self) {
+        if let Some(cpu) = self.cpu {
+            self.router_free_at = self.router_free_at.max(self.now) + cpu.per_call;
+        }
     }
 
     fn random(&mut self) -> u64 {
@@ -595,6 +683,9 @@ impl Sim {
                 while peer.next_audio <= now {
                     let ts = media_time_48k(peer.frame_no * 960);
                     let mut payload = vec![0xfc, peer.id.0 as u8];
+                    // When it was sent, for the receiver's measure of delay.
+                    let sent = (peer.next_audio - start).as_micros() as u64;
+                    payload.extend_from_slice(&sent.to_le_bytes());
                     payload.resize(80, 0x55);
                     if let Some(w) = peer.rtc.writer(mid) {
                         let pt = w
@@ -642,10 +733,14 @@ impl Sim {
                         peer.frame_no += 1;
                         continue;
                     }
-                    let payload = match codec {
+                    let mut payload = match codec {
                         Codec::H264 => h264_frame(peer.id, key),
                         _ => vp8_frame(peer.id, key),
                     };
+                    // When it was sent, for the receiver to notice frames
+                    // that never came.
+                    let sent = (peer.next_video - start).as_micros() as u64;
+                    payload[SENT_AT..SENT_AT + 8].copy_from_slice(&sent.to_le_bytes());
                     for mid in [Some(camera), peer.screen_mid].into_iter().flatten() {
                         if let Some(w) = peer.rtc.writer(mid) {
                             let pt = w
@@ -713,7 +808,14 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
                         .entry(ParticipantId(sender as u64))
                         .or_default();
                     match peer.rtc.media(data.mid).map(|m| m.kind()) {
-                        Some(MediaKind::Audio) => entry.audio += 1,
+                        Some(MediaKind::Audio) => {
+                            entry.audio += 1;
+                            if let Some(sent) = data.data.get(2..10) {
+                                let sent = u64::from_le_bytes(sent.try_into().expect("8 bytes"));
+                                entry.last_audio =
+                                    Some((Duration::from_micros(sent), data.network_time));
+                            }
+                        }
                         Some(MediaKind::Video) => {
                             entry.video += 1;
                             if let Some(layer) = data
@@ -739,6 +841,23 @@ fn drain_peer(peer: &mut Peer, outgoing: &mut Vec<(ParticipantId, str0m::net::Tr
                                 }
                             }
                             entry.last_video = Some((data.time, data.network_time));
+                            let layered = data.data.get(2).is_some_and(|b| *b >= LAYER_MARK);
+                            if let Some(sent) =
+                                data.data.get(SENT_AT..SENT_AT + 8).filter(|_| !layered)
+                            {
+                                let sent = Duration::from_micros(u64::from_le_bytes(
+                                    sent.try_into().expect("8 bytes"),
+                                ));
+                                if entry.last_video_sent.is_some_and(|last| {
+                                    sent > last + VIDEO_INTERVAL + VIDEO_INTERVAL / 2
+                                }) {
+                                    entry.video_gaps += 1;
+                                    if !data.is_keyframe() {
+                                        entry.resumed_without_keyframe += 1;
+                                    }
+                                }
+                                entry.last_video_sent = Some(sent);
+                            }
                         }
                         None => {}
                     }
@@ -803,6 +922,10 @@ fn vp8_layer_frame(sender: ParticipantId, key: bool, layer: usize) -> Vec<u8> {
 }
 
 const ANNEX_B_START: [u8; 4] = [0, 0, 0, 1];
+
+/// Where an unlayered video frame carries the time it was sent, past the
+/// VP8 keyframe header and the H.264 NAL header.
+const SENT_AT: usize = 16;
 
 /// A synthetic H.264 access unit in Annex B form: one IDR (type 5) or
 /// non-IDR (type 1) slice NAL unit whose first payload byte is the sender.
