@@ -31,7 +31,6 @@
 //! Standards: WebRTC via str0m (RFC 8829 JSEP, RFC 8445 ICE in its lite
 //! form, RFC 5764 DTLS-SRTP, RFC 4585/4588 NACK and RTX, RFC 5104 FIR/PLI).
 
-mod backlog;
 mod config;
 mod error;
 mod gate;
@@ -40,6 +39,7 @@ mod label;
 mod layers;
 mod participant;
 mod router;
+mod send_stream;
 mod speaker;
 mod timeline;
 

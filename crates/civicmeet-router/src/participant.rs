@@ -10,11 +10,11 @@ use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Ri
 use str0m::net::Protocol;
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 
-use crate::backlog::{Backlog, Verdict};
 use crate::gate::{Admit, PublishGate, TrackKind};
 use crate::keyframes::KeyframeThrottle;
 use crate::layers::Layer;
 use crate::router::{RouterEvent, Transmit};
+use crate::send_stream::{SendStream, Verdict};
 use crate::timeline::Timeline;
 use crate::{ParticipantId, RoomId, RouterError, TrackLabel, Transport};
 
@@ -72,7 +72,7 @@ pub(crate) enum Forwarded {
     Written,
     /// Not for this subscriber: no such track, paused, another layer.
     Skipped,
-    /// Dropped for the subscriber's backlog (see [`crate::backlog`]); with
+    /// Dropped for the subscriber's backlog (see [`crate::send_stream`]); with
     /// `keyframe`, the track resumes only after a keyframe, so the
     /// publisher should be asked for one.
     Shed {
@@ -166,8 +166,8 @@ struct TrackOut {
     layered: Option<bool>,
     /// The subscriber's one clock across the layers forwarded.
     timeline: Timeline,
-    /// Whether frames are shed because the send queue is too old.
-    backlog: Backlog,
+    /// The subscriber's send stream: retransmission history, shedding.
+    send: SendStream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -394,7 +394,7 @@ impl Participant {
             current: None,
             layered: None,
             timeline: Timeline::default(),
-            backlog: Backlog::default(),
+            send: SendStream::default(),
         });
     }
 
@@ -501,7 +501,7 @@ impl Participant {
         if track.kind == MediaKind::Video && !track.admit(data) {
             return Forwarded::Skipped;
         }
-        if track.backlog.verdict(&mut self.rtc, mid, track.kind, data) == Verdict::Shed {
+        if track.send.verdict(&mut self.rtc, mid, track.kind, data) == Verdict::Shed {
             return Forwarded::Shed {
                 keyframe: track.kind == MediaKind::Video,
             };

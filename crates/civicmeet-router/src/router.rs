@@ -64,7 +64,7 @@ pub struct RouterStats {
     /// video held back until its keyframe. See [`Router::set_publishing`].
     pub gated_frames: u64,
     /// Frames not written to a subscriber whose send queue had fallen too
-    /// far behind (one per subscriber per frame). See `backlog.rs`.
+    /// far behind (one per subscriber per frame). See `send_stream.rs`.
     pub frames_shed: u64,
 }
 
