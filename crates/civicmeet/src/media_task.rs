@@ -43,6 +43,11 @@ const BATCHES_PER_TURN: usize = 8;
 /// ICE-TCP frames handled per turn, for the same reason.
 const TCP_FRAMES_PER_TURN: usize = 256;
 
+/// How often frames the router shed are reported (see the router's
+/// `send_stream.rs`): the operator's sign that the server carries more
+/// than its CPU allows.
+const SHED_REPORT_INTERVAL: Duration = Duration::from_secs(10);
+
 /// What the media task tells one participant's signalling session.
 #[derive(Debug)]
 pub enum MediaEvent {
@@ -230,6 +235,32 @@ pub struct MediaTask {
     outgoing: Vec<Transmit>,
     sender: SendBatch,
     tcp: Option<TcpSide>,
+    shed: ShedReport,
+}
+
+/// Logs, at most every [`SHED_REPORT_INTERVAL`], how many frames the
+/// router shed since the last report.
+struct ShedReport {
+    last: Instant,
+    frames: u64,
+}
+
+impl ShedReport {
+    fn update(&mut self, now: Instant, frames_shed: u64) {
+        if now.saturating_duration_since(self.last) < SHED_REPORT_INTERVAL {
+            return;
+        }
+        let new = frames_shed.saturating_sub(self.frames);
+        if new > 0 {
+            tracing::warn!(
+                frames = new,
+                seconds = now.saturating_duration_since(self.last).as_secs(),
+                "media overloaded: frames dropped rather than sent late; this server carries more than its CPU allows"
+            );
+        }
+        self.last = now;
+        self.frames = frames_shed;
+    }
 }
 
 /// The media port's TCP side (ICE-TCP), when configured.
@@ -295,6 +326,10 @@ impl MediaTask {
                 outgoing: Vec::new(),
                 sender: SendBatch::new(),
                 tcp,
+                shed: ShedReport {
+                    last: Instant::now(),
+                    frames: 0,
+                },
             },
             MediaHandle { commands: tx },
         ))
@@ -326,6 +361,7 @@ impl MediaTask {
             if self.router.poll_timeout().is_some_and(|t| t <= now) {
                 self.router.handle_timeout(now);
             }
+            self.shed.update(now, self.router.stats().frames_shed);
             self.flush().await;
         }
         tracing::debug!("media task stopped");

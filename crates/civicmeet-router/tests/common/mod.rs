@@ -477,9 +477,9 @@ impl Sim {
         self.publish_due_media();
         loop {
             let mut moved = false;
-            // Router → peers.
+            // A busy router's inbox, one turn of the media task: a batch,
+            // then its timers.
             if self.router_free_at <= self.now && !self.inbox.is_empty() {
-                // One turn of the media task: a batch, then its timers.
                 moved = true;
                 let batch = self.inbox.len().min(INBOX_BATCH);
                 for flight in self.inbox.drain(..batch).collect::<Vec<_>>() {
@@ -487,6 +487,7 @@ impl Sim {
                 }
                 self.timers_turn = true;
             }
+            // Router → peers.
             while let Some(t) = self.router.poll_transmit() {
                 moved = true;
                 self.router_transmits += 1;
