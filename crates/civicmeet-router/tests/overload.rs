@@ -10,20 +10,30 @@ use common::{Cpu, Sim};
 
 const ROOM: RoomId = RoomId(1);
 
+/// Every (receiver, sender) pair of `peers`.
+fn pairs(peers: &[ParticipantId]) -> impl Iterator<Item = (ParticipantId, ParticipantId)> + '_ {
+    peers.iter().flat_map(move |&receiver| {
+        peers
+            .iter()
+            .filter(move |&&sender| sender != receiver)
+            .map(move |&sender| (receiver, sender))
+    })
+}
+
 /// The longest any receiver's newest audio frame from anyone has been on
 /// its way, at the end of the simulation.
 fn worst_audio_delay(sim: &Sim, peers: &[ParticipantId]) -> Duration {
-    let mut worst = Duration::ZERO;
-    for &receiver in peers {
-        for &sender in peers.iter().filter(|s| **s != receiver) {
-            let got = sim.peer(receiver).received_from(sender);
-            let (sent, arrived) = got
+    pairs(peers)
+        .map(|(receiver, sender)| {
+            let (sent, arrived) = sim
+                .peer(receiver)
+                .received_from(sender)
                 .last_audio
                 .unwrap_or_else(|| panic!("{receiver} never heard {sender}"));
-            worst = worst.max(arrived - (sim.start + sent));
-        }
-    }
-    worst
+            arrived - (sim.start + sent)
+        })
+        .max()
+        .unwrap_or_default()
 }
 
 #[test]
@@ -67,16 +77,12 @@ const OVERLOADED: Cpu = Cpu {
 
 /// How many audio frames each receiver got from each sender.
 fn heard(sim: &Sim, peers: &[ParticipantId]) -> Vec<((ParticipantId, ParticipantId), u64)> {
-    let mut heard = Vec::new();
-    for &receiver in peers {
-        for &sender in peers.iter().filter(|s| **s != receiver) {
-            heard.push((
-                (receiver, sender),
-                sim.peer(receiver).received_from(sender).audio,
-            ));
-        }
-    }
-    heard
+    pairs(peers)
+        .map(|(receiver, sender)| {
+            let audio = sim.peer(receiver).received_from(sender).audio;
+            ((receiver, sender), audio)
+        })
+        .collect()
 }
 
 #[test]
@@ -87,15 +93,13 @@ fn an_overloaded_router_resumes_shed_video_only_on_a_keyframe() {
     sim.cpu = Some(OVERLOADED);
     sim.run_for(Duration::from_secs(20));
     let mut gaps = 0;
-    for &receiver in &peers {
-        for &sender in peers.iter().filter(|s| **s != receiver) {
-            let got = sim.peer(receiver).received_from(sender);
-            gaps += got.video_gaps;
-            assert_eq!(
-                got.resumed_without_keyframe, 0,
-                "{receiver} got video from {sender} it could not decode: {got:?}"
-            );
-        }
+    for (receiver, sender) in pairs(&peers) {
+        let got = sim.peer(receiver).received_from(sender);
+        gaps += got.video_gaps;
+        assert_eq!(
+            got.resumed_without_keyframe, 0,
+            "{receiver} got video from {sender} it could not decode: {got:?}"
+        );
     }
     assert!(gaps > 0, "no video was shed: {:?}", sim.router.stats());
     assert!(worst_audio_delay(&sim, &peers) < Duration::from_secs(1));
