@@ -8,6 +8,11 @@ use civicmeet::{Application, Cli, Config};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system's allocator: the media path allocates
+/// and frees a buffer per packet and frame (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
