@@ -23,10 +23,13 @@
 //! Everything here is the shell around sans-IO parts (`audio_in`,
 //! `audio_out`, `video`, `pin`): sockets, the tick, the order of things.
 //! This file has the [`Leg`] and its loop; `setup` how a call in or out
-//! starts, `admission` the keypad on the way in (notice, PIN) and the
-//! server's refusals, `room_video` a room system's video.
+//! starts, `meeting` the meeting socket (join, what the server says, what
+//! the leg tells it, the link revoked at the end), `admission` the keypad
+//! on the way in (notice, PIN) and the server's refusals, `room_video` a
+//! room system's video.
 
 mod admission;
+mod meeting;
 mod room_video;
 mod setup;
 
@@ -40,10 +43,7 @@ use std::time::{Duration, Instant};
 use civicmeet_sip::sdp::MediaSession;
 use civicmeet_sip::{CallId, EndReason};
 use civicmeet_sip_media::{AudioEncoder, MIX_FRAME};
-use civicmeet_store::LinkRole;
-use civicmeet_wire::{
-    ClientMessage, MediaState, PROTOCOL_VERSION, ParticipantId, ServerMessage, TileView,
-};
+use civicmeet_wire::{ParticipantId, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
@@ -220,51 +220,6 @@ impl Leg {
             }
         }
         self.revoke_link().await;
-    }
-
-    /// Issues this call's guest link, opens the meeting socket and sends
-    /// `join`.
-    async fn join(&mut self) -> Result<(), super::SipError> {
-        let now = crate::booking::now().timestamp();
-        let key = self
-            .gateway
-            .store
-            .issue_meeting_link(&self.meeting_id, LinkRole::Guest, now)
-            .await
-            .map_err(|e| super::SipError::Signalling(e.to_string()))?;
-        if self.pre_admitted {
-            match self.gateway.store.meeting_link(&key, now).await {
-                Ok(Some(link)) => self.gateway.pre_admitted.insert(link.link),
-                _ => {
-                    tracing::warn!(call = %self.call, "a dialled call's link is not found; it waits like any guest")
-                }
-            }
-        }
-        self.key = Some(key);
-        let (http, tls) = (self.gateway.http, self.gateway.tls.clone());
-        self.client = Some(MeetingClient::connect(http, tls, &self.meeting_id).await?);
-        self.send_join(None).await
-    }
-
-    async fn send_join(&mut self, pin: Option<String>) -> Result<(), super::SipError> {
-        let camera = self.has_camera();
-        let (Some(client), Some(key)) = (&mut self.client, &self.key) else {
-            return Ok(());
-        };
-        let join = ClientMessage::Join {
-            version: PROTOCOL_VERSION,
-            name: self.name.clone(),
-            media: MediaState {
-                audio: true,
-                video: camera,
-            },
-            key: key.clone(),
-            pin,
-            notice_acknowledged: self.notice_acknowledged,
-            resume: None,
-        };
-        self.place = Place::Joining;
-        client.send(&join).await
     }
 
     /// The call's loop, until one side ends it.
@@ -477,125 +432,6 @@ impl Leg {
         Ok(())
     }
 
-    async fn on_server(&mut self, message: Option<ServerMessage>) -> Result<(), End> {
-        let Some(message) = message else {
-            return Err(End::Meeting("the meeting socket closed"));
-        };
-        if self.closing.is_some() {
-            return Ok(());
-        }
-        match message {
-            ServerMessage::Welcome {
-                participants, you, ..
-            } => {
-                self.me = Some(you);
-                tracing::info!(call = %self.call, meeting = %self.short, participant = %you, "in the meeting");
-                self.place = Place::Meeting;
-                self.waiting_prompt_due = None;
-                if let Some(out) = &mut self.audio_out {
-                    out.stop_prompt();
-                }
-                self.others = participants
-                    .iter()
-                    .map(|p| p.id)
-                    .filter(|&id| id != you)
-                    .collect();
-                self.start_webrtc().await?;
-                self.send_tiles().await
-            }
-            ServerMessage::Waiting { .. } => {
-                tracing::info!(call = %self.call, meeting = %self.short, "in the waiting room");
-                self.place = Place::Waiting;
-                self.play(Prompt::Waiting);
-                self.waiting_prompt_due = Some(Instant::now() + WAITING_REPEAT);
-                // Sent back by a host: the router dropped our participant.
-                self.webrtc = None;
-                self.connected = false;
-                Ok(())
-            }
-            ServerMessage::Answer { sdp } => self.with_webrtc(|leg| leg.accept_answer(&sdp)),
-            ServerMessage::Offer { sdp } => {
-                let mut answer = None;
-                self.with_webrtc(|leg| {
-                    answer = Some(leg.accept_offer(&sdp)?);
-                    Ok(())
-                })?;
-                if let Some(sdp) = answer {
-                    self.send(&ClientMessage::Answer { sdp }).await?;
-                }
-                // The track of whom the room system should see may be new.
-                self.choose_shown().await
-            }
-            ServerMessage::ParticipantJoined { participant } => {
-                if self.others.insert(participant.id) {
-                    self.send_tiles().await?;
-                }
-                Ok(())
-            }
-            ServerMessage::MutedByHost {
-                kind: civicmeet_wire::MediaKind::Audio,
-            } => {
-                tracing::info!(call = %self.call, meeting = %self.short, "muted by a host");
-                self.muted = true;
-                Ok(())
-            }
-            ServerMessage::MutedByHost {
-                kind: civicmeet_wire::MediaKind::Video,
-            } => {
-                tracing::info!(call = %self.call, meeting = %self.short, "camera stopped by a host");
-                self.camera_stopped = true;
-                Ok(())
-            }
-            ServerMessage::ParticipantLeft { id } => {
-                self.others.remove(&id);
-                if self.speaker == Some(id) {
-                    self.speaker = None;
-                }
-                if self.sharer == Some(id) {
-                    self.sharer = None;
-                }
-                self.choose_shown().await
-            }
-            ServerMessage::ActiveSpeaker { id } => {
-                if Some(id) != self.me {
-                    self.speaker = Some(id);
-                    self.choose_shown().await?;
-                }
-                Ok(())
-            }
-            ServerMessage::ScreenShare { sharer } => {
-                self.sharer = sharer.filter(|&id| Some(id) != self.me);
-                self.choose_shown().await
-            }
-            ServerMessage::Error { code, fatal, .. } => self.on_error(code, fatal).await,
-            // Roster news, speakers, screen shares: nothing a phone shows.
-            _ => Ok(()),
-        }
-    }
-
-    async fn send(&mut self, message: &ClientMessage) -> Result<(), End> {
-        let Some(client) = &mut self.client else {
-            return Ok(());
-        };
-        client
-            .send(message)
-            .await
-            .map_err(|_| End::Meeting("the meeting socket failed"))
-    }
-
-    /// Switches the caller's microphone, and tells the meeting as a
-    /// browser does (which also reopens the router's gate after a host's
-    /// mute: only the participant may).
-    async fn set_muted(&mut self, muted: bool) -> Result<(), End> {
-        tracing::info!(call = %self.call, meeting = %self.short, muted, "microphone switched");
-        self.muted = muted;
-        let media = MediaState {
-            audio: !muted,
-            video: self.has_camera(),
-        };
-        self.send(&ClientMessage::MediaState { media }).await
-    }
-
     fn play(&mut self, prompt: Prompt) {
         if let Some(out) = &mut self.audio_out {
             out.play(&prompt.clips());
@@ -621,39 +457,6 @@ impl Leg {
             self.client = None;
         }
         Ok(())
-    }
-
-    /// Connects to the router: a fresh connection on every admission.
-    async fn start_webrtc(&mut self) -> Result<(), End> {
-        let (leg, offer) = WebRtcLeg::new(self.gateway.media, self.has_camera())
-            .await
-            .map_err(|e| {
-                tracing::warn!(call = %self.call, error = %e, "cannot start the media connection");
-                End::Meeting("cannot start media")
-            })?;
-        self.webrtc = Some(leg);
-        self.connected = false;
-        self.send(&ClientMessage::Offer {
-            sdp: offer,
-            screen: None,
-        })
-        .await
-    }
-
-    /// Tells the router which tile is visible: the one the room system
-    /// sees, at its size; none for a phone, so no video is sent to it.
-    async fn send_tiles(&mut self) -> Result<(), End> {
-        let shown = self.shown_participant();
-        let tiles = self
-            .others
-            .iter()
-            .take(civicmeet_wire::MAX_TILES)
-            .map(|&id| TileView {
-                id,
-                height: (Some(id) == shown).then_some(ROOM_SYSTEM_HEIGHT),
-            })
-            .collect();
-        self.send(&ClientMessage::Tiles { tiles }).await
     }
 
     /// Every 20 ms: the phone's frame into the meeting, the meeting's mix
@@ -714,26 +517,6 @@ impl Leg {
             if !packet.is_empty() {
                 let _ = self.rtp.try_send_to(&packet, phone);
             }
-        }
-    }
-
-    /// The call's link stops working with the call.
-    async fn revoke_link(&mut self) {
-        let Some(key) = self.key.take() else {
-            return;
-        };
-        let store = &self.gateway.store;
-        let now = crate::booking::now().timestamp();
-        let revoked = match store.meeting_link(&key, now).await {
-            Ok(Some(link)) => {
-                self.gateway.pre_admitted.remove(&link.link);
-                store.revoke_meeting_link(&link.link, now).await
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = revoked {
-            tracing::warn!(call = %self.call, error = %e, "cannot revoke a call's link");
         }
     }
 }
