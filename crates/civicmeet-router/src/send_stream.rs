@@ -10,9 +10,9 @@
 //! one packet and a turn takes a bounded number of rounds. Memory rises by
 //! a gigabyte (the audio-50 benchmark) and every meeting on the server gets
 //! later by the second. `tests/overload.rs` shows both with the
-//! simulation's CPU model. A frame that would wait longer
-//! than a person can use is worth nothing, so it is not written; the work
-//! of packetising and sending it is saved as well.
+//! simulation's CPU model. A frame that would wait longer than a person
+//! can use is worth nothing, so it is not written; the work of
+//! packetising and sending it is saved as well.
 //!
 //! Audio resumes with the next frame (a gap the receiver conceals). Video
 //! resumes only with a keyframe, since the decoder cannot use a frame whose
@@ -36,15 +36,17 @@ const AUDIO_LIMIT: Duration = Duration::from_millis(200);
 /// queue beyond that is a server that cannot keep up.
 const VIDEO_LIMIT: Duration = Duration::from_secs(3);
 
-/// How long sent video packets are kept for retransmission (str0m keeps
-/// 3 s). A NACK comes within a round trip of the loss; libwebrtc keeps
-/// max(1 s, 3 RTT). Measured in mesh-5 at 16 × 5: 2.3 MiB per participant
-/// with 3 s, 1.4 MiB with 1 s (the history is most of a participant's
-/// memory: one per track received).
+/// How long sent packets are kept for retransmission (str0m keeps 3 s).
+/// A NACK comes within a round trip of the loss; libwebrtc keeps
+/// max(1 s, 3 RTT). Measured in mesh-5 at 16 × 5 (glibc's allocator):
+/// 2.3 MiB per participant with 3 s, 1.4 MiB with 1 s (the history is
+/// most of a participant's memory: one per track received).
 const RTX_HISTORY: Duration = Duration::from_secs(1);
-/// str0m's defaults for the packet count and the share of retransmissions
-/// above which queued ones are dropped.
+/// At most this many packets: 1 s of the largest stream we forward (2.5
+/// Mbit/s) is about 250.
 const RTX_HISTORY_PACKETS: usize = 1024;
+/// str0m's default: queued retransmissions are dropped while they are
+/// more than this share of what the stream sends.
 const RTX_RATIO_CAP: Option<f32> = Some(0.15);
 
 /// What to do with a frame for one subscriber's track.
