@@ -220,7 +220,11 @@ export class Tiles {
       button.dataset.labelKey = key;
       button.append(i18nSpan(key));
       button.addEventListener('click', () => {
-        this.collapse(tile, { focus: action !== 'remove' });
+        // Focus on the toggle before any confirmation dialog opens: a modal
+        // dialog gives focus back, as it closes, to what had it before —
+        // the hidden action button otherwise, so focus fell to the page
+        // until the dialog's close event moved it.
+        this.collapse(tile, { focus: true });
         this.onHostAction(tile.dataset.participantId, action, toggle);
       });
       item.append(button);
