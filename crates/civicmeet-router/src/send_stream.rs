@@ -93,7 +93,8 @@ impl SendStream {
     }
 
     /// How long the oldest packet queued for `mid` has waited, as of
-    /// str0m's last look at the queue (it looks on every timeout).
+    /// str0m's last look at the queue (it looks on every timeout). Finds
+    /// the stream by SSRC, by mid only when it is new ([`Self::adopt`]).
     fn queue_age(&mut self, rtc: &mut Rtc, mid: Mid, now: Instant) -> Duration {
         let age = |stream: &StreamTx| {
             stream
@@ -111,11 +112,19 @@ impl SendStream {
         // The first frame, or renegotiation gave the track a new stream.
         match rtc.direct_api().stream_tx_by_mid(mid, None) {
             Some(stream) => {
-                self.ssrc = Some(stream.ssrc());
-                stream.set_rtx_cache(RTX_HISTORY_PACKETS, RTX_HISTORY, RTX_RATIO_CAP);
+                self.adopt(stream);
                 age(stream)
             }
             None => Duration::ZERO,
         }
+    }
+
+    /// Takes a send stream seen for the first time: remembers its SSRC and
+    /// gives it our retransmission history. Nothing has been sent on it yet
+    /// (this runs before its first frame is written), so the history
+    /// replaced is empty.
+    fn adopt(&mut self, stream: &mut StreamTx) {
+        self.ssrc = Some(stream.ssrc());
+        stream.set_rtx_cache(RTX_HISTORY_PACKETS, RTX_HISTORY, RTX_RATIO_CAP);
     }
 }

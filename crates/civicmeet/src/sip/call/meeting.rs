@@ -116,18 +116,14 @@ impl Leg {
                 }
                 Ok(())
             }
-            ServerMessage::MutedByHost {
-                kind: civicmeet_wire::MediaKind::Audio,
-            } => {
-                tracing::info!(call = %self.call, meeting = %self.short, "muted by a host");
-                self.muted = true;
-                Ok(())
-            }
-            ServerMessage::MutedByHost {
-                kind: civicmeet_wire::MediaKind::Video,
-            } => {
-                tracing::info!(call = %self.call, meeting = %self.short, "camera stopped by a host");
-                self.camera_stopped = true;
+            ServerMessage::MutedByHost { kind } => {
+                tracing::info!(call = %self.call, meeting = %self.short, ?kind, "muted by a host");
+                match kind {
+                    civicmeet_wire::MediaKind::Audio => self.muted = true,
+                    civicmeet_wire::MediaKind::Video => self.camera_stopped = true,
+                    // A call shares no screen.
+                    civicmeet_wire::MediaKind::Screen => {}
+                }
                 Ok(())
             }
             ServerMessage::ParticipantLeft { id } => {

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use civicmeet_sip::sdp::MediaSession;
+use civicmeet_sip::sdp::{MediaSession, VideoStream};
 use civicmeet_wire::{ClientMessage, MediaState, ParticipantId};
 
 use super::{End, Leg, Place, random_start};
@@ -65,24 +65,20 @@ impl Leg {
         self.send(&ClientMessage::MediaState { media }).await
     }
 
+    /// The call's negotiated video stream, when the call carries video.
+    fn video_stream(&self) -> Option<&VideoStream> {
+        self.video.as_ref()?;
+        self.session.as_ref()?.video.as_ref()
+    }
+
     /// The room system sends us its camera.
     pub(super) fn has_camera(&self) -> bool {
-        self.video.is_some()
-            && self
-                .session
-                .as_ref()
-                .and_then(|s| s.video.as_ref())
-                .is_some_and(|v| v.direction.receives())
+        self.video_stream().is_some_and(|v| v.direction.receives())
     }
 
     /// The room system takes a picture from us.
     pub(super) fn shows_video(&self) -> bool {
-        self.video.is_some()
-            && self
-                .session
-                .as_ref()
-                .and_then(|s| s.video.as_ref())
-                .is_some_and(|v| v.direction.sends())
+        self.video_stream().is_some_and(|v| v.direction.sends())
     }
 
     /// Whose tile the room system's picture is.
